@@ -1,0 +1,42 @@
+# Opinion Network: one image for the web, worker and beat services.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# Unprivileged user that runs every process of the container.
+RUN groupadd --system --gid 1000 app \
+    && useradd --system --uid 1000 --gid app --home-dir /home/app --create-home --shell /usr/sbin/nologin app
+
+# Dependencies first so this layer is cached while only the code changes.
+# psycopg2-binary ships its own libpq, so no system packages are needed.
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+# The code stays owned by root (read-only for the app user). Compiled
+# translations (.mo) are committed, so gettext/compilemessages is not needed.
+COPY . .
+
+# Collect static files into /app/staticfiles (served by WhiteNoise). The
+# variables below exist only for this command; they are not kept in the image.
+RUN DEBUG=0 \
+    SECRET_KEY=build-only-dummy-secret-key-not-used-at-runtime \
+    ALLOWED_HOSTS='*' \
+    DATABASE_URL=sqlite:////tmp/build-only.sqlite3 \
+    REDIS_URL= \
+    python manage.py collectstatic --noinput \
+    && rm -f /tmp/build-only.sqlite3
+
+# Uploaded files; docker-compose mounts a named volume here, which starts with
+# this directory's ownership, so the app user can write to it.
+RUN mkdir -p /app/media && chown app:app /app/media
+
+USER app
+
+EXPOSE 8000
+
+CMD ["gunicorn", "opinion_network.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -1,0 +1,41 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+from treebeard.admin import TreeAdmin
+from treebeard.forms import movenodeform_factory
+
+from .models import Unit, User
+
+
+@admin.register(Unit)
+class UnitAdmin(SimpleHistoryAdmin, TreeAdmin):
+    form = movenodeform_factory(Unit, exclude=["predecessors"])
+    list_display = ["name", "code", "kind", "valid_from", "valid_to", "member_count"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code"]
+
+    def get_queryset(self, request):
+        return Unit.objects.visible_to(request.user)
+
+
+@admin.register(User)
+class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
+    list_display = ["username", "full_name", "role", "unit", "phone", "email", "is_active"]
+    list_filter = ["role", "is_active", "is_superuser"]
+    search_fields = ["username", "full_name", "phone", "email"]
+    ordering = ["full_name"]
+    raw_id_fields = ["unit"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Personal info"), {"fields": ("full_name", "phone", "email")}),
+        (_("Place in the network"), {"fields": ("unit", "role")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "full_name", "unit", "role", "password1", "password2")}),
+    )
+
+    def get_queryset(self, request):
+        return User.objects.visible_to(request.user)

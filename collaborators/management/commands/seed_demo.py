@@ -1,0 +1,270 @@
+"""Demo data: Hanoi's union tree after the 2025 re-organisation and the demo accounts.
+
+Idempotent: units are found by code and people by username, so running it
+again changes nothing but the demo accounts' passwords (set to the given one).
+"""
+
+import random
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from collaborators.models import Role, Unit, UnitKind, User
+from collaborators.services import unit_get_or_create, user_create
+
+DEMO_PASSWORD = "hanoi-demo-2025"  # noqa: S105 - documented in README, demo only
+WARDS_FILE = Path(__file__).resolve().parents[2] / "data" / "hanoi_wards_communes_2025.tsv"
+
+DISTRICTS_ABOLISHED = date(2025, 6, 30)
+COMMUNE_UNIONS_CREATED = date(2025, 10, 1)
+
+# The 30 district-level federations abolished on 30 June 2025.
+DISTRICTS = [
+    ("quận", "Ba Đình"),
+    ("quận", "Hoàn Kiếm"),
+    ("quận", "Tây Hồ"),
+    ("quận", "Long Biên"),
+    ("quận", "Cầu Giấy"),
+    ("quận", "Đống Đa"),
+    ("quận", "Hai Bà Trưng"),
+    ("quận", "Hoàng Mai"),
+    ("quận", "Thanh Xuân"),
+    ("quận", "Nam Từ Liêm"),
+    ("quận", "Bắc Từ Liêm"),
+    ("quận", "Hà Đông"),
+    ("thị xã", "Sơn Tây"),
+    ("huyện", "Ba Vì"),
+    ("huyện", "Chương Mỹ"),
+    ("huyện", "Đan Phượng"),
+    ("huyện", "Đông Anh"),
+    ("huyện", "Gia Lâm"),
+    ("huyện", "Hoài Đức"),
+    ("huyện", "Mê Linh"),
+    ("huyện", "Mỹ Đức"),
+    ("huyện", "Phú Xuyên"),
+    ("huyện", "Phúc Thọ"),
+    ("huyện", "Quốc Oai"),
+    ("huyện", "Sóc Sơn"),
+    ("huyện", "Thạch Thất"),
+    ("huyện", "Thanh Oai"),
+    ("huyện", "Thanh Trì"),
+    ("huyện", "Thường Tín"),
+    ("huyện", "Ứng Hòa"),
+]
+
+GRASSROOTS_PATTERNS = [
+    "Công đoàn cơ sở Trường THCS {place}",
+    "Công đoàn cơ sở Trạm Y tế {place}",
+    "Công đoàn cơ sở Công ty CP Dịch vụ Đô thị {place}",
+    "Công đoàn cơ sở Trường Mầm non {place}",
+]
+
+INDUSTRIAL_PARK_COMPANIES = [
+    "Công ty TNHH Điện tử Thăng Long Việt",
+    "Công ty TNHH Linh kiện Nội Bài",
+    "Công ty CP May mặc Quang Minh",
+    "Công ty TNHH Cơ khí Chính xác Bắc Thăng Long",
+    "Công ty TNHH Thực phẩm Phú Nghĩa",
+    "Công ty TNHH Bao bì Hòa Lạc",
+]
+
+SECTOR_UNIONS = [
+    ("CD-NGANH-GD", "Công đoàn ngành Giáo dục Hà Nội"),
+    ("CD-NGANH-YT", "Công đoàn ngành Y tế Hà Nội"),
+    ("CD-NGANH-XD", "Công đoàn ngành Xây dựng Hà Nội"),
+    ("CD-TCT-VT", "Công đoàn Tổng công ty Vận tải Hà Nội"),
+]
+
+FAMILY_NAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương", "Lý"]
+MIDDLE_NAMES = ["Văn", "Thị", "Đức", "Minh", "Thu", "Thanh", "Quang", "Ngọc", "Hữu", "Thị Thu", "Xuân"]
+GIVEN_NAMES = [
+    "Hương",
+    "Lan",
+    "Hùng",
+    "Dũng",
+    "Hà",
+    "Tuấn",
+    "Mai",
+    "Nam",
+    "Hoa",
+    "Sơn",
+    "Linh",
+    "Trang",
+    "Thắng",
+    "Hạnh",
+    "Phương",
+    "Long",
+    "Yến",
+    "Cường",
+    "Thảo",
+    "Bình",
+]
+
+# username, full name, role, unit code, superuser
+DEMO_ACCOUNTS = [
+    ("admin", "Nguyễn Thị Thu Hương", Role.ADMIN, "LDLD-HN", True),
+    ("staff", "Trần Quang Minh", Role.STAFF, "LDLD-HN", False),
+    ("unitstaff", "Lê Thị Lan", Role.STAFF, "CD-00004", False),
+    ("collab1", "Phạm Văn Hùng", Role.COLLABORATOR, "CD-00004-01", False),
+    ("otherstaff", "Hoàng Minh Tuấn", Role.STAFF, "CD-00070", False),
+    ("collab2", "Vũ Thị Mai", Role.COLLABORATOR, "CD-00070-01", False),
+]
+
+
+def read_wards():
+    rows = []
+    for line in WARDS_FILE.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            code, name = line.split("\t")
+            rows.append((code.strip(), name.strip()))
+    return rows
+
+
+def place_name(ward_name):
+    """'Phường Ba Đình' -> 'Ba Đình'."""
+    return ward_name.split(" ", 1)[1]
+
+
+class Command(BaseCommand):
+    help = "Fill the database with demo units and accounts (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default=DEMO_PASSWORD, help="Password for the demo accounts.")
+        parser.add_argument("--force", action="store_true", help="Run even when DEBUG is off.")
+
+    def handle(self, *args, password, force, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("seed_demo refuses to run with DEBUG off (it writes demo accounts). Use --force.")
+        with transaction.atomic():
+            units = self.seed_units()
+            self.seed_accounts(units, password)
+            self.seed_roster(units)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {Unit.objects.count()} units, {User.objects.count()} people. "
+                f"Demo accounts: {', '.join(a[0] for a in DEMO_ACCOUNTS)}."
+            )
+        )
+
+    def seed_units(self):
+        city, _ = unit_get_or_create(
+            parent=None,
+            code="LDLD-HN",
+            kind=UnitKind.CITY_FEDERATION,
+            name="Liên đoàn Lao động thành phố Hà Nội",
+            member_count=1_100_000,
+        )
+        districts = {}
+        for prefix, place in DISTRICTS:
+            code = f"LDLD-D{len(districts) + 1:02d}"
+            districts[place], _ = unit_get_or_create(
+                parent=city,
+                code=code,
+                kind=UnitKind.DISTRICT_FEDERATION,
+                name=f"Liên đoàn Lao động {prefix} {place}",
+                valid_to=DISTRICTS_ABOLISHED,
+            )
+
+        # 84 commune/ward unions: every ward, and a spread of communes.
+        wards = read_wards()
+        chosen = [w for w in wards if w[1].startswith("Phường")]
+        communes = [w for w in wards if w[1].startswith("Xã")]
+        chosen += communes[::2][: 84 - len(chosen)]
+        rng = random.Random(2025)
+        commune_unions = {}
+        for admin_code, ward_name in chosen:
+            kind_word = "phường" if ward_name.startswith("Phường") else "xã"
+            unit, created = unit_get_or_create(
+                parent=city,
+                code=f"CD-{admin_code}",
+                kind=UnitKind.COMMUNE_WARD,
+                name=f"Công đoàn {kind_word} {place_name(ward_name)}",
+                valid_from=COMMUNE_UNIONS_CREATED,
+                member_count=rng.randint(800, 6000),
+            )
+            commune_unions[admin_code] = unit
+            if created:
+                # The district federation this area belonged to is its predecessor.
+                for place, district in districts.items():
+                    if place_name(ward_name).endswith(place.replace("Nam ", "").replace("Bắc ", "")):
+                        unit.predecessors.add(district)
+
+        # Grassroots unions under the first dozen commune/ward unions.
+        for admin_code, ward_name in chosen[:12]:
+            parent = commune_unions[admin_code]
+            for index, pattern in enumerate(GRASSROOTS_PATTERNS[: 2 + rng.randint(0, 2)], start=1):
+                unit_get_or_create(
+                    parent=parent,
+                    code=f"CD-{admin_code}-{index:02d}",
+                    kind=UnitKind.GRASSROOTS,
+                    name=pattern.format(place=place_name(ward_name)),
+                    member_count=rng.randint(15, 400),
+                )
+
+        park, _ = unit_get_or_create(
+            parent=city,
+            code="CD-KCN",
+            kind=UnitKind.INDUSTRIAL_PARK,
+            name="Công đoàn các Khu công nghiệp và Khu công nghệ cao Hà Nội",
+            member_count=180_000,
+        )
+        for index, company in enumerate(INDUSTRIAL_PARK_COMPANIES, start=1):
+            unit_get_or_create(
+                parent=park,
+                code=f"CD-KCN-{index:02d}",
+                kind=UnitKind.GRASSROOTS,
+                name=f"Công đoàn cơ sở {company}",
+                member_count=rng.randint(300, 4500),
+            )
+        for code, name in SECTOR_UNIONS:
+            unit_get_or_create(
+                parent=city,
+                code=code,
+                kind=UnitKind.CORPORATION_SECTOR,
+                name=name,
+                member_count=rng.randint(5000, 60000),
+            )
+        return {unit.code: unit for unit in Unit.objects.all()}
+
+    def seed_accounts(self, units, password):
+        for username, full_name, role, unit_code, superuser in DEMO_ACCOUNTS:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = user_create(
+                    username=username,
+                    full_name=full_name,
+                    unit=units[unit_code],
+                    role=role,
+                    email=f"{username}@demo.congdoan.local",
+                    password=password,
+                    is_superuser=superuser,
+                )
+            else:
+                user.set_password(password)
+                user.is_active = True
+                user.save(update_fields=["password", "is_active"])
+
+    def seed_roster(self, units):
+        """A few collaborators per grassroots union, some not yet activated."""
+        rng = random.Random(7)
+        grassroots = [u for u in units.values() if u.kind == UnitKind.GRASSROOTS]
+        for unit in grassroots:
+            for index in range(1, 4):
+                username = f"ctv-{unit.code.lower()}-{index}"
+                if User.objects.filter(username=username).exists():
+                    continue
+                full_name = f"{rng.choice(FAMILY_NAMES)} {rng.choice(MIDDLE_NAMES)} {rng.choice(GIVEN_NAMES)}"
+                phone = f"09{rng.randint(10_000_000, 99_999_999)}"
+                while User.objects.filter(phone=phone).exists():
+                    phone = f"09{rng.randint(10_000_000, 99_999_999)}"
+                user_create(
+                    username=username,
+                    full_name=full_name,
+                    unit=unit,
+                    role=Role.COLLABORATOR,
+                    phone=phone,
+                    is_active=index != 3,
+                )

@@ -1,0 +1,299 @@
+"""Settings for Opinion Network, read from the environment (see .env.example).
+
+One file for every environment. The embedded default (no variables set but
+DEBUG=1) is SQLite, eager Celery tasks and the console e-mail backend;
+production sets DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS.
+A value that cannot be parsed stops start-up with a message naming it.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def _read(name, parse):
+    """Parse one variable; any failure names the variable."""
+    try:
+        return parse()
+    except ImproperlyConfigured as exc:
+        raise ImproperlyConfigured(f"Invalid setting {name}: {exc}") from None
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raw = env.str(name, default="")
+        raise ImproperlyConfigured(f"Invalid setting {name}={raw!r}: {exc}") from None
+
+
+def _positive_int(name, default):
+    value = _read(name, lambda: env.int(name, default=default))
+    if value <= 0:
+        raise ImproperlyConfigured(f"Invalid setting {name}={value!r}: must be a positive integer")
+    return value
+
+
+DEBUG = _read("DEBUG", lambda: env.bool("DEBUG", default=False))
+
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Missing setting SECRET_KEY: it is required when DEBUG is off "
+            "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+        )
+    SECRET_KEY = "insecure-development-key-only-used-when-DEBUG-is-on"  # noqa: S105
+
+ALLOWED_HOSTS = _read(
+    "ALLOWED_HOSTS",
+    lambda: env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []),
+)
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("Missing setting ALLOWED_HOSTS: it is required when DEBUG is off")
+CSRF_TRUSTED_ORIGINS = _read("CSRF_TRUSTED_ORIGINS", lambda: env.list("CSRF_TRUSTED_ORIGINS", default=[]))
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "treebeard",
+    "simple_history",
+    "axes",
+    "csp",
+    "django_celery_beat",
+    "collaborators",
+    "notifications",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "opinion_network.middleware.DefaultLanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # django-axes must be last: it turns a lockout signal into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "opinion_network.urls"
+WSGI_APPLICATION = "opinion_network.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "opinion_network.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+_database_url = env.str("DATABASE_URL", default="")
+if _database_url and _database_url.split(":", 1)[0] not in environ.Env.DB_SCHEMES:
+    raise ImproperlyConfigured(
+        f"Invalid setting DATABASE_URL={_database_url!r}: unknown scheme; "
+        "use postgres://user:password@host:5432/name or sqlite:////absolute/path.sqlite3"
+    )
+DATABASES = {
+    "default": _read(
+        "DATABASE_URL",
+        lambda: env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    )
+}
+_engine = DATABASES["default"].get("ENGINE", "")
+if not _engine:
+    raise ImproperlyConfigured(
+        f"Invalid setting DATABASE_URL={env.str('DATABASE_URL', default='')!r}: unknown database scheme"
+    )
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if "postgresql" in _engine:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+elif "sqlite" in _engine:
+    # WAL and a busy timeout let the dev server and an in-process task share the file.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+    )
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "collaborators.User"
+
+AUTHENTICATION_BACKENDS = [
+    # AxesStandaloneBackend first: it refuses a locked-out username/IP pair.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Sessions end after SESSION_IDLE_TIMEOUT seconds without a request: every
+# request pushes the expiry forward, so only inactivity logs a person out.
+SESSION_COOKIE_AGE = _positive_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Brute-force protection (django-axes): a username is locked from one IP
+# after AXES_FAILURE_LIMIT failures; other accounts and other IPs go on.
+AXES_FAILURE_LIMIT = _positive_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=_positive_int("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = _read("AXES_PROXY_COUNT", lambda: env.int("AXES_PROXY_COUNT", default=0)) or None
+AXES_VERBOSE = False
+
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+USE_I18N = True
+USE_TZ = True
+# dd/mm/yyyy everywhere, whatever the language.
+FORMAT_MODULE_PATH = ["opinion_network.formats"]
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = _read("MEDIA_ROOT", lambda: Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media"))))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# E-mail: console by default; EMAIL_URL=smtp+tls://user:pass@host:587 in production.
+vars().update(_read("EMAIL_URL", lambda: env.email_url("EMAIL_URL", default="consolemail://")))
+if "EMAIL_BACKEND" not in vars():
+    raise ImproperlyConfigured(f"Invalid setting EMAIL_URL={env.str('EMAIL_URL')!r}: unknown scheme")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Mạng lưới dư luận <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = 10
+
+# Security headers. X-Frame-Options and CSP frame-ancestors both forbid framing.
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_SSL_REDIRECT = _read("SECURE_SSL_REDIRECT", lambda: env.bool("SECURE_SSL_REDIRECT", default=not DEBUG))
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_SECONDS = _read(
+    "SECURE_HSTS_SECONDS", lambda: env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Celery: with no REDIS_URL, tasks run eagerly in the web process.
+REDIS_URL = _read("REDIS_URL", lambda: env.str("REDIS_URL", default=""))
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"Invalid setting REDIS_URL={REDIS_URL!r}: expected redis://host:port/db")
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A request must never hang on a broker that is down: connect fast, retry
+# publishing briefly, then give up (the outbox sweep delivers later).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "max_retries": 1,
+    "visibility_timeout": 3600,
+}
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+
+NOTIFICATION_SWEEP_MINUTES = _positive_int("NOTIFICATION_SWEEP_MINUTES", 5)
+# A delivery claim expires after this many seconds, so a worker killed mid-send
+# leaves the message for the next sweep instead of losing it.
+NOTIFICATION_CLAIM_SECONDS = 300
+
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+
+# Periodic jobs, written to django-celery-beat by `manage.py setup_periodic_tasks`
+# (run by `make run` and on deployment). Admins may change them in /admin/ later;
+# the command only creates what is missing unless --reset is given.
+PERIODIC_TASKS = [
+    {
+        "name": "notifications.sweep",
+        "task": "notifications.tasks.sweep_notifications",
+        "every_minutes": NOTIFICATION_SWEEP_MINUTES,
+        "description": "Deliver notifications still unsent (broker outage, killed worker).",
+    },
+]

@@ -1,0 +1,61 @@
+import pytest
+from celery import current_app
+
+from collaborators.models import Role, UnitKind
+
+from .factories import UnitFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_eager(settings):
+    """Fast password hashing, and Celery tasks in-process unless a test asks for a broker."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    previous = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    yield
+    current_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def city(db):
+    return UnitFactory(kind=UnitKind.CITY_FEDERATION, code="CITY", name="Liên đoàn Lao động thành phố")
+
+
+@pytest.fixture
+def union(city):
+    return UnitFactory(parent=city, code="WARD-A", name="Công đoàn phường Ba Đình")
+
+
+@pytest.fixture
+def grassroots(union):
+    return UnitFactory(parent=union, kind=UnitKind.GRASSROOTS, code="WARD-A-01", name="Công đoàn cơ sở Trường THCS")
+
+
+@pytest.fixture
+def other_union(city):
+    return UnitFactory(parent=city, code="WARD-B", name="Công đoàn phường Hoàn Kiếm")
+
+
+@pytest.fixture
+def collaborator(grassroots):
+    return UserFactory(username="collab", full_name="Phạm Văn Hùng", unit=grassroots, role=Role.COLLABORATOR)
+
+
+@pytest.fixture
+def unit_staff(union):
+    return UserFactory(username="unitstaff", full_name="Lê Thị Lan", unit=union, role=Role.STAFF)
+
+
+@pytest.fixture
+def other_staff(other_union):
+    return UserFactory(username="otherstaff", full_name="Hoàng Minh Tuấn", unit=other_union, role=Role.STAFF)
+
+
+@pytest.fixture
+def other_collaborator(other_union):
+    return UserFactory(username="collab2", full_name="Vũ Thị Mai", unit=other_union, role=Role.COLLABORATOR)
+
+
+@pytest.fixture
+def federation_admin(city):
+    return UserFactory(username="cityadmin", full_name="Nguyễn Thị Thu Hương", unit=city, role=Role.ADMIN)

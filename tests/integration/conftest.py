@@ -1,0 +1,158 @@
+"""A real Celery worker, started once per module, against the test database.
+
+The worker is a separate process, so it needs a database that two processes
+can share (PostgreSQL, not SQLite's in-memory test database) and a broker
+that answers (Redis). Without them the tests skip, unless
+REQUIRE_INTEGRATION=1 (CI), where a missing prerequisite is a failure.
+"""
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from celery import current_app
+from django.conf import settings
+from django.db import connection
+
+from tests.helpers import reset_broker_pools
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+WORKER_READY_TIMEOUT = 60
+
+
+def missing_prerequisite(reason: str):
+    """Skip the test, or fail it when the run requires integration tests."""
+    if os.environ.get("REQUIRE_INTEGRATION") == "1":
+        pytest.fail(f"REQUIRE_INTEGRATION=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _worker_prerequisites_problem() -> str | None:
+    if connection.vendor != "postgresql":
+        return (
+            f"the worker test needs PostgreSQL (the database is {connection.vendor}; set DATABASE_URL=postgres://...)"
+        )
+    redis_url = getattr(settings, "REDIS_URL", "")
+    if not redis_url:
+        return "the worker test needs a Redis broker (REDIS_URL is not set)"
+    import redis
+
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means "no broker"
+        return f"Redis at REDIS_URL={redis_url} does not answer PING: {exc}"
+    return None
+
+
+def _test_database_url() -> str:
+    """DATABASE_URL for the test database pytest-django created."""
+    db = connection.settings_dict
+    user = quote(db.get("USER") or "", safe="")
+    password = quote(db.get("PASSWORD") or "", safe="")
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = db.get("HOST") or "127.0.0.1"
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{credentials}{host}{port}/{quote(db['NAME'], safe='')}"
+
+
+class Worker:
+    def __init__(self, process, log_path: Path, queue: str, hostname: str):
+        self.process = process
+        self.log_path = log_path
+        self.queue = queue
+        self.hostname = hostname
+
+    def output(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(
+                    f"the Celery worker exited with {self.process.returncode} before it was ready:\n"
+                    f"{self.output()[-4000:]}",
+                    pytrace=False,
+                )
+            if f"{self.hostname.split('@')[0]}@" in self.output() and " ready." in self.output():
+                return
+            time.sleep(0.25)
+        pytest.fail(
+            f"the Celery worker was not ready within {timeout:.0f} s:\n{self.output()[-4000:]}",
+            pytrace=False,
+        )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            # Warm shutdown first; the worker runs in its own process group,
+            # so its pool children go too if it must be killed.
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A `celery worker` subprocess consuming a queue of its own, on the test database."""
+    problem = _worker_prerequisites_problem()
+    if problem:
+        missing_prerequisite(problem)
+
+    token = uuid.uuid4().hex[:12]
+    queue = f"test-worker-{token}"
+    hostname = f"test-{token}@%h"
+    log_path = tmp_path_factory.mktemp("celery-worker") / "worker.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        "REDIS_URL": settings.REDIS_URL,
+        "EMAIL_URL": "consolemail://",
+        "DEBUG": "1",
+        "PYTHONUNBUFFERED": "1",
+        "DJANGO_SETTINGS_MODULE": "opinion_network.settings",
+    }
+    command = [
+        sys.executable, "-m", "celery", "-A", "opinion_network", "worker",
+        "--loglevel=INFO", "--concurrency=1", "--pool=prefork",
+        "-Q", queue, "-n", hostname,
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+    ]  # fmt: skip
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - fixed command line
+            command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+    worker = Worker(process, log_path, queue, hostname)
+    try:
+        worker.wait_ready(WORKER_READY_TIMEOUT)
+        yield worker
+    finally:
+        worker.stop()
+
+
+@pytest.fixture
+def publish_to_worker(live_worker):
+    """Tasks in this test are published to the broker, on the live worker's queue."""
+    conf = current_app.conf
+    previous = (conf.task_always_eager, conf.task_default_queue, conf.broker_url)
+    conf.task_always_eager = False
+    conf.task_default_queue = live_worker.queue
+    # Start from fresh connections: an earlier test may have left the app's
+    # pool closed or pointed at another broker.
+    reset_broker_pools(current_app)
+    try:
+        yield live_worker
+    finally:
+        conf.task_always_eager, conf.task_default_queue, conf.broker_url = previous
+        reset_broker_pools(current_app)
