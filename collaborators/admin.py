@@ -5,7 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from .models import Unit, User
+from .models import CollaboratorProfile, ExportRecord, ImportBatch, RecognitionDecision, Unit, User
 
 
 @admin.register(Unit)
@@ -39,3 +39,47 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
 
     def get_queryset(self, request):
         return User.objects.visible_to(request.user)
+
+
+@admin.register(CollaboratorProfile)
+class CollaboratorProfileAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "position", "status", "status_since", "term_end", "last_trained_on", "last_reported_on"]
+    list_filter = ["status", "position"]
+    search_fields = ["user__full_name", "user__username"]
+    raw_id_fields = ["user", "recognition_decision"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(user__in=User.objects.visible_to(request.user))
+
+
+@admin.register(RecognitionDecision)
+class RecognitionDecisionAdmin(SimpleHistoryAdmin):
+    list_display = ["number", "issued_on", "kind", "unit", "signer", "applied_at"]
+    list_filter = ["kind"]
+    search_fields = ["number", "signer"]
+    raw_id_fields = ["unit", "people", "created_by"]
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(admin.ModelAdmin):
+    """Read-only: the record of who exported what and when."""
+
+    list_display = ["created_at", "user", "kind", "file_format", "row_count"]
+    list_filter = ["kind", "file_format"]
+    readonly_fields = ["created_at", "user", "kind", "file_format", "row_count", "parameters"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "created_by", "filename", "status", "error_count", "applied_at"]
+    list_filter = ["status"]
+    readonly_fields = ["rows"]

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
+from .text import fold
+
 
 class Role(models.TextChoices):
     COLLABORATOR = "collaborator", _("Collaborator")
@@ -130,6 +132,13 @@ class UserQuerySet(models.QuerySet):
             return self.filter(unit__path__startswith=user.unit.path)
         return self.filter(pk=user.pk)
 
+    def search(self, query: str):
+        """Diacritic-insensitive search on name, username, phone and e-mail; every word must match."""
+        qs = self
+        for word in fold(query).split():
+            qs = qs.filter(search_text__contains=word)
+        return qs
+
 
 class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
     pass
@@ -156,8 +165,11 @@ class User(AbstractUser):
         verbose_name=_("unit"),
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.COLLABORATOR)
+    # Name, phone, username and e-mail folded to lower-case ASCII ("Nguyễn" -> "nguyen"),
+    # so search is diacritic-insensitive with a plain LIKE on SQLite and PostgreSQL alike.
+    search_text = models.CharField(max_length=500, blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    history = HistoricalRecords(excluded_fields=["password", "last_login", "search_text"])
 
     objects = UserManager()
 
@@ -172,6 +184,14 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.full_name or self.username
+
+    def save(self, *args, **kwargs):
+        # A derived column, kept in step on every write path (admin, services, imports).
+        self.search_text = fold(" ".join(filter(None, [self.full_name, self.username, self.phone, self.email])))
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"full_name", "username", "phone", "email"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
 
     def get_full_name(self):
         return self.full_name or self.username
@@ -190,3 +210,229 @@ class User(AbstractUser):
     @property
     def is_unit_admin(self):
         return self.role == Role.ADMIN or self.is_superuser
+
+
+class Position(models.TextChoices):
+    UNION_CHAIR = "union_chair", _("Union chair")
+    PROPAGANDA_OFFICER = "propaganda_officer", _("Propaganda officer")
+    BRIEFER = "briefer", _("Official briefer")
+    ORAL_PROPAGANDIST = "oral_propagandist", _("Oral propagandist")
+    OPINION_TEAM = "opinion_team", _("Member of the grassroots opinion team")
+    OTHER = "other", _("Other")
+
+
+class CollaboratorStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    TERM_ENDED = "term_ended", _("Term ended")
+    LEFT = "left", _("Left")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+# Which status may follow which (DESIGN §3: proposed -> active -> suspended / term ended / left / dismissed).
+STATUS_TRANSITIONS = {
+    CollaboratorStatus.PROPOSED: {CollaboratorStatus.ACTIVE, CollaboratorStatus.LEFT},
+    CollaboratorStatus.ACTIVE: {
+        CollaboratorStatus.SUSPENDED,
+        CollaboratorStatus.TERM_ENDED,
+        CollaboratorStatus.LEFT,
+        CollaboratorStatus.DISMISSED,
+    },
+    CollaboratorStatus.SUSPENDED: {
+        CollaboratorStatus.ACTIVE,
+        CollaboratorStatus.TERM_ENDED,
+        CollaboratorStatus.LEFT,
+        CollaboratorStatus.DISMISSED,
+    },
+    CollaboratorStatus.TERM_ENDED: {CollaboratorStatus.ACTIVE, CollaboratorStatus.LEFT},
+    CollaboratorStatus.LEFT: {CollaboratorStatus.ACTIVE},
+    CollaboratorStatus.DISMISSED: set(),
+}
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+
+
+class ProfileQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(user__in=User.objects.visible_to(user))
+
+
+class CollaboratorProfile(models.Model):
+    """The network side of a person: position, status, recognition, consent."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile", verbose_name=_("person"))
+    position = models.CharField(_("position"), max_length=32, choices=Position.choices, default=Position.OPINION_TEAM)
+    workplace = models.CharField(_("workplace"), max_length=255, blank=True)
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    topics_covered = models.CharField(_("topics covered"), max_length=255, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=CollaboratorStatus.choices, default=CollaboratorStatus.PROPOSED
+    )
+    status_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    status_since = models.DateField(_("status since"), null=True, blank=True)
+    recognition_decision = models.ForeignKey(
+        "RecognitionDecision",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recognition decision"),
+    )
+    term_end = models.DateField(_("term ends"), null=True, blank=True)
+    # Kept current by the trainings and reports apps through services here,
+    # so the roster can filter without importing those higher layers.
+    last_trained_on = models.DateField(_("last trained on"), null=True, blank=True)
+    last_reported_on = models.DateField(_("last reported on"), null=True, blank=True)
+    consent_version = models.CharField(_("consent version"), max_length=32, blank=True)
+    consent_given_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    consent_withdrawn_at = models.DateTimeField(_("consent withdrawn at"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = ProfileQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("collaborator profile")
+        verbose_name_plural = _("collaborator profiles")
+        indexes = [
+            models.Index(fields=["status"], name="profile_status_idx"),
+            models.Index(fields=["last_trained_on"], name="profile_trained_idx"),
+            models.Index(fields=["last_reported_on"], name="profile_reported_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(birth_year__isnull=True) | Q(birth_year__gte=1900, birth_year__lte=2100),
+                name="profile_birth_year_plausible",
+            )
+        ]
+
+    def __str__(self):
+        return str(self.user)
+
+    @property
+    def has_consent(self):
+        return self.consent_given_at is not None and self.consent_withdrawn_at is None
+
+
+class StatusChange(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("person"))
+    from_status = models.CharField(_("from"), max_length=16, choices=CollaboratorStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=CollaboratorStatus.choices)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    effective_date = models.DateField(_("effective date"))
+    decision = models.ForeignKey(
+        "RecognitionDecision", on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("decision")
+    )
+    changed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("changed by")
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["-effective_date", "-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.user}: {self.from_status or '-'} -> {self.to_status}"
+
+
+class DecisionKind(models.TextChoices):
+    RECOGNISE = "recognise", _("Recognition")
+    RECONSTITUTE = "reconstitute", _("Re-constitution")
+    DISMISS = "dismiss", _("Dismissal")
+
+
+class DecisionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        units = Unit.objects.visible_to(user)
+        if getattr(user, "is_authenticated", False) and not user.is_superuser and user.role == Role.COLLABORATOR:
+            return self.filter(people=user)
+        return self.filter(unit__in=units)
+
+
+class RecognitionDecision(models.Model):
+    """A decision recognising, re-constituting or dismissing collaborators (quyết định công nhận)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="decisions", verbose_name=_("issuing unit"))
+    number = models.CharField(_("number"), max_length=64)
+    issued_on = models.DateField(_("date"))
+    signer = models.CharField(_("signed by"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=16, choices=DecisionKind.choices, default=DecisionKind.RECOGNISE)
+    term_end = models.DateField(_("term ends"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    people = models.ManyToManyField(User, related_name="decisions", verbose_name=_("people covered"))
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+
+    history = HistoricalRecords(m2m_fields=[people])
+    objects = DecisionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("recognition decision")
+        verbose_name_plural = _("recognition decisions")
+        ordering = ["-issued_on", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["unit", "number"], name="decision_number_unique_per_unit")]
+
+    def __str__(self):
+        return f"{self.number} ({self.issued_on:%d/%m/%Y})"
+
+
+class InvitationChannel(models.TextChoices):
+    EMAIL = "email", _("E-mail link")
+    CODE = "code", _("Printed code")
+
+
+class Invitation(models.Model):
+    """An invitation for a person without a login to activate their account."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("person"))
+    channel = models.CharField(_("channel"), max_length=8, choices=InvitationChannel.choices)
+    code_hash = models.CharField(max_length=128, blank=True, editable=False)
+    failed_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_channel_display()})"
+
+    @property
+    def is_open(self):
+        return self.used_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class ExportRecord(models.Model):
+    """Every export of personal or report data: who, when, what, how many rows."""
+
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by"))
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+    kind = models.CharField(_("what"), max_length=64)
+    file_format = models.CharField(_("format"), max_length=8)
+    row_count = models.PositiveIntegerField(_("rows"))
+    parameters = models.JSONField(_("filters"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("export record")
+        verbose_name_plural = _("export records")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.kind} {self.file_format} ({self.row_count})"
+
+
+from .models_imports import ImportBatch  # noqa: E402,F401

@@ -13,6 +13,9 @@ from .models import Notification
 
 logger = logging.getLogger(__name__)
 
+# Kinds that go to people whose account is not active yet (they have no other way in).
+KINDS_FOR_INACTIVE = {"invitation"}
+
 
 @transaction.atomic
 def notify(*, recipient, kind: str, subject: str, body: str = "", link: str = "") -> Notification:
@@ -61,7 +64,7 @@ def notification_deliver(*, notification_id: int) -> bool:
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
     recipient = notification.recipient
     try:
-        if recipient.email and recipient.is_active:
+        if recipient.email and (recipient.is_active or notification.kind in KINDS_FOR_INACTIVE):
             body = notification.body
             if notification.link:
                 body = f"{body}\n\n{settings.SITE_URL.rstrip('/')}{notification.link}".strip()

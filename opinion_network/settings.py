@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_celery_beat",
+    "django_filters",
     "collaborators",
     "notifications",
 ]
@@ -297,3 +298,12 @@ PERIODIC_TASKS = [
         "description": "Deliver notifications still unsent (broker outage, killed worker).",
     },
 ]
+
+# Roster: how long an invitation (link or printed code) stays valid, and the
+# version of the personal-data consent text people accept on activation.
+INVITATION_VALID_DAYS = _positive_int("INVITATION_VALID_DAYS", 14)
+PERSONAL_DATA_CONSENT_VERSION = "2025-10"
+
+# Functions that `seed_demo` calls after the roster, in order; each app adds its own
+# (a callable taking no arguments, idempotent, returning a one-line summary).
+DEMO_SEEDERS = []

@@ -59,3 +59,17 @@ def other_collaborator(other_union):
 @pytest.fixture
 def federation_admin(city):
     return UserFactory(username="cityadmin", full_name="Nguyễn Thị Thu Hương", unit=city, role=Role.ADMIN)
+
+
+@pytest.fixture
+def english(client, settings):
+    """Run a test in English: for tests that assert on English messages.
+
+    Vietnamese is the default language (DefaultLanguageMiddleware ignores the
+    browser's Accept-Language), so the test client carries the language cookie.
+    """
+    from django.utils import translation
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield

@@ -17,3 +17,15 @@
     }, 0);
   });
 })();
+// Print buttons (printable codes, attendance sheets, certificates).
+document.addEventListener("click", function (event) {
+  if (event.target.closest("[data-print]")) {
+    window.print();
+  }
+});
+// Re-enable submit buttons when the browser restores a page from its cache.
+window.addEventListener("pageshow", function () {
+  document.querySelectorAll("button[type=submit]:disabled").forEach(function (button) {
+    button.disabled = false;
+  });
+});

@@ -5,15 +5,29 @@ again changes nothing but the demo accounts' passwords (set to the given one).
 """
 
 import random
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from collaborators.models import Role, Unit, UnitKind, User
+from collaborators.models import (
+    CollaboratorProfile,
+    CollaboratorStatus,
+    DecisionKind,
+    Gender,
+    Position,
+    RecognitionDecision,
+    Role,
+    Unit,
+    UnitKind,
+    User,
+)
 from collaborators.services import unit_get_or_create, user_create
+from collaborators.services.people import decision_apply, decision_create, profile_of
 
 DEMO_PASSWORD = "hanoi-demo-2025"  # noqa: S105 - documented in README, demo only
 WARDS_FILE = Path(__file__).resolve().parents[2] / "data" / "hanoi_wards_communes_2025.tsv"
@@ -103,6 +117,28 @@ GIVEN_NAMES = [
     "Bình",
 ]
 
+STATUS_WEIGHTS = [
+    (CollaboratorStatus.ACTIVE, 75),
+    (CollaboratorStatus.PROPOSED, 10),
+    (CollaboratorStatus.SUSPENDED, 5),
+    (CollaboratorStatus.TERM_ENDED, 4),
+    (CollaboratorStatus.LEFT, 4),
+    (CollaboratorStatus.DISMISSED, 2),
+]
+STATUS_REASONS = {
+    CollaboratorStatus.SUSPENDED: "Nghỉ thai sản",
+    CollaboratorStatus.TERM_ENDED: "Hết nhiệm kỳ 2020 - 2025",
+    CollaboratorStatus.LEFT: "Chuyển công tác",
+    CollaboratorStatus.DISMISSED: "Không tham gia sinh hoạt, không báo cáo nhiều kỳ liên tiếp",
+}
+POSITION_WEIGHTS = [
+    (Position.OPINION_TEAM, 50),
+    (Position.UNION_CHAIR, 15),
+    (Position.PROPAGANDA_OFFICER, 15),
+    (Position.ORAL_PROPAGANDIST, 12),
+    (Position.BRIEFER, 8),
+]
+
 # username, full name, role, unit code, superuser
 DEMO_ACCOUNTS = [
     ("admin", "Nguyễn Thị Thu Hương", Role.ADMIN, "LDLD-HN", True),
@@ -142,6 +178,13 @@ class Command(BaseCommand):
             units = self.seed_units()
             self.seed_accounts(units, password)
             self.seed_roster(units)
+        # Higher apps seed their own data; they are named in settings, not imported
+        # here, so this bottom app does not depend on them.
+        for dotted in settings.DEMO_SEEDERS:
+            with transaction.atomic():
+                message = import_string(dotted)()
+            if message:
+                self.stdout.write(message)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {Unit.objects.count()} units, {User.objects.count()} people. "
@@ -193,7 +236,7 @@ class Command(BaseCommand):
                         unit.predecessors.add(district)
 
         # Grassroots unions under the first dozen commune/ward unions.
-        for admin_code, ward_name in chosen[:12]:
+        for admin_code, ward_name in chosen[:30]:
             parent = commune_unions[admin_code]
             for index, pattern in enumerate(GRASSROOTS_PATTERNS[: 2 + rng.randint(0, 2)], start=1):
                 unit_get_or_create(
@@ -248,23 +291,85 @@ class Command(BaseCommand):
                 user.save(update_fields=["password", "is_active"])
 
     def seed_roster(self, units):
-        """A few collaborators per grassroots union, some not yet activated."""
+        """Several hundred collaborators with positions, statuses, decisions and consent."""
         rng = random.Random(7)
+        today = timezone.localdate()
         grassroots = [u for u in units.values() if u.kind == UnitKind.GRASSROOTS]
-        for unit in grassroots:
-            for index in range(1, 4):
-                username = f"ctv-{unit.code.lower()}-{index}"
-                if User.objects.filter(username=username).exists():
-                    continue
-                full_name = f"{rng.choice(FAMILY_NAMES)} {rng.choice(MIDDLE_NAMES)} {rng.choice(GIVEN_NAMES)}"
+        commune = [u for u in units.values() if u.kind == UnitKind.COMMUNE_WARD]
+        slots = [(unit, index) for unit in grassroots for index in range(1, 5)]
+        slots += [(unit, index) for unit in commune for index in range(1, 3)]
+        phones = set(User.objects.exclude(phone="").values_list("phone", flat=True))
+        created = []
+        for unit, index in slots:
+            username = f"ctv-{unit.code.lower()}-{index}"
+            if User.objects.filter(username=username).exists():
+                continue
+            family, middle, given = rng.choice(FAMILY_NAMES), rng.choice(MIDDLE_NAMES), rng.choice(GIVEN_NAMES)
+            phone = f"09{rng.randint(10_000_000, 99_999_999)}"
+            while phone in phones:
                 phone = f"09{rng.randint(10_000_000, 99_999_999)}"
-                while User.objects.filter(phone=phone).exists():
-                    phone = f"09{rng.randint(10_000_000, 99_999_999)}"
-                user_create(
-                    username=username,
-                    full_name=full_name,
-                    unit=unit,
-                    role=Role.COLLABORATOR,
-                    phone=phone,
-                    is_active=index != 3,
+            phones.add(phone)
+            has_email = rng.random() < 0.4
+            user = user_create(
+                username=username,
+                full_name=f"{family} {middle} {given}",
+                unit=unit,
+                role=Role.COLLABORATOR,
+                phone=phone,
+                email=f"{username}@demo.congdoan.local" if has_email else "",
+                is_active=rng.random() < 0.8,
+            )
+            status = rng.choices([s[0] for s in STATUS_WEIGHTS], weights=[s[1] for s in STATUS_WEIGHTS])[0]
+            CollaboratorProfile.objects.create(
+                user=user,
+                position=rng.choices([p[0] for p in POSITION_WEIGHTS], weights=[p[1] for p in POSITION_WEIGHTS])[0],
+                workplace=unit.name.replace("Công đoàn cơ sở ", "").replace("Công đoàn ", ""),
+                gender=rng.choice([Gender.FEMALE, Gender.MALE]),
+                birth_year=rng.randint(1968, 2000),
+                status=status,
+                status_since=today - timedelta(days=rng.randint(30, 700)),
+                status_reason=STATUS_REASONS.get(status, ""),
+                last_trained_on=today - timedelta(days=rng.randint(10, 600)) if rng.random() < 0.6 else None,
+                consent_version=settings.PERSONAL_DATA_CONSENT_VERSION if user.is_active else "",
+                consent_given_at=timezone.now() - timedelta(days=rng.randint(30, 400)) if user.is_active else None,
+            )
+            created.append(user)
+        for username in ("collab1", "collab2"):
+            user = User.objects.get(username=username)
+            profile = profile_of(user)
+            if not profile.consent_given_at:
+                profile.status = CollaboratorStatus.ACTIVE
+                profile.position = Position.OPINION_TEAM
+                profile.workplace = user.unit.name.replace("Công đoàn cơ sở ", "")
+                profile.consent_version = settings.PERSONAL_DATA_CONSENT_VERSION
+                profile.consent_given_at = timezone.now()
+                profile.last_trained_on = today - timedelta(days=90)
+                profile.save()
+        self.seed_decisions(units, rng)
+
+    def seed_decisions(self, units, rng):
+        """A recognition decision per commune/ward union with active collaborators under it."""
+        admin = User.objects.get(username="admin")
+        for unit in sorted((u for u in units.values() if u.kind == UnitKind.COMMUNE_WARD), key=lambda u: u.path)[:30]:
+            number = f"{rng.randint(10, 199)}/QĐ-CĐ"
+            if RecognitionDecision.objects.filter(unit=unit).exists():
+                continue
+            people = list(
+                User.objects.filter(
+                    unit__path__startswith=unit.path, role=Role.COLLABORATOR, profile__status=CollaboratorStatus.ACTIVE
                 )
+            )
+            if not people:
+                continue
+            decision = decision_create(
+                actor=admin,
+                unit=unit,
+                number=number,
+                issued_on=date(2025, 10, 15),
+                signer=f"Chủ tịch {unit.name}",
+                kind=DecisionKind.RECOGNISE,
+                people=people,
+                term_end=date(2028, 10, 14),
+                note="Công nhận cộng tác viên dư luận xã hội nhiệm kỳ 2025 - 2028.",
+            )
+            decision_apply(actor=admin, decision=decision)

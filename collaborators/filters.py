@@ -1,0 +1,86 @@
+"""The people list's filters (django-filter), shared by the list page and the exports."""
+
+from datetime import timedelta
+
+import django_filters
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_filters.fields import ModelChoiceField
+
+from .models import CollaboratorStatus, Position, Role, Unit, User
+
+
+def unit_label(unit):
+    """A unit in a choice list, indented by its depth in the tree."""
+    return "\u2003" * max(unit.depth - 1, 0) + unit.name
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, unit):
+        return unit_label(unit)
+
+
+class UnitFilterField(ModelChoiceField):
+    def label_from_instance(self, unit):
+        return unit_label(unit)
+
+
+class UnitFilter(django_filters.ModelChoiceFilter):
+    field_class = UnitFilterField
+
+
+class PeopleFilter(django_filters.FilterSet):
+    """Filters of the roster. The unit choices and the rows are narrowed to the viewer's scope."""
+
+    q = django_filters.CharFilter(label=_("Search"), method="filter_search")
+    unit = UnitFilter(label=_("Unit (with the units under it)"), queryset=Unit.objects.none(), method="filter_unit")
+    role = django_filters.ChoiceFilter(label=_("Role"), choices=Role.choices)
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=CollaboratorStatus.choices, field_name="profile__status"
+    )
+    position = django_filters.ChoiceFilter(
+        label=_("Position"), choices=Position.choices, field_name="profile__position"
+    )
+    trained = django_filters.BooleanFilter(
+        label=_("Trained in the last 12 months"),
+        method="filter_trained",
+        widget=forms.Select(choices=[("", "---------"), ("true", _("Yes")), ("false", _("No"))]),
+    )
+    reported = django_filters.BooleanFilter(
+        label=_("Reported this period"),
+        method="filter_reported",
+        widget=forms.Select(choices=[("", "---------"), ("true", _("Yes")), ("false", _("No"))]),
+    )
+
+    class Meta:
+        model = User
+        fields = ["q", "unit", "role", "status", "position", "trained", "reported"]
+
+    def __init__(self, data=None, *args, user, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.filters["unit"].queryset = Unit.objects.visible_to(user)
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_unit(self, queryset, name, unit):
+        return queryset.filter(unit__path__startswith=unit.path)
+
+    def filter_trained(self, queryset, name, value):
+        since = timezone.localdate() - timedelta(days=365)
+        if value:
+            return queryset.filter(profile__last_trained_on__gte=since)
+        return queryset.exclude(profile__last_trained_on__gte=since)
+
+    def filter_reported(self, queryset, name, value):
+        start = reporting_period_start()
+        if value:
+            return queryset.filter(profile__last_reported_on__gte=start)
+        return queryset.exclude(profile__last_reported_on__gte=start)
+
+
+def reporting_period_start(today=None):
+    """First day of the current reporting period (monthly by default)."""
+    today = today or timezone.localdate()
+    return today.replace(day=1)

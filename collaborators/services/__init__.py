@@ -1,0 +1,16 @@
+"""Every write to units and people goes through these functions (keyword-only, atomic)."""
+
+from .imports import import_confirm, import_discard, import_preview, import_template, roster_export
+from .people import user_create
+from .units import unit_create, unit_get_or_create
+
+__all__ = [
+    "import_confirm",
+    "import_discard",
+    "import_preview",
+    "import_template",
+    "roster_export",
+    "unit_create",
+    "unit_get_or_create",
+    "user_create",
+]

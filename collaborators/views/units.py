@@ -1,0 +1,227 @@
+"""The units pages: the tree (expanded on demand with htmx), a unit's page, admin actions, history."""
+
+import re
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from opinion_network.access import STAFF_ROLES, get_visible_or_404, is_admin, role_required
+
+from .. import selectors_units as selectors
+from ..forms_units import UnitCreateForm, UnitDissolveForm, UnitFieldsForm, UnitMergeForm, UnitMoveForm
+from ..models import Role, Unit
+from ..services import units as services
+
+_FIELD_ID = re.compile(r"^id_[a-z_]{1,40}$")
+
+
+def _hide_ended(request) -> bool:
+    return request.GET.get("hide_ended") == "1"
+
+
+def _page_number(request) -> int:
+    try:
+        return max(int(request.GET.get("page", 1)), 1)
+    except ValueError:
+        return 1
+
+
+def _form_error(form, exc: ValidationError):
+    for message in exc.messages:
+        form.add_error(None, message)
+
+
+@role_required(*STAFF_ROLES)
+def unit_tree(request):
+    """The user's root unit(s) and their children; deeper levels load with htmx; or search results."""
+    hide_ended = _hide_ended(request)
+    query = request.GET.get("q", "").strip()[:100]
+    context = {
+        "query": query,
+        "hide_ended": hide_ended,
+        "counters": selectors.subtree_counters(),
+        "can_manage": is_admin(request.user),
+        "search_limit": selectors.SEARCH_LIMIT,
+    }
+    if query:
+        context["results"] = selectors.unit_search(request.user, query, include_ended=not hide_ended)
+    else:
+        context["roots"] = selectors.unit_tree(request.user, include_ended=not hide_ended)
+    return render(request, "collaborators/unit_tree.html", context)
+
+
+@role_required(*STAFF_ROLES)
+def unit_children(request, pk):
+    """The children of one unit (a page of them), for the tree's htmx expansion."""
+    parent = get_visible_or_404(Unit, request.user, pk=pk)
+    hide_ended = _hide_ended(request)
+    page = _page_number(request)
+    children, has_more = selectors.unit_children(request.user, parent, include_ended=not hide_ended, page=page)
+    return render(
+        request,
+        "collaborators/_partials/unit_children.html",
+        {
+            "parent": parent,
+            "children": children,
+            "has_more": has_more,
+            "next_page": page + 1,
+            "wrap": page == 1,
+            "hide_ended": hide_ended,
+        },
+    )
+
+
+@role_required(*STAFF_ROLES)
+def unit_detail(request, pk):
+    unit = get_visible_or_404(Unit, request.user, pk=pk)
+    context = selectors.unit_page(request.user, unit, include_ended=not _hide_ended(request))
+    context["hide_ended"] = _hide_ended(request)
+    return render(request, "collaborators/unit_detail.html", context)
+
+
+@role_required(Role.ADMIN)
+def unit_create(request):
+    initial = {}
+    parent_id = request.GET.get("parent", "")
+    if parent_id.isdigit():
+        parent = Unit.objects.visible_to(request.user).filter(pk=parent_id).first()
+        if parent is not None:
+            initial["parent"] = parent
+    form = UnitCreateForm(request.POST or None, actor=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            unit = services.unit_add(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("The unit %(name)s has been created.") % {"name": unit.name})
+            return redirect("roster:unit_detail", pk=unit.pk)
+    return render(
+        request,
+        "collaborators/unit_form.html",
+        {"form": form, "unit": None, "action": "create", "cancel_url": _cancel_url(initial.get("parent"))},
+    )
+
+
+def _cancel_url(unit):
+    return reverse("roster:unit_detail", args=[unit.pk]) if unit else reverse("roster:unit_tree")
+
+
+@role_required(Role.ADMIN)
+def unit_edit(request, pk):
+    unit = get_visible_or_404(Unit, request.user, pk=pk)
+    form = UnitFieldsForm(request.POST or None, initial=UnitFieldsForm.initial_for(unit))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.unit_update(actor=request.user, unit=unit, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("The changes have been saved."))
+            return redirect("roster:unit_detail", pk=unit.pk)
+    return render(
+        request,
+        "collaborators/unit_form.html",
+        {"form": form, "unit": unit, "action": "edit", "cancel_url": _cancel_url(unit)},
+    )
+
+
+def _restructure(request, pk, *, action, form_class, service, success_message):
+    """The shared flow of move, dissolve and merge: scope (404), refusal (message), form, service."""
+    unit = get_visible_or_404(Unit, request.user, pk=pk)
+    refusal = selectors.restructure_refusal(request.user, unit)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("roster:unit_detail", pk=unit.pk)
+    kwargs = {"actor": request.user} if action in ("move", "merge") else {}
+    form = form_class(request.POST or None, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = service(actor=request.user, unit=unit, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, success_message(result, form.cleaned_data))
+            return redirect("roster:unit_detail", pk=unit.pk)
+    return render(
+        request,
+        "collaborators/unit_form.html",
+        {"form": form, "unit": unit, "action": action, "cancel_url": _cancel_url(unit)},
+    )
+
+
+@role_required(Role.ADMIN)
+def unit_move(request, pk):
+    return _restructure(
+        request,
+        pk,
+        action="move",
+        form_class=UnitMoveForm,
+        service=services.unit_move,
+        success_message=lambda unit, data: (
+            _("%(name)s now belongs to %(parent)s.") % {"name": unit.name, "parent": data["new_parent"].name}
+        ),
+    )
+
+
+@role_required(Role.ADMIN)
+def unit_dissolve(request, pk):
+    return _restructure(
+        request,
+        pk,
+        action="dissolve",
+        form_class=UnitDissolveForm,
+        service=services.unit_dissolve,
+        success_message=lambda unit, data: (
+            _("%(name)s has been dissolved (last day in force: %(date)s). It stays in the records with its history.")
+            % {"name": unit.name, "date": formats.date_format(data["on"], "SHORT_DATE_FORMAT")}
+        ),
+    )
+
+
+@role_required(Role.ADMIN)
+def unit_merge(request, pk):
+    return _restructure(
+        request,
+        pk,
+        action="merge",
+        form_class=UnitMergeForm,
+        service=services.unit_merge,
+        success_message=lambda unit, data: (
+            _("%(name)s has been merged into %(successor)s, which now has its people and the units under it.")
+            % {"name": unit.name, "successor": data["successor"].name}
+        ),
+    )
+
+
+@role_required(Role.ADMIN)
+def unit_history(request, pk):
+    unit = get_visible_or_404(Unit, request.user, pk=pk)
+    return render(
+        request,
+        "collaborators/unit_history.html",
+        {"unit": unit, "entries": selectors.unit_history(unit)},
+    )
+
+
+@role_required(Role.ADMIN)
+def unit_pick(request):
+    """Units in force matching a name or code, to fill a parent or successor field (htmx)."""
+    target = request.GET.get("target", "")
+    if not _FIELD_ID.match(target):
+        target = ""
+    query = (request.GET.get("pick_q") or "").strip()[:100]
+    exclude = None
+    exclude_id = request.GET.get("exclude", "")
+    if exclude_id.isdigit():
+        exclude = Unit.objects.visible_to(request.user).filter(pk=exclude_id).first()
+    units = selectors.unit_pick_candidates(request.user, query, exclude=exclude) if query else []
+    return render(
+        request,
+        "collaborators/_partials/unit_pick.html",
+        {"units": units, "query": query, "target": target},
+    )
