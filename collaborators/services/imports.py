@@ -24,7 +24,7 @@ from ..models import CollaboratorProfile, CollaboratorStatus, ExportRecord, Gend
 from ..models_imports import ImportBatch, ImportStatus
 from ..spreadsheets import parse_date, read_table, write_csv, write_xlsx
 from ..text import fold, normalise_phone
-from .people import username_from, user_create
+from .people import user_create, username_from
 
 # -- the file format ----------------------------------------------------------------------------
 
