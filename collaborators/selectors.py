@@ -1,7 +1,9 @@
 """Reads for units and people."""
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from .models import CollaboratorProfile, Role, Unit, User
 
@@ -47,7 +49,8 @@ def person_page(*, person: User, viewer) -> dict:
         "status_changes": person.status_changes.select_related("changed_by", "decision")[:50],
         "decisions": person.decisions.select_related("unit").order_by("-issued_on"),
         "invitations": person.invitations.select_related("created_by")[:5] if in_scope_staff else [],
-        "extra_sections": [],
+        # Sections of higher apps (training history...), named in settings, not imported here.
+        "extra_sections": [import_string(p)(person, viewer) for p in settings.PERSON_PAGE_SECTIONS],
     }
 
 

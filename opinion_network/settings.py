@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "django_filters",
     "collaborators",
     "notifications",
+    "reports",
+    "trainings",
 ]
 
 MIDDLEWARE = [
@@ -297,6 +299,18 @@ PERIODIC_TASKS = [
         "every_minutes": NOTIFICATION_SWEEP_MINUTES,
         "description": "Deliver notifications still unsent (broker outage, killed worker).",
     },
+    {
+        "name": "trainings.reminders",
+        "task": "trainings.tasks.send_reminders",
+        "crontab": {"minute": 0, "hour": 8},
+        "description": "Remind registered people of tomorrow's trainings (one reminder per registration).",
+    },
+    {
+        "name": "trainings.complete",
+        "task": "trainings.tasks.complete_sessions",
+        "every_minutes": 60,
+        "description": "Complete ended trainings; the unmarked become absent.",
+    },
 ]
 
 # Roster: how long an invitation (link or printed code) stays valid, and the
@@ -304,6 +318,23 @@ PERIODIC_TASKS = [
 INVITATION_VALID_DAYS = _positive_int("INVITATION_VALID_DAYS", 14)
 PERSONAL_DATA_CONSENT_VERSION = "2025-10"
 
+# Reports: submitted reports untouched this long are flagged overdue and their reviewers told once.
+REPORT_OVERDUE_HOURS = _positive_int("REPORT_OVERDUE_HOURS", 48)
+PERIODIC_TASKS.append(
+    {
+        "name": "reports.overdue",
+        "task": "reports.tasks.flag_overdue_reports",
+        "every_minutes": 60,
+        "description": "Flag reports waiting for review too long and notify reviewers once.",
+    }
+)
+
 # Functions that `seed_demo` calls after the roster, in order; each app adds its own
 # (a callable taking no arguments, idempotent, returning a one-line summary).
-DEMO_SEEDERS = []
+DEMO_SEEDERS = [
+    "reports.demo.seed",
+    "trainings.demo.seed",
+]
+
+# Sections that higher apps add to a person's roster page (callables taking person and viewer).
+PERSON_PAGE_SECTIONS = ["trainings.selectors.person_section"]

@@ -15,6 +15,8 @@ urlpatterns = [
     path("accounts/", include("collaborators.account_urls")),
     path("notifications/", include("notifications.urls")),
     path("roster/", include("collaborators.urls")),
+    path("reports/", include("reports.urls")),
+    path("trainings/", include("trainings.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

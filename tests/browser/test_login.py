@@ -37,11 +37,17 @@ class PageProblems:
         self.failed_requests = []
         page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(msg.text))
         page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
-        page.on("requestfailed", lambda req: self.failed_requests.append(f"{req.url}: {req.failure}"))
+        page.on("requestfailed", self._request_failed)
         page.on(
             "response",
             lambda resp: resp.status >= 400 and self.failed_requests.append(f"{resp.url}: HTTP {resp.status}"),
         )
+
+    def _request_failed(self, request):
+        # A request the browser itself cancels because the test navigated on (ERR_ABORTED)
+        # is not a failure of the page; anything else is.
+        if "ERR_ABORTED" not in (request.failure or ""):
+            self.failed_requests.append(f"{request.url}: {request.failure}")
 
     def assert_clean(self):
         blocked = [m for m in self.console_errors if "Content Security Policy" in m or "Refused to" in m]

@@ -1,0 +1,115 @@
+"""The review queue's filters (django-filter), shared by the queue page and its exports."""
+
+from datetime import datetime, time, timedelta
+
+import django_filters
+from django import forms
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from collaborators.filters import UnitFilter
+from collaborators.forms import DateInput
+from collaborators.models import Unit
+from collaborators.text import fold
+
+from .models import AlertLevel, FocusPolicy, ReportKind, ReportStatus, Rumour, Topic, Verification
+
+YES_NO = [("", "---------"), ("true", _("Yes")), ("false", _("No"))]
+# Staff never see drafts: the status list leaves them out.
+REVIEW_STATUSES = [(value, label) for value, label in ReportStatus.choices if value != ReportStatus.DRAFT]
+
+
+class MonthInput(forms.TextInput):
+    """The browser's month picker; it sends YYYY-MM (a plain text box where unsupported)."""
+
+    input_type = "month"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"placeholder": "YYYY-MM", "pattern": r"\d{4}-\d{2}", **(attrs or {})})
+
+
+def _start_of(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def overdue_cutoff():
+    """Submitted before this moment and still waiting: overdue."""
+    return timezone.now() - timedelta(hours=settings.REPORT_OVERDUE_HOURS)
+
+
+class ReportFilter(django_filters.FilterSet):
+    """Filters of the review queue. The unit choices are narrowed to the viewer's scope;
+    the rows are already scoped by the queryset the caller passes in."""
+
+    q = django_filters.CharFilter(label=_("Search"), method="filter_search")
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=REVIEW_STATUSES, empty_label=_("All statuses"))
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ReportKind.choices)
+    topic = django_filters.ModelChoiceFilter(label=_("Topic"), queryset=Topic.objects.all())
+    focus_policy = django_filters.ModelChoiceFilter(label=_("Focus policy"), queryset=FocusPolicy.objects.all())
+    alert_level = django_filters.ChoiceFilter(label=_("Alert level"), choices=AlertLevel.choices)
+    urgent = django_filters.BooleanFilter(label=_("Rapid report"), widget=forms.Select(choices=YES_NO))
+    unit = UnitFilter(label=_("Unit (with the units under it)"), queryset=Unit.objects.none(), method="filter_unit")
+    month = django_filters.CharFilter(
+        label=_("Month"),
+        method="filter_month",
+        widget=MonthInput,
+        validators=[RegexValidator(r"^\d{4}-(0[1-9]|1[0-2])$", _("Enter a month as YYYY-MM."))],
+    )
+    submitted_after = django_filters.DateFilter(label=_("Sent from"), method="filter_submitted_after", widget=DateInput)
+    submitted_before = django_filters.DateFilter(
+        label=_("Sent until"), method="filter_submitted_before", widget=DateInput
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("Waiting too long"), method="filter_overdue", widget=forms.Select(choices=YES_NO)
+    )
+    mine = django_filters.BooleanFilter(label=_("Assigned to me"), method="filter_mine", widget=forms.CheckboxInput)
+
+    def __init__(self, data=None, *args, user, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.user = user
+        self.filters["unit"].queryset = Unit.objects.visible_to(user)
+        self.filters["topic"].queryset = Topic.objects.all()
+        self.filters["focus_policy"].queryset = FocusPolicy.objects.all()
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_unit(self, queryset, name, unit):
+        return queryset.filter(unit__path__startswith=unit.path)
+
+    def filter_month(self, queryset, name, value):
+        year, month = (int(part) for part in value.split("-"))
+        first = datetime(year, month, 1).date()
+        following = datetime(year + month // 12, month % 12 + 1, 1).date()
+        return queryset.filter(submitted_at__gte=_start_of(first), submitted_at__lt=_start_of(following))
+
+    def filter_submitted_after(self, queryset, name, value):
+        return queryset.filter(submitted_at__gte=_start_of(value))
+
+    def filter_submitted_before(self, queryset, name, value):
+        return queryset.filter(submitted_at__lt=_start_of(value + timedelta(days=1)))
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = {"status": ReportStatus.SUBMITTED, "submitted_at__lt": overdue_cutoff()}
+        return queryset.filter(**overdue) if value else queryset.exclude(**overdue)
+
+    def filter_mine(self, queryset, name, value):
+        return queryset.filter(assignee=self.user) if value else queryset
+
+
+class RumourFilter(django_filters.FilterSet):
+    """Filters of the tracked rumours: verification and a diacritic-insensitive search."""
+
+    q = django_filters.CharFilter(label=_("Search"), method="filter_search")
+    verification = django_filters.ChoiceFilter(label=_("Verification"), choices=Verification.choices)
+
+    class Meta:
+        model = Rumour
+        fields = ["q", "verification"]
+
+    def filter_search(self, queryset, name, value):
+        for word in fold(value).split():
+            queryset = queryset.filter(search_text__contains=word)
+        return queryset

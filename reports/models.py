@@ -1,0 +1,381 @@
+"""Opinion reports: topics, focus policies, reports and their events, attachments, rumours.
+
+A report's ``kind`` (what was heard), ``status`` (where it is in the review
+workflow) and ``verification`` (whether a rumour is true) are three separate
+fields that are never merged (DESIGN §3).
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from collaborators.models import Role, Unit
+from collaborators.text import fold
+
+
+class Topic(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("in use"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class FocusPolicy(models.Model):
+    """A named policy or event whose reception is tracked over time."""
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    topic = models.ForeignKey(Topic, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("topic"))
+    started_on = models.DateField(_("tracked from"), null=True, blank=True)
+    ended_on = models.DateField(_("tracked until"), null=True, blank=True)
+    is_active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("focus policy")
+        verbose_name_plural = _("focus policies")
+        ordering = ["-is_active", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ReportKind(models.TextChoices):
+    OPINION = "opinion", _("Opinion")
+    RUMOUR = "rumour", _("Rumour")
+    HOT_SPOT = "hot_spot", _("Hot spot")
+    QUESTION = "question", _("Question")
+    PROPOSAL = "proposal", _("Proposal")
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned for more information")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    ARCHIVED = "archived", _("Archived")
+
+
+class Verification(models.TextChoices):
+    UNVERIFIED = "unverified", _("Unverified")
+    TRUE = "true", _("True")
+    FALSE = "false", _("False")
+    CORRECTED = "corrected", _("Corrected / refuted")
+
+
+class Direction(models.TextChoices):
+    POSITIVE = "positive", _("Positive, approving")
+    NEUTRAL = "neutral", _("Neutral, uneasy")
+    NEGATIVE = "negative", _("Negative, opposed")
+    MIXED = "mixed", _("Mixed")
+
+
+class Breadth(models.TextChoices):
+    OVERWHELMING = "overwhelming", _("Overwhelming majority")
+    MAJORITY = "majority", _("Majority")
+    MANY = "many", _("Many opinions")
+    SOME = "some", _("Some opinions")
+    FEW = "few", _("Few opinions")
+
+
+class Concern(models.TextChoices):
+    HIGH = "high", _("Very concerned")
+    MEDIUM = "medium", _("Concerned")
+    LOW = "low", _("Little concerned")
+
+
+class Spread(models.TextChoices):
+    UNIT = "unit", _("Within the unit or enterprise")
+    WARD = "ward", _("Commune or ward")
+    INDUSTRIAL_PARK = "industrial_park", _("Industrial park")
+    CITY = "city", _("City-wide")
+    NATIONAL = "national", _("Nationwide")
+    ONLINE = "online", _("On social media")
+
+
+class Source(models.TextChoices):
+    DIRECT = "direct", _("Direct conversation or observation")
+    MEETING = "meeting", _("Meeting or dialogue")
+    SOCIAL_MEDIA = "social_media", _("Social media")
+    PRESS = "press", _("Press")
+    HEARSAY = "hearsay", _("Hearsay")
+
+
+class AlertLevel(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    WATCH = "watch", _("To watch")
+    COMPLEX = "complex", _("Complex")
+    HOT_SPOT = "hot_spot", _("Hot spot")
+
+
+ALERT_RANK = {AlertLevel.NORMAL: 0, AlertLevel.WATCH: 1, AlertLevel.COMPLEX: 2, AlertLevel.HOT_SPOT: 3}
+
+
+def _scoped(queryset, user, *, unit_field="unit", author_field="author"):
+    """Staff and admins: their unit's subtree; collaborators: what they wrote."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    if user.role in (Role.STAFF, Role.ADMIN) and user.unit_id:
+        return queryset.filter(**{f"{unit_field}__path__startswith": user.unit.path})
+    return queryset.filter(**{author_field: user})
+
+
+class ReportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Collaborators see their own reports; staff and admins the reports of their subtree (not drafts)."""
+        scoped = _scoped(self, user)
+        if getattr(user, "is_authenticated", False) and (user.is_superuser or user.role != Role.COLLABORATOR):
+            scoped = scoped.exclude(status=ReportStatus.DRAFT)
+        return scoped
+
+    def search(self, query: str):
+        qs = self
+        for word in fold(query).split():
+            qs = qs.filter(search_text__contains=word)
+        return qs
+
+
+class Report(models.Model):
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports", verbose_name=_("author")
+    )
+    # Copied from the author at submission, so history does not move when a person changes unit.
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="reports", verbose_name=_("unit"))
+    nothing_new = models.BooleanField(_("nothing new this period"), default=False)
+    kind = models.CharField(_("kind"), max_length=16, choices=ReportKind.choices, blank=True)
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("topic"))
+    focus_policy = models.ForeignKey(
+        FocusPolicy, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("focus policy")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    content = models.TextField(_("content"), blank=True)
+    direction = models.CharField(_("direction"), max_length=16, choices=Direction.choices, blank=True)
+    breadth = models.CharField(_("breadth"), max_length=16, choices=Breadth.choices, blank=True)
+    concern = models.CharField(_("concern"), max_length=16, choices=Concern.choices, blank=True)
+    spread = models.CharField(_("spread"), max_length=16, choices=Spread.choices, blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices, blank=True)
+    group_concerned = models.CharField(_("group concerned"), max_length=255, blank=True)
+    place = models.CharField(_("place"), max_length=255, blank=True)
+    observed_on = models.DateField(_("date observed"), null=True, blank=True)
+    people_involved = models.PositiveIntegerField(_("people involved (estimate)"), null=True, blank=True)
+    urgent = models.BooleanField(_("rapid report (urgent)"), default=False)
+
+    status = models.CharField(
+        _("status"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.DRAFT, db_index=True
+    )
+    verification = models.CharField(_("verification"), max_length=16, choices=Verification.choices, blank=True)
+    alert_level = models.CharField(
+        _("alert level"), max_length=16, choices=AlertLevel.choices, default=AlertLevel.NORMAL
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_reports",
+        verbose_name=_("reviewer"),
+    )
+    escalated_to = models.ForeignKey(
+        Unit, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("escalated to")
+    )
+    rumour = models.ForeignKey(
+        "Rumour",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sightings",
+        verbose_name=_("tracked rumour"),
+    )
+    # The form's one-time token: a resent or double-clicked form finds the same report.
+    client_token = models.UUIDField(default=uuid.uuid4, editable=False)
+    search_text = models.TextField(blank=True, editable=False)
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    first_submitted_at = models.DateTimeField(_("first submitted"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["search_text", "updated_at"])
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["client_token"], name="report_client_token_unique"),
+            models.CheckConstraint(
+                condition=Q(nothing_new=True) | ~Q(kind="") | Q(status="draft"),
+                name="report_kind_required_unless_nothing_new",
+            ),
+            models.CheckConstraint(
+                condition=Q(verification="") | Q(kind="rumour"), name="report_verification_only_for_rumours"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "urgent", "submitted_at"], name="report_queue_idx"),
+            models.Index(fields=["unit", "status", "submitted_at"], name="report_unit_status_idx"),
+            models.Index(fields=["author", "status"], name="report_author_idx"),
+            models.Index(fields=["submitted_at"], name="report_submitted_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        # A derived column kept in step on every write path, for diacritic-insensitive search.
+        self.search_text = fold(" ".join([self.title, self.content, self.place, self.group_concerned]))
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"title", "content", "place", "group_concerned"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_editable_by_author(self):
+        return self.status in (ReportStatus.DRAFT, ReportStatus.RETURNED)
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Draft created")
+    SUBMITTED = "submitted", _("Submitted")
+    RESUBMITTED = "resubmitted", _("Resubmitted")
+    RETURNED = "returned", _("Returned")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    ALERT = "alert", _("Alert level set")
+    ASSIGNED = "assigned", _("Assigned")
+    ESCALATED = "escalated", _("Escalated")
+    COMMENT = "comment", _("Comment")
+    RUMOUR_LINKED = "rumour_linked", _("Linked to a rumour")
+    VERIFIED = "verified", _("Verification set")
+    ARCHIVED = "archived", _("Archived")
+    OVERDUE = "overdue", _("Flagged overdue")
+
+
+class ReportEvent(models.Model):
+    """One step in a report's timeline: who did what, when, with what note."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events", verbose_name=_("report"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("event"), max_length=16, choices=EventKind.choices)
+    note = models.TextField(_("note"), blank=True)
+    # Internal comments are for staff only; the author sees the rest of the timeline.
+    internal = models.BooleanField(_("internal"), default=False)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report event")
+        verbose_name_plural = _("report events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.report_id}: {self.kind}"
+
+
+def attachment_path(instance, filename):
+    # A random name: the uploaded name is kept only as data, never as a path.
+    return f"attachments/{instance.report_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class RumourQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff: rumours listed for or sighted in their subtree.
+
+        Collaborators: rumours listed for their unit or a unit above it.
+        """
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        if user.role in (Role.STAFF, Role.ADMIN) and user.unit_id:
+            path = user.unit.path
+            return self.filter(
+                Q(listed_units__path__startswith=path) | Q(sightings__unit__path__startswith=path)
+            ).distinct()
+        return self.filter(listed_units__in=Unit.objects.visible_to(user)).distinct()
+
+
+class Rumour(models.Model):
+    """A rumour tracked across reports: each linked report is a sighting."""
+
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"), blank=True)
+    topic = models.ForeignKey(Topic, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("topic"))
+    verification = models.CharField(
+        _("verification"), max_length=16, choices=Verification.choices, default=Verification.UNVERIFIED
+    )
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    # Units whose collaborators may say "I heard this too".
+    listed_units = models.ManyToManyField(Unit, related_name="listed_rumours", blank=True, verbose_name=_("listed for"))
+    first_seen_at = models.DateTimeField(_("first seen"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    sighting_count = models.PositiveIntegerField(_("sightings"), default=0)
+    search_text = models.TextField(blank=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    history = HistoricalRecords(excluded_fields=["search_text"])
+    objects = RumourQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("rumour")
+        verbose_name_plural = _("rumours")
+        ordering = ["-last_seen_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(verification="unverified") | ~Q(resolution_note=""),
+                name="rumour_verification_needs_note",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.search_text = fold(f"{self.title} {self.summary}")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"title", "summary"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)

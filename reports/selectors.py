@@ -1,0 +1,98 @@
+"""Reads for reports and rumours, always through ``visible_to``."""
+
+from difflib import SequenceMatcher
+
+from django.db.models import Case, IntegerField, Value, When
+
+from collaborators.text import fold
+
+from .models import AlertLevel, Report, ReportStatus, Rumour
+
+
+def reports_visible_to(user):
+    return Report.objects.visible_to(user)
+
+
+def review_queue(user):
+    """The staff queue: urgent first, then the highest alert level, then the oldest submission."""
+    alert_rank = Case(
+        When(alert_level=AlertLevel.HOT_SPOT, then=Value(3)),
+        When(alert_level=AlertLevel.COMPLEX, then=Value(2)),
+        When(alert_level=AlertLevel.WATCH, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return (
+        Report.objects.visible_to(user)
+        .select_related("unit", "author", "topic", "focus_policy", "assignee")
+        .annotate(alert_rank=alert_rank)
+        .order_by("-urgent", "-alert_rank", "submitted_at", "pk")
+    )
+
+
+def my_reports(user):
+    return Report.objects.filter(author=user).select_related("topic", "unit").order_by("-updated_at", "-pk")
+
+
+def events_for(report, viewer):
+    """The timeline; the author does not see staff-internal entries."""
+    events = report.events.select_related("actor")
+    if viewer.pk == report.author_id and not (viewer.is_superuser or viewer.role != "collaborator"):
+        events = events.filter(internal=False)
+    return events
+
+
+def rumours_listed_for(user):
+    """Rumours a collaborator may report as "heard this too"."""
+    return Rumour.objects.visible_to(user).order_by("-last_seen_at", "-pk")
+
+
+def rumour_suggestions(*, user, text: str, limit: int = 5, candidates: int = 300):
+    """Existing rumours most similar to ``text`` (folded word overlap plus sequence similarity)."""
+    target = fold(text)
+    words = set(target.split())
+    pool = Rumour.objects.visible_to(user).order_by("-last_seen_at", "-pk")[:candidates]
+    scored = []
+    for rumour in pool:
+        other_words = set(rumour.search_text.split())
+        overlap = len(words & other_words) / max(len(words | other_words), 1)
+        ratio = SequenceMatcher(None, target[:400], rumour.search_text[:400]).ratio()
+        score = 0.6 * overlap + 0.4 * ratio
+        if score > 0.15:
+            scored.append((score, rumour))
+    scored.sort(key=lambda pair: pair[0], reverse=True)
+    return [rumour for _score, rumour in scored[:limit]]
+
+
+OPEN_STATUSES = [ReportStatus.SUBMITTED]
+
+
+def history_of(obj) -> list[dict]:
+    """The simple-history records of a report or rumour, newest first, with who changed what."""
+    records = list(obj.history.select_related("history_user").order_by("history_date", "history_id"))
+    entries = []
+    previous = None
+    for record in records:
+        changes = []
+        if previous is not None:
+            delta = record.diff_against(previous)
+            for change in delta.changes:
+                field = record.instance._meta.get_field(change.field)
+                changes.append(
+                    {
+                        "field": field.verbose_name,
+                        "old": _display(field, change.old),
+                        "new": _display(field, change.new),
+                    }
+                )
+        entries.append({"record": record, "changes": changes})
+        previous = record
+    entries.reverse()
+    return entries
+
+
+def _display(field, value):
+    """A changed value as a person reads it: a choice's label, not its code."""
+    if field.choices and value not in (None, ""):
+        return dict(field.flatchoices).get(value, value)
+    return value

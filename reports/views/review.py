@@ -1,0 +1,400 @@
+"""The staff side of reports: the review queue, a report's page and its actions, history,
+exports, and tracked rumours. Every object goes through ``visible_to``: out of scope is a 404."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import BooleanField, Case, Count, Q, Value, When
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from collaborators.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
+from opinion_network.access import STAFF_ROLES, get_visible_or_404, is_staff_or_admin, role_required
+
+from .. import selectors, services
+from ..filters import REVIEW_STATUSES, ReportFilter, RumourFilter, overdue_cutoff
+from ..forms_review import (
+    AcceptForm,
+    AlertForm,
+    AssignForm,
+    CommentForm,
+    EscalateForm,
+    RejectForm,
+    ReturnForm,
+    RumourLinkForm,
+    RumourVerifyForm,
+)
+from ..models import Report, ReportKind, ReportStatus, Rumour
+
+PAGE_SIZE = 50
+CONTENT_TYPES = {"xlsx": XLSX_CONTENT_TYPE, "csv": CSV_CONTENT_TYPE}
+REPORT_RELATED = ("unit", "author", "topic", "focus_policy", "assignee", "rumour", "escalated_to")
+
+
+# --- the queue -----------------------------------------------------------------------------
+
+
+def _queue_data(params):
+    """The filter values; with no status chosen the queue shows what waits for review."""
+    data = params.copy()
+    data.pop("page", None)
+    if "status" not in data:
+        data["status"] = ReportStatus.SUBMITTED
+    return data
+
+
+def _queue(request, data):
+    return ReportFilter(data, queryset=selectors.review_queue(request.user), user=request.user)
+
+
+def _status_counts(request, data):
+    """How many reports of each status match the other filters: one aggregate query."""
+    others = data.copy()
+    others["status"] = ""
+    queryset = _queue(request, others).qs.order_by()
+    totals = queryset.aggregate(
+        total=Count("pk"), **{value: Count("pk", filter=Q(status=value)) for value, _label in REVIEW_STATUSES}
+    )
+    return totals["total"], [(value, label, totals[value]) for value, label in REVIEW_STATUSES]
+
+
+@login_required
+def report_list(request):
+    if not is_staff_or_admin(request.user):
+        return redirect("reports:mine")
+    data = _queue_data(request.GET)
+    queue = _queue(request, data)
+    rows = queue.qs.annotate(
+        is_overdue=Case(
+            When(status=ReportStatus.SUBMITTED, submitted_at__lt=overdue_cutoff(), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    total, counts = _status_counts(request, data)
+    without_status = data.copy()
+    without_status.pop("status", None)
+    return render(
+        request,
+        "reports/review_list.html",
+        {
+            "filter": queue,
+            "page": page,
+            "query_string": data.urlencode(),
+            "query_without_status": without_status.urlencode(),
+            "status_counts": counts,
+            "status_total": total,
+            "current_status": data.get("status", ""),
+        },
+    )
+
+
+def _list_url(query: str) -> str:
+    # Only a query string is carried back, never a URL: no open redirect.
+    url = reverse("reports:list")
+    query = query.replace("\r", "").replace("\n", "")
+    return f"{url}?{query}" if query else url
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def reports_bulk_accept(request):
+    ids = [int(value) for value in request.POST.getlist("reports") if value.isdigit()]
+    reports = Report.objects.visible_to(request.user).filter(pk__in=ids)
+    if not ids:
+        messages.warning(request, _("Tick the reports to accept first."))
+    else:
+        accepted = services.reports_bulk_accept(actor=request.user, reports=reports)
+        messages.success(
+            request,
+            ngettext("%(count)d report accepted.", "%(count)d reports accepted.", accepted) % {"count": accepted},
+        )
+        if accepted < len(ids):
+            messages.info(request, _("Reports that were not waiting for review were left as they were."))
+    return redirect(_list_url(request.POST.get("query", "")))
+
+
+@role_required(*STAFF_ROLES)
+@never_cache
+def reports_export(request, fmt):
+    data = _queue_data(request.GET)
+    queue = _queue(request, data)
+    parameters = {key: values[0] if len(values) == 1 else values for key, values in data.lists()}
+    content, _count = services.reports_export(
+        actor=request.user, reports=queue.qs, file_format=fmt, parameters=parameters
+    )
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="bao-cao-{timezone.localdate():%Y-%m-%d}.{fmt}"'
+    return response
+
+
+# --- one report ----------------------------------------------------------------------------
+
+
+def _report(request, pk):
+    return get_visible_or_404(Report.objects.select_related(*REPORT_RELATED), request.user, pk=pk)
+
+
+def _suggestion_text(request, report):
+    return request.GET.get("rumour_q", "").strip() or f"{report.title} {report.content}"
+
+
+@login_required
+def report_detail(request, pk):
+    report = _report(request, pk)
+    attachments = list(report.attachments.all())
+    events = list(selectors.events_for(report, request.user))
+    context = {"report": report, "attachments": attachments, "events": events}
+    if not is_staff_or_admin(request.user):
+        # A collaborator reaches only their own reports (visible_to): the author's page.
+        return render(request, "reports/author_detail.html", context)
+    is_rumour = report.kind == ReportKind.RUMOUR
+    suggestions = []
+    if is_rumour:
+        suggestions = selectors.rumour_suggestions(user=request.user, text=_suggestion_text(request, report))
+    context.update(
+        {
+            "can_review": report.status == ReportStatus.SUBMITTED,
+            "is_rumour": is_rumour,
+            "overdue": report.status == ReportStatus.SUBMITTED
+            and report.submitted_at is not None
+            and report.submitted_at < overdue_cutoff(),
+            "accept_form": AcceptForm(prefix="accept"),
+            "return_form": ReturnForm(prefix="return"),
+            "reject_form": RejectForm(prefix="reject"),
+            "alert_form": AlertForm(prefix="alert", initial={"level": report.alert_level}),
+            "assign_form": AssignForm(prefix="assign", actor=request.user, initial={"assignee": report.assignee_id}),
+            "escalate_form": EscalateForm(prefix="escalate"),
+            "comment_form": CommentForm(prefix="comment"),
+            "rumour_form": RumourLinkForm(prefix="rumour", actor=request.user, suggestions=suggestions)
+            if is_rumour
+            else None,
+            "rumour_q": request.GET.get("rumour_q", ""),
+        }
+    )
+    return render(request, "reports/review_detail.html", context)
+
+
+@role_required(*STAFF_ROLES)
+def report_history(request, pk):
+    report = _report(request, pk)
+    return render(request, "reports/review_history.html", {"report": report, "entries": selectors.history_of(report)})
+
+
+def _errors_to_messages(request, errors):
+    for field_errors in errors:
+        for message in field_errors:
+            messages.error(request, message)
+
+
+def _act(request, pk, form, action, success):
+    """Run one service on a report from a posted form; its refusal becomes a message."""
+    report = get_visible_or_404(Report.objects.all(), request.user, pk=pk)
+    if form.is_valid():
+        try:
+            action(report, form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_messages(request, [exc.messages])
+        else:
+            messages.success(request, success)
+    else:
+        _errors_to_messages(request, form.errors.values())
+    return redirect("reports:detail", pk=report.pk)
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def report_accept(request, pk):
+    return _act(
+        request,
+        pk,
+        AcceptForm(request.POST, prefix="accept"),
+        lambda report, data: services.report_accept(actor=request.user, report=report, note=data["note"]),
+        _("The report has been accepted."),
+    )
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def report_return(request, pk):
+    return _act(
+        request,
+        pk,
+        ReturnForm(request.POST, prefix="return"),
+        lambda report, data: services.report_return(actor=request.user, report=report, reason=data["reason"]),
+        _("The report has been returned to its author."),
+    )
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def report_reject(request, pk):
+    return _act(
+        request,
+        pk,
+        RejectForm(request.POST, prefix="reject"),
+        lambda report, data: services.report_reject(actor=request.user, report=report, reason=data["reason"]),
+        _("The report has been rejected."),
+    )
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def report_alert(request, pk):
+    return _act(
+        request,
+        pk,
+        AlertForm(request.POST, prefix="alert"),
+        lambda report, data: services.report_set_alert(
+            actor=request.user, report=report, level=data["level"], note=data["note"]
+        ),
+        _("The alert level has been set."),
+    )
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def report_assign(request, pk):
+    return _act(
+        request,
+        pk,
+        AssignForm(request.POST, prefix="assign", actor=request.user),
+        lambda report, data: services.report_assign(actor=request.user, report=report, assignee=data["assignee"]),
+        _("The reviewer has been set."),
+    )
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def report_escalate(request, pk):
+    return _act(
+        request,
+        pk,
+        EscalateForm(request.POST, prefix="escalate"),
+        lambda report, data: services.report_escalate(actor=request.user, report=report, note=data["note"]),
+        _("The report has been escalated to the unit above."),
+    )
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def report_comment(request, pk):
+    return _act(
+        request,
+        pk,
+        CommentForm(request.POST, prefix="comment"),
+        lambda report, data: services.report_comment(
+            actor=request.user, report=report, text=data["text"], internal=data["internal"]
+        ),
+        _("The comment has been added."),
+    )
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def report_link_rumour(request, pk):
+    def link(report, data):
+        if data.get("rumour"):
+            services.rumour_link(actor=request.user, report=report, rumour=data["rumour"])
+        else:
+            services.rumour_create(actor=request.user, title=data["new_title"], topic=report.topic, report=report)
+
+    return _act(
+        request,
+        pk,
+        RumourLinkForm(request.POST, prefix="rumour", actor=request.user),
+        link,
+        _("The report is now counted as a sighting of the rumour."),
+    )
+
+
+# --- rumours -------------------------------------------------------------------------------
+
+
+@login_required
+def rumour_list(request):
+    staff = is_staff_or_admin(request.user)
+    rumours = RumourFilter(
+        request.GET or None, queryset=Rumour.objects.visible_to(request.user).select_related("topic")
+    )
+    page = Paginator(rumours.qs.order_by("-last_seen_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    units_seen = {}
+    if staff:
+        # The units the viewer may see that each rumour on the page was heard in: one query.
+        pairs = (
+            Report.objects.visible_to(request.user)
+            .filter(rumour__in=[rumour.pk for rumour in page])
+            .values_list("rumour_id", "unit__name")
+            .distinct()
+            .order_by("rumour_id", "unit__name")
+        )
+        for rumour_id, unit_name in pairs:
+            units_seen.setdefault(rumour_id, []).append(unit_name)
+    for rumour in page:
+        rumour.units_seen = units_seen.get(rumour.pk, [])
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reports/rumour_list.html",
+        {"filter": rumours, "page": page, "query_string": query.urlencode(), "is_staff": staff},
+    )
+
+
+@login_required
+def rumour_detail(request, pk):
+    rumour = get_visible_or_404(Rumour.objects.select_related("topic", "verified_by"), request.user, pk=pk)
+    staff = is_staff_or_admin(request.user)
+    # Staff: the sightings in their subtree; a collaborator: only their own.
+    sightings = (
+        Report.objects.visible_to(request.user)
+        .filter(rumour=rumour)
+        .exclude(status=ReportStatus.DRAFT)
+        .select_related("unit", "author")
+        .order_by("-submitted_at", "-pk")
+    )
+    context = {
+        "rumour": rumour,
+        "is_staff": staff,
+        "sightings": list(sightings[:200]),
+        "sightings_shown": sightings.count(),
+    }
+    if staff:
+        context["units_seen"] = list(
+            sightings.order_by().values("unit__name").annotate(count=Count("pk")).order_by("-count", "unit__name")
+        )
+        context["verify_form"] = RumourVerifyForm(
+            initial={"verification": rumour.verification, "note": rumour.resolution_note}
+        )
+        context["entries"] = selectors.history_of(rumour)
+    return render(request, "reports/rumour_detail.html", context)
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def rumour_verify(request, pk):
+    rumour = get_visible_or_404(Rumour.objects.all(), request.user, pk=pk)
+    form = RumourVerifyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.rumour_verify(
+                actor=request.user,
+                rumour=rumour,
+                verification=form.cleaned_data["verification"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            _errors_to_messages(request, [exc.messages])
+        else:
+            messages.success(request, _("The rumour's verification has been recorded."))
+    else:
+        _errors_to_messages(request, form.errors.values())
+    return redirect("reports:rumour_detail", pk=rumour.pk)

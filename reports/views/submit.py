@@ -1,0 +1,246 @@
+"""The collaborator's side: write, save as draft, send, fix a returned report, list one's reports, download files.
+
+Only collaborators report (staff and admins have no reporting duty: 403).
+A report out of scope is a 404. The form's hidden token makes every POST
+idempotent: a double click, a retry or a resent form finds the same report
+and gets the same redirect.
+"""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from collaborators.models import Role
+from opinion_network.access import role_required
+
+from .. import selectors, services
+from ..forms import MORE_DETAILS, ReportForm
+from ..models import Attachment, EventKind, Report, ReportEvent, ReportStatus
+from ..services_attachments import attachment_add
+
+collaborator_required = role_required(Role.COLLABORATOR)
+SENT_TOKEN_SESSION_KEY = "reports_sent_token"  # noqa: S105 - a session key, not a secret
+PER_PAGE = 20
+
+
+def _collaborator_only(view):
+    """Collaborators only: staff, admins and superusers have no unit duty to report (403)."""
+
+    def wrapped(request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.is_superuser:
+            raise PermissionDenied
+        return collaborator_required(view)(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _after_send(request, report):
+    """Where a sent report lands; the page tells the browser to forget its local copy."""
+    request.session[SENT_TOKEN_SESSION_KEY] = str(report.client_token)
+    return redirect(f"{reverse('reports:mine')}#report-{report.pk}")
+
+
+def _after_draft(report):
+    return redirect("reports:edit", pk=report.pk)
+
+
+def _own_editable_or_404(request, pk) -> Report:
+    """The person's own report; anyone else's (staff included: they never edit) is a 404."""
+    return get_object_or_404(Report.objects.filter(author=request.user).select_related("unit"), pk=pk)
+
+
+def _return_reason(report):
+    if report.status != ReportStatus.RETURNED:
+        return None
+    return report.events.filter(kind=EventKind.RETURNED).order_by("-created_at", "-pk").first()
+
+
+def _render_form(request, form, report=None, status=200):
+    report = report if report is not None and report.pk else None
+    more_details = [form[name] for name in MORE_DETAILS]
+    return render(
+        request,
+        "reports/report_form.html",
+        {
+            "form": form,
+            "report": report,
+            "attachments": list(report.attachments.all()) if report else [],
+            "returned_event": _return_reason(report) if report else None,
+            "more_details": more_details,
+            "more_details_open": any(field.errors or field.value() not in (None, "") for field in more_details),
+            "show_rumour": form.fields["rumour"].queryset.exists() or bool(form["rumour"].value()),
+        },
+        status=status,
+    )
+
+
+def _handle_post(request, *, report=None):
+    """Validate and save (draft) or send; one transaction for the report and its files."""
+    existing = report.attachments.count() if report is not None else 0
+    form = ReportForm(
+        request.POST,
+        request.FILES,
+        user=request.user,
+        existing_attachments=existing,
+        instance=report if report is not None else Report(author=request.user),
+    )
+    if not form.is_valid():
+        return _render_form(request, form, report, status=400)
+    token = report.client_token if report is not None else form.cleaned_data["token"]
+    submit = request.POST.get("action") == "send"
+    try:
+        with transaction.atomic():
+            saved, changed = services.report_save(
+                author=request.user, token=token, data=form.report_data(), submit=False
+            )
+            if changed:
+                for uploaded in form.cleaned_data["attachments"]:
+                    attachment_add(report=saved, uploaded_file=uploaded, actor=request.user)
+                if submit:
+                    saved, changed = services.report_save(
+                        author=request.user, token=token, data=form.report_data(), submit=True
+                    )
+    except PermissionDenied:
+        raise Http404 from None  # a token that belongs to someone else's report
+    except ValidationError as exc:
+        for message in exc.messages:
+            form.add_error(None, message)
+        return _render_form(request, form, report, status=400)
+    if saved.status == ReportStatus.DRAFT:
+        if changed:
+            messages.success(request, _("Draft saved. You can finish and send it later."))
+        return _after_draft(saved)
+    if saved.status == ReportStatus.RETURNED:
+        messages.success(request, _("Changes saved. Send the report again when it is complete."))
+        return _after_draft(saved)
+    if changed:
+        messages.success(request, _("Report sent. Thank you: your union's staff will review it."))
+    return _after_send(request, saved)
+
+
+@_collaborator_only
+@require_http_methods(["GET", "POST"])
+def report_new(request):
+    """GET: a blank form with a new token (or ?from=<draft> to continue a draft); POST: save or send."""
+    if request.method == "POST":
+        return _handle_post(request)
+    draft_id = request.GET.get("from", "")
+    if draft_id:
+        if not draft_id.isdigit():
+            raise Http404
+        draft = _own_editable_or_404(request, int(draft_id))
+        if not draft.is_editable_by_author:
+            return redirect("reports:mine")
+        return redirect("reports:edit", pk=draft.pk)
+    return _render_form(request, ReportForm(user=request.user, instance=Report(author=request.user)))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_edit(request, pk):
+    """Continue a draft or fix a returned report; a sent report is read-only."""
+    report = _own_editable_or_404(request, pk)
+    if not report.is_editable_by_author:
+        if request.method == "POST" and str(report.client_token) == request.POST.get("token"):
+            return _after_send(request, report)  # the same form resent after it was sent
+        return redirect("reports:detail", pk=report.pk)
+    if request.method == "POST":
+        return _handle_post(request, report=report)
+    return _render_form(request, ReportForm(user=request.user, instance=report), report)
+
+
+@_collaborator_only
+@require_POST
+def report_nothing_new(request):
+    """Nothing new to report this period: it counts for the reporting duty."""
+    token = request.POST.get("token", "")
+    try:
+        token = uuid.UUID(token)
+    except ValueError:
+        messages.error(request, _("The form has expired. Try again."))
+        return redirect("reports:new")
+    try:
+        report, changed = services.report_nothing_new(author=request.user, token=token)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("home")
+    if changed:
+        messages.success(request, _("Recorded: nothing new to report this period. Thank you."))
+    return _after_send(request, report)
+
+
+@login_required
+@require_POST
+def report_discard(request, pk):
+    report = _own_editable_or_404(request, pk)
+    if report.status != ReportStatus.DRAFT:
+        raise Http404
+    services.report_discard_draft(author=request.user, report=report)
+    messages.success(request, _("Draft deleted."))
+    return redirect("reports:mine")
+
+
+@_collaborator_only
+@require_GET
+def my_reports(request):
+    """Returned reports to fix first, then drafts, then what was sent (paginated)."""
+    base = selectors.my_reports(request.user)
+    returned_note = (
+        ReportEvent.objects.filter(report=OuterRef("pk"), kind=EventKind.RETURNED)
+        .order_by("-created_at", "-pk")
+        .values("note")[:1]
+    )
+    returned = list(base.filter(status=ReportStatus.RETURNED).annotate(return_reason=Subquery(returned_note)))
+    drafts = list(base.filter(status=ReportStatus.DRAFT))
+    sent = base.exclude(status__in=[ReportStatus.DRAFT, ReportStatus.RETURNED]).annotate(
+        comment_count=Count("events", filter=Q(events__kind=EventKind.COMMENT, events__internal=False), distinct=True)
+    )
+    page = Paginator(sent, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reports/my_reports.html",
+        {
+            "returned": returned,
+            "drafts": drafts,
+            "page": page,
+            "query_string": "",
+            "clear_draft_token": request.session.pop(SENT_TOKEN_SESSION_KEY, ""),
+        },
+    )
+
+
+@login_required
+@require_GET
+def attachment_download(request, pk, attachment_pk):
+    """A report's file, only to those who may see the report; always a download, never rendered."""
+    report = get_object_or_404(Report.objects.visible_to(request.user), pk=pk)
+    attachment = get_object_or_404(Attachment, pk=attachment_pk, report=report)
+    try:
+        handle = attachment.file.open("rb")
+    except OSError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,86 @@
+"""seed_demo's reports: every status and kind, the demo accounts' reports, consistent rumours, idempotent."""
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, F, Max, Min, Q
+
+from collaborators.models import CollaboratorProfile, Role, User
+from collaborators.text import fold
+from reports import demo
+from reports.models import Report, ReportEvent, ReportKind, ReportStatus, Rumour, Verification
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(settings, monkeypatch):
+    settings.DEBUG = True
+    monkeypatch.setattr(demo, "REPORT_COUNT", 400)
+    call_command("seed_demo", verbosity=0)
+
+
+def test_demo_reports_cover_every_case_consistently(seeded):
+    assert set(Report.objects.values_list("status", flat=True)) == set(ReportStatus.values)
+    assert set(ReportKind.values) <= set(Report.objects.values_list("kind", flat=True))
+    assert Report.objects.filter(nothing_new=True, kind="").exists()
+    assert Report.objects.filter(urgent=True).exists()
+    assert Report.objects.exclude(alert_level="normal").exists()
+    assert Report.objects.count() == 400
+
+    # Written by active collaborators, in their own unit; search_text folded as save() would.
+    wrong_author = Report.objects.exclude(author__role=Role.COLLABORATOR, author__profile__status="active")
+    assert not wrong_author.exists()
+    assert not Report.objects.exclude(unit=F("author__unit")).exists()
+    report = Report.objects.exclude(content="").first()
+    assert report.search_text == fold(" ".join([report.title, report.content, report.place, report.group_concerned]))
+
+    # Drafts were never sent; everything else was, and has its timeline.
+    assert not Report.objects.filter(status=ReportStatus.DRAFT, submitted_at__isnull=False).exists()
+    assert not Report.objects.exclude(status=ReportStatus.DRAFT).filter(submitted_at__isnull=True).exists()
+    for status, event in [("returned", "returned"), ("accepted", "accepted"), ("rejected", "rejected")]:
+        reports = Report.objects.filter(status=status)
+        assert reports.filter(events__kind=event).distinct().count() == reports.count(), status
+    reasons = ReportEvent.objects.filter(kind__in=["returned", "rejected"])
+    assert reasons.exists() and not reasons.filter(note="").exists()
+
+    # The demo accounts have reports in every status, seen by their own union's staff only.
+    for username in ("collab1", "collab2"):
+        statuses = set(Report.objects.filter(author__username=username).values_list("status", flat=True))
+        assert statuses == set(ReportStatus.values), username
+        user = User.objects.get(username=username)
+        latest = Report.objects.filter(author=user).exclude(status="draft").aggregate(m=Max("submitted_at"))["m"]
+        assert CollaboratorProfile.objects.get(user=user).last_reported_on >= latest.date()
+    unitstaff = User.objects.get(username="unitstaff")
+    assert Report.objects.visible_to(unitstaff).filter(author__username="collab1").exists()
+    assert not Report.objects.visible_to(unitstaff).filter(author__username="collab2").exists()
+
+    # Rumours: sighting figures are the aggregate over their linked non-draft reports.
+    rumours = Rumour.objects.annotate(
+        n=Count("sightings", filter=~Q(sightings__status=ReportStatus.DRAFT)),
+        first=Min("sightings__submitted_at", filter=~Q(sightings__status=ReportStatus.DRAFT)),
+        last=Max("sightings__submitted_at", filter=~Q(sightings__status=ReportStatus.DRAFT)),
+    )
+    assert rumours.count() == len(demo.RUMOURS)
+    assert set(rumours.values_list("verification", flat=True)) == set(Verification.values)
+    for rumour in rumours:
+        assert (rumour.sighting_count, rumour.first_seen_at, rumour.last_seen_at) == (
+            rumour.n,
+            rumour.first,
+            rumour.last,
+        )
+        assert rumour.listed_units.exists()
+        if rumour.verification != Verification.UNVERIFIED:
+            assert rumour.resolution_note
+    assert Rumour.objects.filter(sighting_count__gte=2).count() >= 10
+    # Sightings are rumour reports carrying their rumour's verification, seen in several units.
+    linked = Report.objects.filter(rumour__isnull=False)
+    assert not linked.exclude(kind=ReportKind.RUMOUR).exists()
+    assert all(r.verification == r.rumour.verification for r in linked.select_related("rumour"))
+    assert linked.values("unit").distinct().count() > 5
+
+
+def test_running_twice_adds_nothing(seeded, settings):
+    counts = (Report.objects.count(), ReportEvent.objects.count(), Rumour.objects.count())
+    call_command("seed_demo", verbosity=0)
+    assert (Report.objects.count(), ReportEvent.objects.count(), Rumour.objects.count()) == counts
+    assert demo.seed().startswith("Reports: demo reports already present")
