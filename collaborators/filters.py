@@ -4,6 +4,8 @@ from datetime import timedelta
 
 import django_filters
 from django import forms
+from django.db.models import Q
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ModelChoiceField
@@ -21,13 +23,46 @@ class UnitChoiceField(forms.ModelChoiceField):
         return unit_label(unit)
 
 
+class ShallowUnitIterator(ModelChoiceIterator):
+    """Offer only the top levels of the viewer's tree (and the chosen unit).
+
+    A city federation sees ~7,000 units: listing them all made the roster page
+    weigh 700 KB and take 2 s to render (docs/benchmarks.md). Any unit in scope
+    is still accepted from the query string (the unit pages link to it).
+    """
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        queryset = self.queryset
+        if self.field.max_depth:
+            queryset = queryset.filter(Q(depth__lte=self.field.max_depth) | Q(pk__in=self.field.keep))
+        for unit in queryset.iterator():
+            yield self.choice(unit)
+
+
 class UnitFilterField(ModelChoiceField):
+    iterator = ShallowUnitIterator
+
+    def __init__(self, *args, max_depth=None, keep=(), **kwargs):
+        self.max_depth = max_depth
+        self.keep = list(keep)
+        super().__init__(*args, **kwargs)
+
     def label_from_instance(self, unit):
         return unit_label(unit)
 
 
 class UnitFilter(django_filters.ModelChoiceFilter):
     field_class = UnitFilterField
+
+    def narrow_to(self, user, data):
+        """Valid choices: every unit the user sees; listed: their unit and the level below it."""
+        self.queryset = Unit.objects.visible_to(user)
+        base_depth = user.unit.depth if (user.unit_id and not user.is_superuser) else 1
+        self.extra["max_depth"] = base_depth + 1
+        chosen = (data or {}).get(self.field_name)
+        self.extra["keep"] = [int(chosen)] if chosen and str(chosen).isdigit() else []
 
 
 class PeopleFilter(django_filters.FilterSet):
@@ -59,7 +94,7 @@ class PeopleFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, user, **kwargs):
         super().__init__(data, *args, **kwargs)
-        self.filters["unit"].queryset = Unit.objects.visible_to(user)
+        self.filters["unit"].narrow_to(user, data)
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)

@@ -69,7 +69,7 @@ class ReportFilter(django_filters.FilterSet):
     def __init__(self, data=None, *args, user, **kwargs):
         super().__init__(data, *args, **kwargs)
         self.user = user
-        self.filters["unit"].queryset = Unit.objects.visible_to(user)
+        self.filters["unit"].narrow_to(user, data)
         self.filters["topic"].queryset = Topic.objects.all()
         self.filters["focus_policy"].queryset = FocusPolicy.objects.all()
 

@@ -366,3 +366,16 @@ def test_history_page_shows_who_changed_what(client, unit_admin, recruit):
     )
     page = client.get(reverse("roster:person_history", args=[recruit.pk])).content.decode()
     assert "0987654321" in page and unit_admin.full_name in page
+
+
+def test_unit_filter_lists_two_levels_but_accepts_any_unit_in_scope(client, city, union, grassroots, collaborator):
+    city_staff = UserFactory(unit=city, role=Role.STAFF)
+    client.force_login(city_staff)
+    html = client.get(reverse("roster:person_list")).content.decode()
+    form_html = html.split("<table")[0]
+    assert f'value="{union.pk}"' in form_html
+    assert f'value="{grassroots.pk}"' not in form_html  # too deep to list
+    response = client.get(reverse("roster:person_list"), {"unit": grassroots.pk})
+    assert not response.context["filter"].errors
+    assert collaborator.full_name in response.content.decode()
+    assert f'value="{grassroots.pk}" selected' in response.content.decode().split("<table")[0]
