@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "collaborators",
     "notifications",
     "reports",
+    "guidance",
     "trainings",
 ]
 
@@ -138,9 +139,15 @@ if "postgresql" in _engine:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 elif "sqlite" in _engine:
-    # WAL and a busy timeout let the dev server and an in-process task share the file.
+    # WAL and a busy timeout let the dev server and an in-process task share the file;
+    # IMMEDIATE transactions take the write lock up front, so concurrent requests that
+    # read then write wait for each other instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -329,10 +336,25 @@ PERIODIC_TASKS.append(
     }
 )
 
+# Guidance: federation staff are alerted once when a rumour gains more than GUIDANCE_ALERT_SIGHTINGS
+# sightings within GUIDANCE_ALERT_DAYS days across at least GUIDANCE_ALERT_UNITS units.
+GUIDANCE_ALERT_SIGHTINGS = _positive_int("GUIDANCE_ALERT_SIGHTINGS", 10)
+GUIDANCE_ALERT_DAYS = _positive_int("GUIDANCE_ALERT_DAYS", 3)
+GUIDANCE_ALERT_UNITS = _positive_int("GUIDANCE_ALERT_UNITS", 3)
+PERIODIC_TASKS.append(
+    {
+        "name": "guidance.rumour_alerts",
+        "task": "guidance.tasks.rumour_alerts",
+        "every_minutes": 60,
+        "description": "Alert federation staff once per rumour spreading fast, to issue guidance.",
+    }
+)
+
 # Functions that `seed_demo` calls after the roster, in order; each app adds its own
 # (a callable taking no arguments, idempotent, returning a one-line summary).
 DEMO_SEEDERS = [
     "reports.demo.seed",
+    "guidance.demo.seed",
     "trainings.demo.seed",
 ]
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("roster/", include("collaborators.urls")),
     path("reports/", include("reports.urls")),
+    path("guidance/", include("guidance.urls")),
     path("trainings/", include("trainings.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

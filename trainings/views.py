@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from collaborators.models import Role
+from collaborators.text import fold
 from opinion_network.access import STAFF_ROLES, get_visible_or_404, is_admin, role_required
 
 from . import selectors, services
@@ -457,7 +458,7 @@ def _ics_response(data: bytes, filename: str) -> HttpResponse:
 def session_ics(request, pk):
     session = _visible(request, pk)
     name = session.title
-    filename = f"{slugify(session.title)[:60] or 'training'}-{session.pk}.ics"
+    filename = f"{slugify(fold(session.title))[:60] or 'training'}-{session.pk}.ics"
     return _ics_response(calendar_bytes([session], name=name, site_url=request.build_absolute_uri("/")), filename)
 
 

@@ -217,7 +217,7 @@ def test_tree_page_costs_the_same_queries_with_10_and_100_units(client, federati
     _grow(union, 90)
     assert Unit.objects.count() > 200
     assert _queries(client, url("unit_tree")) == small
-    assert small <= 12
+    assert small <= 14  # one query per counter (people, reports) and tree depth
 
 
 def test_children_partial_costs_the_same_queries_with_10_and_100_units(client, unit_staff, union):
@@ -226,7 +226,7 @@ def test_children_partial_costs_the_same_queries_with_10_and_100_units(client, u
     small = _queries(client, url("unit_children", union))
     _grow(union, 90)
     assert _queries(client, url("unit_children", union)) == small
-    assert small <= 10
+    assert small <= 11
 
 
 def test_unit_page_costs_the_same_queries_with_10_and_100_units_under_it(client, federation_admin, union):
@@ -235,7 +235,7 @@ def test_unit_page_costs_the_same_queries_with_10_and_100_units_under_it(client,
     small = _queries(client, url("unit_detail", union))
     _grow(union, 90)
     assert _queries(client, url("unit_detail", union)) == small
-    assert small <= 14
+    assert small <= 16
 
 
 def test_search_costs_the_same_queries_with_10_and_100_matches(client, federation_admin, city):
@@ -256,7 +256,7 @@ def test_a_higher_app_can_add_a_subtree_counter(unit_staff, union, grassroots, c
     )
     try:
         [row] = selectors_units.units_with_counts(unit_staff, [union])
-        assert row.counts == {"people": 2, "collaborators_only": 1}
+        assert row.counts["people"] == 2 and row.counts["collaborators_only"] == 1
         assert ("CTV", 1) in row.count_cells
     finally:
         selectors_units._COUNTERS.pop("collaborators_only")
