@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
-from .text import fold
+from .search import FoldedSearchMixin, FoldedSearchQuerySet
 
 
 class Role(models.TextChoices):
@@ -121,7 +121,7 @@ class Unit(MP_Node):
         return self.path.startswith(other.path)
 
 
-class UserQuerySet(models.QuerySet):
+class UserQuerySet(FoldedSearchQuerySet):
     def visible_to(self, user):
         """People a person may see: staff and admins their subtree, others only themselves."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -132,19 +132,12 @@ class UserQuerySet(models.QuerySet):
             return self.filter(unit__path__startswith=user.unit.path)
         return self.filter(pk=user.pk)
 
-    def search(self, query: str):
-        """Diacritic-insensitive search on name, username, phone and e-mail; every word must match."""
-        qs = self
-        for word in fold(query).split():
-            qs = qs.filter(search_text__contains=word)
-        return qs
-
 
 class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
     pass
 
 
-class User(AbstractUser):
+class User(FoldedSearchMixin, AbstractUser):
     """One person: a collaborator, a staff member or an administrator.
 
     People imported into the roster exist before they can log in: inactive,
@@ -169,6 +162,8 @@ class User(AbstractUser):
     # so search is diacritic-insensitive with a plain LIKE on SQLite and PostgreSQL alike.
     search_text = models.CharField(max_length=500, blank=True, editable=False)
 
+    SEARCH_FIELDS = ("full_name", "username", "phone", "email")
+
     history = HistoricalRecords(excluded_fields=["password", "last_login", "search_text"])
 
     objects = UserManager()
@@ -184,14 +179,6 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.full_name or self.username
-
-    def save(self, *args, **kwargs):
-        # A derived column, kept in step on every write path (admin, services, imports).
-        self.search_text = fold(" ".join(filter(None, [self.full_name, self.username, self.phone, self.email])))
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and {"full_name", "username", "phone", "email"} & set(update_fields):
-            kwargs["update_fields"] = {*update_fields, "search_text"}
-        super().save(*args, **kwargs)
 
     def get_full_name(self):
         return self.full_name or self.username

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from collaborators.models import Role, Unit
-from collaborators.text import fold
+from collaborators.search import FoldedSearchQuerySet
 from reports.models import FocusPolicy, Report, Rumour, Topic
 
 
@@ -16,7 +16,7 @@ class NoteStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
 
 
-class GuidanceNoteQuerySet(models.QuerySet):
+class GuidanceNoteQuerySet(FoldedSearchQuerySet):
     def visible_to(self, user):
         """Collaborators: published notes targeted at their unit or a unit above it.
 
@@ -41,12 +41,6 @@ class GuidanceNoteQuerySet(models.QuerySet):
             return self.filter(pk__in=ids)
         ids = self.filter(status=NoteStatus.PUBLISHED, target_units__in=above).values("pk")
         return self.filter(pk__in=ids)
-
-    def search(self, query: str):
-        qs = self
-        for word in fold(query).split():
-            qs = qs.filter(search_text__contains=word)
-        return qs
 
 
 class GuidanceNote(models.Model):

@@ -23,7 +23,6 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from collaborators.models import CollaboratorProfile, CollaboratorStatus, Role, Unit, User
-from collaborators.text import fold
 
 from .models import (
     AlertLevel,
@@ -637,7 +636,7 @@ def seed(count: int | None = None) -> str:
             report.urgent = urgent
         if kind == ReportKind.RUMOUR:
             report.verification = Verification.UNVERIFIED
-        report.search_text = fold(" ".join([report.title, report.content, report.place, report.group_concerned]))
+        report.search_text = report.folded_search_text()
 
         events = []
         created = moment - timedelta(minutes=rng.randint(3, 120))
@@ -788,7 +787,7 @@ def _seed_rumours(rng, rumour_rows, reports, rumour_of, reviewer_for, now, root)
             created_by=creator,
             created_at=min(first + timedelta(hours=rng.uniform(1, 20)), now),
         )
-        rumour.search_text = fold(f"{rumour.title} {rumour.summary}")
+        rumour.search_text = rumour.folded_search_text()
         if row["verification"] != Verification.UNVERIFIED:
             rumour.verified_by = creator
             rumour.verified_at = min(last + timedelta(days=rng.uniform(1, 10)), now - timedelta(minutes=1))

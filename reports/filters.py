@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from collaborators.filters import UnitFilter
 from collaborators.forms import DateInput
 from collaborators.models import Unit
-from collaborators.text import fold
 
 from .models import AlertLevel, FocusPolicy, ReportKind, ReportStatus, Rumour, Topic, Verification
 
@@ -110,6 +109,4 @@ class RumourFilter(django_filters.FilterSet):
         fields = ["q", "verification"]
 
     def filter_search(self, queryset, name, value):
-        for word in fold(value).split():
-            queryset = queryset.filter(search_text__contains=word)
-        return queryset
+        return queryset.search(value)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from collaborators.models import Role, Unit
-from collaborators.text import fold
+from collaborators.search import FoldedSearchMixin, FoldedSearchQuerySet
 
 
 class Topic(models.Model):
@@ -136,7 +136,7 @@ def _scoped(queryset, user, *, unit_field="unit", author_field="author"):
     return queryset.filter(**{author_field: user})
 
 
-class ReportQuerySet(models.QuerySet):
+class ReportQuerySet(FoldedSearchQuerySet):
     def visible_to(self, user):
         """Collaborators see their own reports; staff and admins the reports of their subtree (not drafts)."""
         scoped = _scoped(self, user)
@@ -144,14 +144,10 @@ class ReportQuerySet(models.QuerySet):
             scoped = scoped.exclude(status=ReportStatus.DRAFT)
         return scoped
 
-    def search(self, query: str):
-        qs = self
-        for word in fold(query).split():
-            qs = qs.filter(search_text__contains=word)
-        return qs
 
+class Report(FoldedSearchMixin, models.Model):
+    SEARCH_FIELDS = ("title", "content", "place", "group_concerned")
 
-class Report(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports", verbose_name=_("author")
     )
@@ -240,14 +236,6 @@ class Report(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        # A derived column kept in step on every write path, for diacritic-insensitive search.
-        self.search_text = fold(" ".join([self.title, self.content, self.place, self.group_concerned]))
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and {"title", "content", "place", "group_concerned"} & set(update_fields):
-            kwargs["update_fields"] = {*update_fields, "search_text"}
-        super().save(*args, **kwargs)
-
     @property
     def is_editable_by_author(self):
         return self.status in (ReportStatus.DRAFT, ReportStatus.RETURNED)
@@ -315,7 +303,7 @@ class Attachment(models.Model):
         return self.original_name
 
 
-class RumourQuerySet(models.QuerySet):
+class RumourQuerySet(FoldedSearchQuerySet):
     def visible_to(self, user):
         """Staff: rumours listed for or sighted in their subtree.
 
@@ -333,8 +321,10 @@ class RumourQuerySet(models.QuerySet):
         return self.filter(listed_units__in=Unit.objects.visible_to(user)).distinct()
 
 
-class Rumour(models.Model):
+class Rumour(FoldedSearchMixin, models.Model):
     """A rumour tracked across reports: each linked report is a sighting."""
+
+    SEARCH_FIELDS = ("title", "summary")
 
     title = models.CharField(_("title"), max_length=200)
     summary = models.TextField(_("summary"), blank=True)
@@ -372,10 +362,3 @@ class Rumour(models.Model):
 
     def __str__(self):
         return self.title
-
-    def save(self, *args, **kwargs):
-        self.search_text = fold(f"{self.title} {self.summary}")
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and {"title", "summary"} & set(update_fields):
-            kwargs["update_fields"] = {*update_fields, "search_text"}
-        super().save(*args, **kwargs)
