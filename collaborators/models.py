@@ -56,8 +56,7 @@ class UnitQuerySet(MP_NodeQuerySet):
             return self.none()
         if user.role in (Role.STAFF, Role.ADMIN):
             return self.subtree_of(unit)
-        ancestor_paths = [unit.path[:i] for i in range(unit.steplen, len(unit.path) + 1, unit.steplen)]
-        return self.filter(path__in=ancestor_paths)
+        return self.filter(path__in=unit.ancestor_paths())
 
 
 class UnitManager(MP_NodeManager):
@@ -115,6 +114,11 @@ class Unit(MP_Node):
         return (self.valid_from is None or self.valid_from <= today) and (
             self.valid_to is None or self.valid_to >= today
         )
+
+    def ancestor_paths(self, *, include_self: bool = True) -> list[str]:
+        """Paths of the units above this one, from the root down (and its own, by default)."""
+        end = len(self.path) + (1 if include_self else 0)
+        return [self.path[:i] for i in range(self.steplen, end, self.steplen)]
 
     def is_within(self, other):
         """True when this unit is ``other`` or lies under it."""

@@ -289,7 +289,7 @@ def unit_permissions(user, unit: Unit) -> dict:
 
 def unit_page(user, unit: Unit, *, include_ended: bool = True) -> dict:
     """Everything a unit's page shows, narrowed to the user's scope."""
-    ancestor_paths = [unit.path[:i] for i in range(Unit.steplen, len(unit.path), Unit.steplen)]
+    ancestor_paths = unit.ancestor_paths(include_self=False)
     visible = Unit.objects.visible_to(user)
     ancestors = list(visible.filter(path__in=ancestor_paths).order_by("depth")) if ancestor_paths else []
     children, more_children = unit_children(user, unit, include_ended=include_ended)

@@ -32,7 +32,7 @@ class GuidanceNoteQuerySet(FoldedSearchQuerySet):
         above = Unit.objects.visible_to(user) if user.role == Role.COLLABORATOR else None
         if user.role in (Role.STAFF, Role.ADMIN):
             path = user.unit.path
-            ancestors = [path[:i] for i in range(user.unit.steplen, len(path) + 1, user.unit.steplen)]
+            ancestors = user.unit.ancestor_paths()
             ids = self.filter(
                 Q(author_unit__path__startswith=path)
                 | Q(status=NoteStatus.PUBLISHED, target_units__path__startswith=path)

@@ -48,7 +48,7 @@ AUTHOR_FIELDS = [
 
 def reviewers_for(unit: Unit) -> list[User]:
     """The staff who review a unit's reports: those of the nearest unit at or above it that has staff."""
-    ancestors = [unit.path[:i] for i in range(unit.steplen, len(unit.path) + 1, unit.steplen)]
+    ancestors = unit.ancestor_paths()
     staff = list(
         User.objects.filter(is_active=True, role__in=[Role.STAFF, Role.ADMIN], unit__path__in=ancestors).select_related(
             "unit"

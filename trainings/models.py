@@ -50,10 +50,6 @@ PARTICIPANT_STATUSES = (
 )
 
 
-def _ancestor_paths(unit: Unit) -> list[str]:
-    return [unit.path[:i] for i in range(unit.steplen, len(unit.path) + 1, unit.steplen)]
-
-
 class TrainingSessionQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Sessions a person may see (DESIGN §4).
@@ -73,7 +69,7 @@ class TrainingSessionQuerySet(models.QuerySet):
         announced = ~Q(status=SessionStatus.DRAFT)
         if unit is None:
             return self.filter(announced, registrations__person=user).distinct()
-        ancestors = _ancestor_paths(unit)
+        ancestors = unit.ancestor_paths()
         if user.role in (Role.STAFF, Role.ADMIN):
             ids = TrainingSession.objects.filter(
                 announced & (Q(target_units__path__startswith=unit.path) | Q(target_units__path__in=ancestors))
