@@ -359,4 +359,4 @@ DEMO_SEEDERS = [
 ]
 
 # Sections that higher apps add to a person's roster page (callables taking person and viewer).
-PERSON_PAGE_SECTIONS = ["trainings.selectors.person_section"]
+PERSON_PAGE_SECTIONS = ["reports.selectors.person_section", "trainings.selectors.person_section"]

@@ -96,3 +96,24 @@ def _display(field, value):
     if field.choices and value not in (None, ""):
         return dict(field.flatchoices).get(value, value)
     return value
+
+
+def person_section(person, viewer) -> dict:
+    """The report counts on a person's roster page (called by collaborators through a setting).
+
+    The roster has already checked the viewer may see the person. Counts are of sent reports
+    by status, plus the sent total and "nothing new" submissions: one aggregate query.
+    """
+    from django.db.models import Count, Q
+
+    sent = Report.objects.filter(author=person).exclude(status=ReportStatus.DRAFT)
+    totals = sent.aggregate(
+        total=Count("pk"),
+        nothing_new=Count("pk", filter=Q(nothing_new=True)),
+        **{status: Count("pk", filter=Q(status=status)) for status in ReportStatus.values},
+    )
+    rows = [(value, label, totals[value]) for value, label in ReportStatus.choices if value != ReportStatus.DRAFT]
+    return {
+        "template": "reports/_partials/person_reports.html",
+        "data": {"total": totals["total"], "nothing_new": totals["nothing_new"], "by_status": rows},
+    }
