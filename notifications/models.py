@@ -25,7 +25,11 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="notifications",
         verbose_name=_("recipient"),
+        null=True,
+        blank=True,
     )
+    # An outside address (a body the federation reports to) instead of a person of the roster.
+    to_email = models.EmailField(_("address"), blank=True)
     kind = models.CharField(_("kind"), max_length=64)
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("body"), blank=True)
@@ -45,6 +49,12 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(recipient__isnull=False) | ~models.Q(to_email=""),
+                name="notification_has_recipient",
+            ),
+        ]
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notif_recipient_read_idx"),
             models.Index(
@@ -58,3 +68,23 @@ class Notification(models.Model):
     @property
     def is_read(self):
         return self.read_at is not None
+
+
+def outbox_path(instance, filename):
+    return f"outbox/{instance.notification_id}/{filename}"
+
+
+class NotificationAttachment(models.Model):
+    """A file sent with a notification (an issued summary's DOCX and XLSX), stored with the row."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=outbox_path, max_length=255)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.filename

@@ -4,12 +4,13 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Notification
+from .models import Notification, NotificationAttachment
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,44 @@ def notify(*, recipient, kind: str, subject: str, body: str = "", link: str = ""
     )
     transaction.on_commit(lambda: _enqueue_delivery(notification.pk))
     return notification
+
+
+@transaction.atomic
+def notify_address(
+    *, email: str, kind: str, subject: str, body: str = "", link: str = "", attachments=()
+) -> Notification:
+    """Write an e-mail to an outside address (not a person of the roster), with files.
+
+    ``attachments`` is a sequence of ``(filename, content_bytes, content_type)``; the files are
+    stored with the row, so a later delivery (after a broker outage) sends the same files.
+    """
+    notification = Notification.objects.create(to_email=email, kind=kind, subject=subject[:255], body=body, link=link)
+    for filename, content, content_type in attachments:
+        attachment = NotificationAttachment(notification=notification, filename=filename, content_type=content_type)
+        attachment.file.save(filename, ContentFile(content), save=True)
+    transaction.on_commit(lambda: _enqueue_delivery(notification.pk))
+    return notification
+
+
+def _address(notification: Notification) -> str:
+    """Where the message goes by e-mail, or "" when it is in-app only."""
+    if notification.recipient_id is None:
+        return notification.to_email
+    recipient = notification.recipient
+    if recipient.email and (recipient.is_active or notification.kind in KINDS_FOR_INACTIVE):
+        return recipient.email
+    return ""
+
+
+def _send(notification: Notification, address: str) -> None:
+    body = notification.body
+    if notification.link:
+        body = f"{body}\n\n{settings.SITE_URL.rstrip('/')}{notification.link}".strip()
+    message = EmailMessage(notification.subject, body, None, [address])
+    for attachment in notification.attachments.all():
+        with attachment.file.open("rb") as handle:
+            message.attach(attachment.filename, handle.read(), attachment.content_type)
+    message.send(fail_silently=False)
 
 
 def _enqueue_delivery(notification_id: int) -> None:
@@ -62,13 +101,10 @@ def notification_deliver(*, notification_id: int) -> bool:
     if not _claim(notification_id):
         return False
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
-    recipient = notification.recipient
     try:
-        if recipient.email and (recipient.is_active or notification.kind in KINDS_FOR_INACTIVE):
-            body = notification.body
-            if notification.link:
-                body = f"{body}\n\n{settings.SITE_URL.rstrip('/')}{notification.link}".strip()
-            send_mail(notification.subject, body, None, [recipient.email], fail_silently=False)
+        address = _address(notification)
+        if address:
+            _send(notification, address)
     except Exception as exc:
         Notification.objects.filter(pk=notification_id).update(
             claimed_until=None, attempts=notification.attempts + 1, last_error=str(exc)[:500]

@@ -10,6 +10,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from collaborators.models import Role
@@ -58,3 +59,20 @@ def get_visible_or_404(model_or_queryset, user, **lookup):
     """Fetch one object through its model's ``visible_to``; out of scope is 404."""
     queryset = getattr(model_or_queryset, "objects", model_or_queryset)
     return get_object_or_404(queryset.visible_to(user), **lookup)
+
+
+def staff_or_404(view):
+    """For pages that exist only for staff and admins (dashboards, summaries): others get 404.
+
+    A collaborator is not told such pages exist; anonymous people go to the login page.
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_staff_or_admin(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "reports",
     "guidance",
     "trainings",
+    "summaries",
 ]
 
 MIDDLEWARE = [
@@ -356,7 +357,71 @@ DEMO_SEEDERS = [
     "reports.demo.seed",
     "guidance.demo.seed",
     "trainings.demo.seed",
+    "summaries.demo.seed",
 ]
 
 # Sections that higher apps add to a person's roster page (callables taking person and viewer).
 PERSON_PAGE_SECTIONS = ["reports.selectors.person_section", "trainings.selectors.person_section"]
+
+# Summaries (issue 6): reporting periods are calendar months; the deadlines are days of the month.
+SUMMARY_COLLABORATOR_DUE_DAY = _positive_int("SUMMARY_COLLABORATOR_DUE_DAY", 15)
+SUMMARY_REVIEW_DUE_DAY = _positive_int("SUMMARY_REVIEW_DUE_DAY", 20)
+SUMMARY_CITY_DUE_DAY = _positive_int("SUMMARY_CITY_DUE_DAY", 23)
+# Active collaborators who have not reported get one reminder this many days before their due day.
+SUMMARY_REMINDER_DAYS_BEFORE = _positive_int("SUMMARY_REMINDER_DAYS_BEFORE", 3)
+# A unit whose collaborators have sent nothing for this many weeks is "silent" on the dashboard.
+SUMMARY_SILENT_WEEKS = _positive_int("SUMMARY_SILENT_WEEKS", 6)
+# Monthly tallies are kept for units down to this depth (1 = the city, 2 = the unions under it);
+# deeper units are counted from their reports, which are few.
+SUMMARY_ROLLUP_DEPTH = _positive_int("SUMMARY_ROLLUP_DEPTH", 2)
+# A compile holds its claim this long; a worker killed mid-compile leaves it to the next run after that.
+SUMMARY_COMPILE_LEASE_SECONDS = _positive_int("SUMMARY_COMPILE_LEASE_SECONDS", 600)
+# The issuing body's parent printed above its name on the documents, and the place on the date line.
+SUMMARY_PARENT_BODY = env.str("SUMMARY_PARENT_BODY", default="TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM")
+SUMMARY_PLACE = env.str("SUMMARY_PLACE", default="Hà Nội")
+PERIODIC_TASKS += [
+    {
+        "name": "summaries.compile_monthly",
+        "task": "summaries.tasks.compile_due_summaries",
+        "crontab": {"minute": 30, "hour": 1, "day_of_month": 1},
+        "kwargs": {"kind": "monthly"},
+        "description": "Compile last month's summaries for the city and every union with reports.",
+    },
+    {
+        "name": "summaries.compile_weekly",
+        "task": "summaries.tasks.compile_due_summaries",
+        "crontab": {"minute": 0, "hour": 2, "day_of_week": 1},
+        "kwargs": {"kind": "weekly"},
+        "description": "Compile last week's summaries for the city and every union with reports.",
+    },
+    {
+        "name": "summaries.resume_compiles",
+        "task": "summaries.tasks.resume_compiles",
+        "every_minutes": 15,
+        "description": "Finish summaries whose compile was interrupted (worker lost, broker down).",
+    },
+    {
+        "name": "summaries.compliance_reminders",
+        "task": "summaries.tasks.send_compliance_reminders",
+        "crontab": {"minute": 0, "hour": 9},
+        "description": "Remind active collaborators who have not reported, a few days before the due day.",
+    },
+    {
+        "name": "summaries.tallies_catch_up",
+        "task": "summaries.tasks.tallies_catch_up",
+        "every_minutes": 30,
+        "description": "Re-count reports changed outside the usual path into the dashboard tallies.",
+    },
+]
+# The bodies a city summary is addressed to ("Kính gửi"); a union's summary goes to the unit above it.
+SUMMARY_CITY_ADDRESSED_TO = env.list(
+    "SUMMARY_CITY_ADDRESSED_TO",
+    default=[
+        "Ban Thường vụ Thành ủy Hà Nội",
+        "Ban Tuyên giáo và Dân vận Thành ủy",
+        "Tổng Liên đoàn Lao động Việt Nam",
+        "Ủy ban MTTQ Việt Nam thành phố Hà Nội",
+    ],
+)
+# Pause of a compile's first attempt, in seconds: only for the fault-injection test (a worker killed mid-compile).
+SUMMARY_COMPILE_PAUSE_SECONDS = env.float("SUMMARY_COMPILE_PAUSE_SECONDS", default=0.0)

@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
+from summaries import urls as summaries_urls
+
 from . import views
 
 admin.site.site_header = _("Opinion Network administration")
@@ -18,6 +20,8 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("guidance/", include("guidance.urls")),
     path("trainings/", include("trainings.urls")),
+    path("summaries/", include("summaries.urls")),
+    path("dashboard/", include((summaries_urls.dashboard_urlpatterns, "dashboard"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.conf import settings
 from django.core.validators import RegexValidator
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +14,7 @@ from collaborators.filters import UnitFilter
 from collaborators.forms import DateInput
 from collaborators.models import Unit
 
-from .models import AlertLevel, FocusPolicy, ReportKind, ReportStatus, Rumour, Topic, Verification
+from .models import AlertLevel, Direction, FocusPolicy, ReportKind, ReportStatus, Rumour, Topic, Verification
 
 YES_NO = [("", "---------"), ("true", _("Yes")), ("false", _("No"))]
 # Staff never see drafts: the status list leaves them out.
@@ -47,6 +48,7 @@ class ReportFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ReportKind.choices)
     topic = django_filters.ModelChoiceFilter(label=_("Topic"), queryset=Topic.objects.all())
     focus_policy = django_filters.ModelChoiceFilter(label=_("Focus policy"), queryset=FocusPolicy.objects.all())
+    direction = django_filters.ChoiceFilter(label=_("Direction"), choices=Direction.choices)
     alert_level = django_filters.ChoiceFilter(label=_("Alert level"), choices=AlertLevel.choices)
     urgent = django_filters.BooleanFilter(label=_("Rapid report"), widget=forms.Select(choices=YES_NO))
     unit = UnitFilter(label=_("Unit (with the units under it)"), queryset=Unit.objects.none(), method="filter_unit")
@@ -64,6 +66,11 @@ class ReportFilter(django_filters.FilterSet):
         label=_("Waiting too long"), method="filter_overdue", widget=forms.Select(choices=YES_NO)
     )
     mine = django_filters.BooleanFilter(label=_("Assigned to me"), method="filter_mine", widget=forms.CheckboxInput)
+    # Set by the dashboard's links (hidden on the queue's form): hot spots, one rumour's sightings,
+    # and observations only (without the "nothing new" notes).
+    hot = django_filters.BooleanFilter(method="filter_hot", widget=forms.HiddenInput)
+    rumour = django_filters.NumberFilter(field_name="rumour_id", widget=forms.HiddenInput)
+    nothing_new = django_filters.BooleanFilter(widget=forms.HiddenInput)
 
     def __init__(self, data=None, *args, user, **kwargs):
         super().__init__(data, *args, **kwargs)
@@ -82,7 +89,10 @@ class ReportFilter(django_filters.FilterSet):
         year, month = (int(part) for part in value.split("-"))
         first = datetime(year, month, 1).date()
         following = datetime(year + month // 12, month % 12 + 1, 1).date()
-        return queryset.filter(submitted_at__gte=_start_of(first), submitted_at__lt=_start_of(following))
+        # A report belongs to the month it was first sent (as in the dashboards and summaries).
+        return queryset.filter(
+            first_submitted_at__gte=_start_of(first), first_submitted_at__lt=_start_of(following)
+        )
 
     def filter_submitted_after(self, queryset, name, value):
         return queryset.filter(submitted_at__gte=_start_of(value))
@@ -96,6 +106,10 @@ class ReportFilter(django_filters.FilterSet):
 
     def filter_mine(self, queryset, name, value):
         return queryset.filter(assignee=self.user) if value else queryset
+
+    def filter_hot(self, queryset, name, value):
+        hot = Q(kind=ReportKind.HOT_SPOT) | Q(alert_level=AlertLevel.HOT_SPOT)
+        return queryset.filter(hot) if value else queryset.exclude(hot)
 
 
 class RumourFilter(django_filters.FilterSet):

@@ -231,6 +231,9 @@ class Report(FoldedSearchMixin, models.Model):
             models.Index(fields=["unit", "status", "submitted_at"], name="report_unit_status_idx"),
             models.Index(fields=["author", "status"], name="report_author_idx"),
             models.Index(fields=["submitted_at"], name="report_submitted_idx"),
+            # Summaries: catching up on changed reports, and a unit's reports by month of first submission.
+            models.Index(fields=["updated_at"], name="report_updated_idx"),
+            models.Index(fields=["unit", "first_submitted_at"], name="report_unit_month_idx"),
         ]
 
     def __str__(self):

@@ -12,6 +12,7 @@ from simple_history.utils import bulk_update_with_history
 
 from ..models import Role, Unit, User
 from ..selectors_units import restructure_refusal
+from ..signals import units_moved
 
 
 @transaction.atomic
@@ -246,6 +247,7 @@ def unit_move(*, actor: User, unit: Unit, new_parent: Unit, reason: str = "") ->
         )
     Unit.objects.move(unit, new_parent, pos="last-child")
     unit.refresh_from_db()
+    units_moved.send(sender=Unit, units=[unit])
     moved = _("Moved from %(old)s to %(new)s.") % {
         "old": old_parent.code if old_parent else "—",
         "new": new_parent.code,
@@ -333,11 +335,15 @@ def unit_merge(*, actor: User, unit: Unit, successor: Unit, on: date, reason: st
         )
     _check_dates(unit.valid_from, on)
     merged = _("Merged into %(code)s.") % {"code": successor.code}
+    moved_children = []
     for child in list(_open_children(unit, on).order_by("path")):
         Unit.objects.move(child, successor, pos="last-child")
         child.refresh_from_db()
         moved = _("Moved from %(old)s to %(new)s (merger).") % {"old": unit.code, "new": successor.code}
         _save_with_history(child, actor=actor, reason=moved)
+        moved_children.append(child)
+    if moved_children:
+        units_moved.send(sender=Unit, units=moved_children)
     unit.refresh_from_db()
     people = list(User.objects.filter(unit__path__startswith=unit.path))
     for person in people:

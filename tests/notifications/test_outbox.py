@@ -98,7 +98,7 @@ def test_smtp_failure_leaves_the_row_for_the_next_sweep(collaborator, settings, 
         raise ConnectionRefusedError("SMTP server unreachable")
 
     notification = notify(recipient=collaborator, kind="test", subject="SMTP hỏng")
-    monkeypatch.setattr(services, "send_mail", broken_send)
+    monkeypatch.setattr(services.EmailMessage, "send", broken_send)
     assert notification_deliver(notification_id=notification.pk) is False
     notification.refresh_from_db()
     assert notification.sent_at is None and notification.attempts == 1
@@ -169,3 +169,40 @@ def test_mark_all_read(client, collaborator):
     client.force_login(collaborator)
     client.post(reverse("notifications:read_all"))
     assert not Notification.objects.filter(recipient=collaborator, read_at__isnull=True).exists()
+
+
+def test_outside_address_gets_the_files_even_after_a_failed_first_try(db, settings, monkeypatch, tmp_path):
+    from notifications import services
+    from notifications.services import notify_address
+
+    settings.MEDIA_ROOT = tmp_path
+    with transaction.atomic():
+        notification = notify_address(
+            email="bantuyengiao@hanoi.example",
+            kind="summary_issued",
+            subject="Báo cáo tháng 10",
+            body="Kính gửi…",
+            attachments=[("bao-cao.docx", b"DOCX-BYTES", "application/octet-stream")],
+        )
+    mail.outbox.clear()
+
+    def broken_send(*args, **kwargs):
+        raise ConnectionRefusedError("SMTP server unreachable")
+
+    monkeypatch.setattr(services.EmailMessage, "send", broken_send)
+    assert notification_deliver(notification_id=notification.pk) is False
+    monkeypatch.undo()
+    assert notification_deliver(notification_id=notification.pk) is True
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["bantuyengiao@hanoi.example"]
+    assert message.attachments == [("bao-cao.docx", b"DOCX-BYTES", "application/octet-stream")]
+    # Outside addresses are not anybody's in-app notification.
+    assert Notification.objects.filter(recipient__isnull=True).count() == 1
+
+
+def test_a_notification_needs_a_person_or_an_address(db):
+    from django.db import IntegrityError
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Notification.objects.create(kind="test", subject="Không có người nhận")

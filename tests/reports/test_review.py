@@ -43,7 +43,7 @@ def notified(user, kind) -> int:
 
 
 def set_submitted_at(report, when):
-    Report.objects.filter(pk=report.pk).update(submitted_at=when)
+    Report.objects.filter(pk=report.pk).update(submitted_at=when, first_submitted_at=when)
 
 
 # --- the queue ---------------------------------------------------------------------------------

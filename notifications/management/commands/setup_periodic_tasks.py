@@ -1,3 +1,5 @@
+import json
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -13,7 +15,11 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, reset=False, **options):
         for spec in settings.PERIODIC_TASKS:
-            defaults = {"task": spec["task"], "description": spec.get("description", "")}
+            defaults = {
+                "task": spec["task"],
+                "description": spec.get("description", ""),
+                "kwargs": json.dumps(spec.get("kwargs", {})),
+            }
             if "every_minutes" in spec:
                 schedule, _ = IntervalSchedule.objects.get_or_create(
                     every=spec["every_minutes"], period=IntervalSchedule.MINUTES

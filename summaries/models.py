@@ -1,0 +1,259 @@
+"""Reporting periods, monthly tallies kept current per report, and the periodic summaries."""
+
+import calendar
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from collaborators.models import Unit
+
+from .tallies import ALL_COLUMNS
+
+
+class PeriodKind(models.TextChoices):
+    WEEKLY = "weekly", _("Weekly")
+    MONTHLY = "monthly", _("Monthly")
+    QUARTERLY = "quarterly", _("Quarterly")
+    AD_HOC = "ad_hoc", _("Ad hoc")
+
+
+def _day(year: int, month: int, day: int) -> date:
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+class ReportingPeriodQuerySet(models.QuerySet):
+    def month_of(self, day: date) -> "ReportingPeriod":
+        start = day.replace(day=1)
+        end = _day(start.year, start.month, 31)
+        period, _created = self.get_or_create(kind=PeriodKind.MONTHLY, starts_on=start, defaults={"ends_on": end})
+        return period
+
+    def week_of(self, day: date) -> "ReportingPeriod":
+        start = day - timedelta(days=day.weekday())
+        period, _created = self.get_or_create(
+            kind=PeriodKind.WEEKLY, starts_on=start, defaults={"ends_on": start + timedelta(days=6)}
+        )
+        return period
+
+
+class ReportingPeriod(models.Model):
+    """A month (or week) the network reports on; its deadlines come from settings (SUMMARY_*_DAY)."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=PeriodKind.choices, default=PeriodKind.MONTHLY)
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to"))
+
+    objects = ReportingPeriodQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reporting period")
+        verbose_name_plural = _("reporting periods")
+        ordering = ["-starts_on", "kind"]
+        constraints = [models.UniqueConstraint(fields=["kind", "starts_on"], name="period_kind_start_unique")]
+
+    def __str__(self):
+        if self.kind == PeriodKind.MONTHLY:
+            return _("Month %(month)02d/%(year)d") % {"month": self.starts_on.month, "year": self.starts_on.year}
+        return _("%(start)s – %(end)s") % {
+            "start": self.starts_on.strftime("%d/%m/%Y"),
+            "end": self.ends_on.strftime("%d/%m/%Y"),
+        }
+
+    def _due(self, setting: str) -> date:
+        return _day(self.starts_on.year, self.starts_on.month, getattr(settings, setting))
+
+    @property
+    def collaborators_due_on(self) -> date:
+        """Collaborators report by this day (monthly periods; a week is due on its last day)."""
+        if self.kind != PeriodKind.MONTHLY:
+            return self.ends_on
+        return self._due("SUMMARY_COLLABORATOR_DUE_DAY")
+
+    @property
+    def reviews_due_on(self) -> date:
+        if self.kind != PeriodKind.MONTHLY:
+            return self.ends_on
+        return self._due("SUMMARY_REVIEW_DUE_DAY")
+
+    @property
+    def summary_due_on(self) -> date:
+        if self.kind != PeriodKind.MONTHLY:
+            return self.ends_on + timedelta(days=1)
+        return self._due("SUMMARY_CITY_DUE_DAY")
+
+    def previous(self) -> "ReportingPeriod":
+        if self.kind == PeriodKind.WEEKLY:
+            return ReportingPeriod.objects.week_of(self.starts_on - timedelta(days=7))
+        return ReportingPeriod.objects.month_of(self.starts_on - timedelta(days=1))
+
+
+class ComplianceReminder(models.Model):
+    """One reminder per person per period: the unique row is the claim."""
+
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["period", "person"], name="compliance_reminder_once")]
+
+
+def _count_fields():
+    # Signed: a difference is written as a row of deltas, which may be negative before it merges.
+    return {name: models.IntegerField(default=0) for name in ALL_COLUMNS}
+
+
+class UnitMonthTally(models.Model):
+    """Counts of one month's reports under one unit (its whole subtree), per topic and focus policy.
+
+    Kept for units down to SUMMARY_ROLLUP_DEPTH (the city and the unions under it) and changed by
+    each report's save, in the same transaction (see services.reports_tally). topic_id and policy_id
+    are 0 for "none" so the unique key has no NULLs.
+    """
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    topic_id = models.PositiveIntegerField(default=0)
+    policy_id = models.PositiveIntegerField(default=0)
+    locals().update(_count_fields())
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "month", "topic_id", "policy_id"], name="unit_month_tally_key")
+        ]
+
+
+class RumourMonthTally(models.Model):
+    """Sightings (linked reports) of each rumour per month under one unit."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    rumour_id = models.PositiveIntegerField()
+    sightings = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "month", "rumour_id"], name="rumour_month_tally_key")]
+
+
+class ReporterMonth(models.Model):
+    """Who sent at least one report (or a "nothing new" note) in a month: compliance without scanning reports."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "person"], name="reporter_month_once")]
+
+
+class ReportTally(models.Model):
+    """What a report was last counted as, so a change is applied as a difference (no recount)."""
+
+    report_id = models.BigIntegerField(primary_key=True)
+    counted = models.JSONField(default=dict)
+
+
+class SummaryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be compiled")
+    COMPILING = "compiling", _("Compiling")
+    COMPILED = "compiled", _("Compiled")
+    EDITED = "edited", _("Edited")
+    APPROVED = "approved", _("Approved")
+    ISSUED = "issued", _("Issued")
+    FAILED = "failed", _("Compilation failed")
+
+
+class SummaryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff and admins: summaries of their unit's subtree. Collaborators: none."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        from opinion_network.access import STAFF_ROLES
+
+        if user.role in STAFF_ROLES and user.unit_id:
+            return self.filter(scope__path__startswith=user.unit.path)
+        return self.none()
+
+
+def summary_file_path(instance, filename):
+    return f"summaries/{instance.scope_id}/{instance.period.starts_on:%Y-%m}/{filename}"
+
+
+class Summary(models.Model):
+    """A periodic summary of one unit's subtree: figures compiled from the data, sections staff edit.
+
+    One per (scope, kind, period, version), enforced by the database; a correction of an issued
+    summary is the next version. An issued summary does not change.
+    """
+
+    scope = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    kind = models.CharField(_("kind"), max_length=16, choices=PeriodKind.choices)
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="summaries")
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    corrects = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="correction", verbose_name=_("corrects")
+    )
+    status = models.CharField(_("status"), max_length=16, choices=SummaryStatus.choices, default=SummaryStatus.PENDING)
+    statistics = models.JSONField(_("statistics"), default=dict, blank=True)
+    sections = models.JSONField(_("sections"), default=dict, blank=True)
+    edited_sections = models.JSONField(default=list, blank=True, editable=False)
+    number = models.CharField(_("number"), max_length=64, blank=True)
+    addressed_to = models.TextField(_("addressed to"), blank=True, help_text=_("One body per line."))
+    recipients = models.TextField(
+        _("recipients"),
+        blank=True,
+        help_text=_('One per line: a name, or a name and an e-mail address, e.g. "Ban Tuyên giáo <btg@example.vn>".'),
+    )
+    signer_title = models.CharField(_("signer's title"), max_length=128, blank=True)
+    signer_name = models.CharField(_("signer's name"), max_length=128, blank=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    last_error = models.CharField(max_length=500, blank=True, editable=False)
+    compiled_at = models.DateTimeField(_("compiled"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
+    docx = models.FileField(upload_to=summary_file_path, max_length=255, blank=True)
+    xlsx = models.FileField(upload_to=summary_file_path, max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(excluded_fields=["progress", "claimed_until", "attempts", "statistics"])
+    objects = SummaryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("summary")
+        verbose_name_plural = _("summaries")
+        ordering = ["-period__starts_on", "kind", "scope__path", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "kind", "period", "version"], name="summary_one_per_period"),
+            models.CheckConstraint(
+                condition=Q(status="issued", issued_at__isnull=False) | ~Q(status="issued"),
+                name="summary_issued_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return _("%(kind)s summary %(period)s — %(unit)s") % {
+            "kind": self.get_kind_display(),
+            "period": self.period,
+            "unit": self.scope.name,
+        }
+
+    @property
+    def is_frozen(self):
+        return self.status == SummaryStatus.ISSUED
+
+    @property
+    def is_busy(self):
+        return self.status in (SummaryStatus.PENDING, SummaryStatus.COMPILING)

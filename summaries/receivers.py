@@ -1,0 +1,29 @@
+"""Keep the monthly tallies current as reports change (reports cannot import this app).
+
+The receiver only calls the service, inside the transaction that saved the report: the tallies
+commit or roll back with it.
+"""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from collaborators.signals import units_moved
+from reports.models import Report
+
+from .services.tallies import reports_tally, units_retally
+
+
+@receiver(post_save, sender=Report, dispatch_uid="summaries.tally_report")
+def tally_saved_report(sender, instance, raw=False, **kwargs):
+    if not raw:
+        reports_tally(report_ids=[instance.pk])
+
+
+@receiver(post_delete, sender=Report, dispatch_uid="summaries.untally_report")
+def tally_deleted_report(sender, instance, **kwargs):
+    reports_tally(report_ids=[instance.pk])
+
+
+@receiver(units_moved, dispatch_uid="summaries.retally_moved_units")
+def retally_moved_units(sender, units, **kwargs):
+    units_retally(units=units)

@@ -1,0 +1,61 @@
+"""Reminders to collaborators who have not reported yet, a few days before the due day (once per period)."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from collaborators.models import CollaboratorStatus, Role, User
+from notifications.services import notify
+
+from ..models import ComplianceReminder, ReporterMonth, ReportingPeriod
+
+
+def reminder_window(period: ReportingPeriod):
+    due = period.collaborators_due_on
+    return due - timedelta(days=settings.SUMMARY_REMINDER_DAYS_BEFORE), due
+
+
+def compliance_reminders_send(*, today=None) -> int:
+    """Remind every active collaborator who has not reported this month; at most once per person per period.
+
+    Runs daily; sends only inside the window [due day − SUMMARY_REMINDER_DAYS_BEFORE, due day].
+    The unique (period, person) row is the claim: a second run, or two beat processes, send nothing more.
+    """
+    today = today or timezone.localdate()
+    period = ReportingPeriod.objects.month_of(today)
+    start, due = reminder_window(period)
+    if not start <= today <= due:
+        return 0
+    reported = ReporterMonth.objects.filter(month=period.starts_on).values("person_id")
+    already = ComplianceReminder.objects.filter(period=period).values("person_id")
+    people = (
+        User.objects.filter(role=Role.COLLABORATOR, is_active=True, profile__status=CollaboratorStatus.ACTIVE)
+        .exclude(pk__in=reported)
+        .exclude(pk__in=already)
+        .order_by("pk")
+    )
+    sent = 0
+    for person in people.iterator(chunk_size=500):
+        try:
+            with transaction.atomic():
+                ComplianceReminder.objects.create(period=period, person=person)
+                with override(settings.LANGUAGE_CODE):
+                    notify(
+                        recipient=person,
+                        kind="compliance_reminder",
+                        subject=_("Reminder: your report for %(period)s is due on %(due)s")
+                        % {"period": period, "due": formats.date_format(due, "d/m/Y")},
+                        body=_(
+                            "You have not sent a report this period. If there is nothing new, "
+                            "one tap on “Nothing new this period” is enough."
+                        ),
+                        link="/reports/new/",
+                    )
+        except IntegrityError:  # another run reminded this person first
+            continue
+        sent += 1
+    return sent

@@ -1,0 +1,207 @@
+"""Keep the monthly tallies current, one report's difference at a time (never a full refresh).
+
+``reports_tally(report_ids=...)`` recounts what each report contributes, compares it with what the
+report was last counted as (``ReportTally``), and adds the difference to the tallies of the report's
+unit's ancestors down to SUMMARY_ROLLUP_DEPTH. It runs in the transaction that changed the report
+(the post_save receiver), so the tallies always equal a recount of the committed reports; the
+periodic catch-up re-applies it to reports changed since its last run, for writes that bypass
+``save()``.
+"""
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from collaborators.models import Unit
+from reports.models import Report
+
+from ..models import ReporterMonth, ReportTally, RumourMonthTally, UnitMonthTally
+from ..tallies import ALL_COLUMNS, FIELDS, columns_of, counted, month_of
+
+STEPLEN = Unit.steplen
+
+
+def _rolled_paths(path: str) -> list[str]:
+    depth = min(len(path) // STEPLEN, settings.SUMMARY_ROLLUP_DEPTH)
+    return [path[: STEPLEN * d] for d in range(1, depth + 1)]
+
+
+def _contribution(r, unit_ids: dict) -> dict:
+    if not counted(r):
+        return {}
+    return {
+        "units": [unit_ids[p] for p in _rolled_paths(r["unit__path"])],
+        "month": month_of(r["first_submitted_at"]).isoformat(),
+        "topic": r["topic_id"] or 0,
+        "policy": r["focus_policy_id"] or 0,
+        "rumour": r["rumour_id"] or 0,
+        "columns": columns_of(r),
+    }
+
+
+def _add(deltas, rumour_deltas, contribution: dict, sign: int) -> None:
+    if not contribution:
+        return
+    for unit_id in contribution["units"]:
+        key = (unit_id, contribution["month"], contribution["topic"], contribution["policy"])
+        row = deltas[key]
+        for column in contribution["columns"]:
+            row[column] += sign
+        if contribution["rumour"]:
+            rumour_deltas[(unit_id, contribution["month"], contribution["rumour"])] += sign
+
+
+def _upsert(table: str, key_columns: list[str], value_columns: list[str], rows: list[tuple]) -> None:
+    """INSERT … ON CONFLICT DO UPDATE adding the values (PostgreSQL and SQLite ≥ 3.24 alike)."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = key_columns + value_columns
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    updates = ", ".join(f"{quote(c)} = {quote(table)}.{quote(c)} + excluded.{quote(c)}" for c in value_columns)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 500):
+            chunk = rows[start : start + 500]
+            cursor.execute(
+                f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
+                f"VALUES {', '.join([placeholders] * len(chunk))} "
+                f"ON CONFLICT ({', '.join(quote(c) for c in key_columns)}) DO UPDATE SET {updates}",
+                [value for row in chunk for value in row],
+            )
+
+
+def _apply(deltas, rumour_deltas) -> None:
+    rows = []
+    for key in sorted(deltas):  # one order everywhere: concurrent transactions lock rows alike
+        values = deltas[key]
+        if any(values.values()):
+            rows.append((*key, *(values.get(c, 0) for c in ALL_COLUMNS)))
+    _upsert(
+        UnitMonthTally._meta.db_table,
+        ["unit_id", "month", "topic_id", "policy_id"],
+        ALL_COLUMNS,
+        [(u, date.fromisoformat(m), t, p, *rest) for (u, m, t, p, *rest) in rows],
+    )
+    _upsert(
+        RumourMonthTally._meta.db_table,
+        ["unit_id", "month", "rumour_id"],
+        ["sightings"],
+        [(u, date.fromisoformat(m), r, n) for (u, m, r), n in sorted(rumour_deltas.items()) if n],
+    )
+
+
+@transaction.atomic
+def reports_tally(*, report_ids) -> int:
+    """Bring the tallies in line with these reports' current state. Returns how many changed.
+
+    Idempotent: a report already counted as it is now changes nothing. The reports' rows are locked
+    first, so the save that triggered this and a concurrent catch-up cannot both add one report.
+    """
+    report_ids = list(report_ids)
+    if not report_ids:
+        return 0
+    list(Report.objects.select_for_update().filter(pk__in=report_ids).values_list("pk", flat=True))
+    reports = list(Report.objects.filter(pk__in=report_ids).values(*FIELDS))
+    found = {r["pk"] for r in reports}
+    snapshots = {t.report_id: t for t in ReportTally.objects.filter(report_id__in=report_ids)}
+    paths = {p for r in reports for p in _rolled_paths(r["unit__path"])}
+    unit_ids = dict(Unit.objects.filter(path__in=paths).values_list("path", "pk"))
+    deltas = defaultdict(lambda: defaultdict(int))
+    rumour_deltas = defaultdict(int)
+    changed, to_save, to_delete = 0, [], []
+    for r in reports:
+        new = _contribution(r, unit_ids)
+        snapshot = snapshots.get(r["pk"])
+        old = snapshot.counted if snapshot else {}
+        if new == old:
+            continue
+        changed += 1
+        _add(deltas, rumour_deltas, old, -1)
+        _add(deltas, rumour_deltas, new, +1)
+        if new:
+            to_save.append(ReportTally(report_id=r["pk"], counted=new))
+        else:
+            to_delete.append(r["pk"])
+    for report_id, snapshot in snapshots.items():  # deleted reports
+        if report_id not in found:
+            changed += 1
+            _add(deltas, rumour_deltas, snapshot.counted, -1)
+            to_delete.append(report_id)
+    _apply(deltas, rumour_deltas)
+    reporters = {
+        (r["author_id"], month_of(r["first_submitted_at"]))
+        for r in reports
+        if r["first_submitted_at"] is not None and r["status"] != "draft"
+    }
+    if reporters:
+        ReporterMonth.objects.bulk_create(
+            [ReporterMonth(person_id=p, month=m) for p, m in sorted(reporters)], ignore_conflicts=True
+        )
+    if to_delete:
+        ReportTally.objects.filter(report_id__in=to_delete).delete()
+    if to_save:
+        ReportTally.objects.bulk_create(
+            to_save, update_conflicts=True, unique_fields=["report_id"], update_fields=["counted"]
+        )
+    return changed
+
+
+def units_retally(*, units) -> int:
+    """Recount the reports of branches that moved to another parent (their ancestors changed)."""
+    changed = 0
+    for unit in units:
+        ids = Report.objects.filter(unit__path__startswith=unit.path).values_list("pk", flat=True)
+        batch = []
+        for pk in ids.iterator(chunk_size=2000):
+            batch.append(pk)
+            if len(batch) == 2000:
+                changed += reports_tally(report_ids=batch)
+                batch = []
+        changed += reports_tally(report_ids=batch)
+    return changed
+
+
+CATCH_UP_KEY = "summaries.tallies.catch_up"
+
+
+def tallies_catch_up(*, overlap_minutes: int = 10) -> int:
+    """Re-apply the tally to reports changed since the last catch-up (a safety net; usually nothing).
+
+    Writes through ``QuerySet.update()`` bypass the receiver but most still bump ``updated_at`` via
+    ``save()`` elsewhere; this catches anything the receiver missed. Returns how many changed.
+    """
+    from django.core.cache import cache
+
+    now = timezone.now()
+    since = cache.get(CATCH_UP_KEY) or now - timedelta(days=1)
+    ids = Report.objects.filter(updated_at__gte=since - timedelta(minutes=overlap_minutes)).values_list("pk", flat=True)
+    changed, batch = 0, []
+    for pk in ids.iterator(chunk_size=2000):
+        batch.append(pk)
+        if len(batch) == 2000:
+            changed += reports_tally(report_ids=batch)
+            batch = []
+    changed += reports_tally(report_ids=batch)
+    cache.set(CATCH_UP_KEY, now, None)
+    return changed
+
+
+def tallies_rebuild() -> int:
+    """Count every report from scratch (first install, or after restoring a backup). Streams the reports."""
+    with transaction.atomic():
+        UnitMonthTally.objects.all().delete()
+        RumourMonthTally.objects.all().delete()
+        ReporterMonth.objects.all().delete()
+        ReportTally.objects.all().delete()
+    ids = Report.objects.order_by("pk").values_list("pk", flat=True)
+    total, batch = 0, []
+    for pk in ids.iterator(chunk_size=5000):
+        batch.append(pk)
+        if len(batch) == 5000:
+            total += reports_tally(report_ids=batch)
+            batch = []
+    total += reports_tally(report_ids=batch)
+    return total

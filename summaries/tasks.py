@@ -1,0 +1,38 @@
+"""Thin Celery tasks: they take ids and call services (DESIGN §5)."""
+
+from celery import shared_task
+
+from .services import summaries as services
+from .services.compliance import compliance_reminders_send
+from .services.tallies import tallies_catch_up as _tallies_catch_up
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=20, time_limit=900, soft_time_limit=840)
+def compile_summary(self, summary_id: int) -> bool:
+    """Compile one summary. Held by another worker's live claim: retry when that claim lapses."""
+    if services.summary_compile(summary_id=summary_id):
+        return True
+    remaining = services.summary_claim_remaining(summary_id=summary_id)
+    if remaining is not None:
+        raise self.retry(countdown=remaining + 1)
+    return False
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=300)
+def compile_due_summaries(kind: str = "monthly") -> int:
+    return len(services.summaries_schedule_due(kind=kind))
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=120)
+def resume_compiles() -> int:
+    return len(services.summaries_resume())
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=600)
+def send_compliance_reminders() -> int:
+    return compliance_reminders_send()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=600)
+def tallies_catch_up() -> int:
+    return _tallies_catch_up()

@@ -1,0 +1,175 @@
+"""Summaries pages: list and compile now, a summary with its progress, edit, approve, issue, correct, files."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from opinion_network.access import get_visible_or_404, staff_or_404
+
+from .. import selectors
+from ..forms_summaries import CompileForm, SummaryEditForm
+from ..models import PeriodKind, ReportingPeriod, Summary, SummaryStatus
+from ..services import summaries as services
+from ..services.compile import SECTION_KEYS, section_headings
+from ..documents_content import tables
+
+
+def _error(request, error: ValidationError) -> None:
+    messages.error(request, " ".join(error.messages))
+
+
+@staff_or_404
+def summary_list(request):
+    summaries = selectors.summaries_visible_to(request.user)
+    kind = request.GET.get("kind")
+    if kind in PeriodKind.values:
+        summaries = summaries.filter(kind=kind)
+    page = Paginator(summaries, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "summaries/summary_list.html",
+        {"page": page, "form": CompileForm(user=request.user), "kind": kind, "kinds": PeriodKind.choices[:2]},
+    )
+
+
+@staff_or_404
+@require_POST
+def summary_compile_new(request):
+    form = CompileForm(request.POST, user=request.user)
+    if not form.is_valid():
+        page = Paginator(selectors.summaries_visible_to(request.user), 25).get_page(1)
+        return render(
+            request, "summaries/summary_list.html", {"page": page, "form": form, "kinds": PeriodKind.choices[:2]}, status=400
+        )
+    data = form.cleaned_data
+    summary = services.summary_compile_new(
+        actor=request.user, scope=data["scope"], kind=data["period"].kind, period=data["period"]
+    )
+    messages.success(request, _("The summary is being compiled; this page shows its progress."))
+    return redirect("summaries:detail", summary.pk)
+
+
+def _summary(request, pk) -> Summary:
+    return get_visible_or_404(Summary.objects.select_related("scope", "period", "corrects"), request.user, pk=pk)
+
+
+@staff_or_404
+def summary_detail(request, pk):
+    summary = _summary(request, pk)
+    headings = section_headings()
+    sections = [{"key": key, "heading": headings[key], "text": summary.sections.get(key, "")} for key in SECTION_KEYS]
+    return render(
+        request,
+        "summaries/summary_detail.html",
+        {
+            "summary": summary,
+            "sections": sections,
+            "tables": tables(summary.statistics) if summary.statistics else {},
+            "statistics": summary.statistics,
+            "history": summary.history.select_related("history_user").order_by("-history_date")[:20],
+            "correction": Summary.objects.filter(corrects=summary).first(),
+            "Status": SummaryStatus,
+        },
+    )
+
+
+@staff_or_404
+def summary_progress(request, pk):
+    summary = _summary(request, pk)
+    response = render(request, "summaries/_partials/progress.html", {"summary": summary})
+    if not summary.is_busy and request.GET.get("busy") == "1":
+        response["HX-Refresh"] = "true"  # finished: reload the page with the figures
+    return response
+
+
+@staff_or_404
+def summary_edit(request, pk):
+    summary = _summary(request, pk)
+    if summary.status not in services.EDITABLE:
+        messages.error(request, _("This summary cannot be edited now."))
+        return redirect("summaries:detail", summary.pk)
+    form = SummaryEditForm(request.POST or None, summary=summary)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.summary_edit(actor=request.user, summary=summary, sections=form.sections(), fields=form.other_fields())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The summary was saved."))
+            return redirect("summaries:detail", summary.pk)
+    return render(request, "summaries/summary_form.html", {"summary": summary, "form": form}, status=400 if form.errors else 200)
+
+
+def _action(request, pk, service, success):
+    summary = _summary(request, pk)
+    try:
+        result = service(actor=request.user, summary=summary)
+    except ValidationError as error:
+        _error(request, error)
+        return redirect("summaries:detail", summary.pk)
+    messages.success(request, success)
+    return redirect("summaries:detail", result.pk)
+
+
+@staff_or_404
+@require_POST
+def summary_recompile(request, pk):
+    return _action(request, pk, services.summary_request_compile, _("The summary is being compiled again."))
+
+
+@staff_or_404
+@require_POST
+def summary_approve(request, pk):
+    return _action(request, pk, services.summary_approve, _("The summary was approved."))
+
+
+@staff_or_404
+@require_POST
+def summary_issue(request, pk):
+    return _action(
+        request, pk, services.summary_issue, _("The summary was issued; its files were sent to the recipients.")
+    )
+
+
+@staff_or_404
+@require_POST
+def summary_correct(request, pk):
+    return _action(request, pk, services.summary_correct, _("A correction was started as a new version."))
+
+
+@staff_or_404
+def summary_download(request, pk, kind):
+    summary = _summary(request, pk)
+    field = {"docx": summary.docx, "xlsx": summary.xlsx}.get(kind)
+    if not field:
+        raise Http404
+    response = FileResponse(field.open("rb"), as_attachment=True, filename=field.name.rsplit("/", 1)[-1])
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@staff_or_404
+def compliance_overdue(request):
+    """Who has not reported this period (staff's overdue list), by unit of the viewer's subtree."""
+    from django.utils import timezone
+
+    unit = request.user.unit or selectors.Unit.objects.filter(depth=1).first()
+    if unit is None:
+        return HttpResponse(status=404)
+    period = ReportingPeriod.objects.month_of(timezone.localdate())
+    data = selectors.compliance(unit, period, limit=200)
+    return render(
+        request,
+        "summaries/compliance.html",
+        {
+            "unit": unit,
+            "period": period,
+            "data": data,
+            "overdue": timezone.localdate() > period.collaborators_due_on,
+            "reviews_overdue": selectors.reviews_waiting(unit, period),
+        },
+    )

@@ -1,0 +1,47 @@
+"""Summaries fixtures: reports made through the reports services, spread over months."""
+
+import uuid
+from datetime import datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from reports.models import Report, ReportKind, Topic
+from reports.services import report_save
+from summaries.services.tallies import reports_tally
+
+
+def local(year, month, day, hour=10):
+    return timezone.make_aware(datetime(year, month, day, hour))
+
+
+def make_report(author, *, sent_at=None, **fields) -> Report:
+    """A submitted report; ``sent_at`` moves its first submission (and the tallies follow, as after any write)."""
+    data = {
+        "kind": ReportKind.OPINION,
+        "topic": Topic.objects.order_by("order", "pk").first(),
+        "title": "Công nhân bàn tán về tăng lương tối thiểu vùng",
+        "content": "Phần lớn đồng tình, một số lo giá cả tăng theo.",
+    }
+    data.update(fields)
+    report, _ = report_save(author=author, token=uuid.uuid4(), data=data, submit=True)
+    if sent_at is not None:
+        Report.objects.filter(pk=report.pk).update(first_submitted_at=sent_at, submitted_at=sent_at)
+        reports_tally(report_ids=[report.pk])
+        report.refresh_from_db()
+    return report
+
+
+@pytest.fixture
+def report_maker():
+    return make_report
+
+
+@pytest.fixture
+def topics(db):
+    return list(Topic.objects.order_by("order", "pk")[:3])
+
+
+@pytest.fixture
+def days():
+    return timedelta

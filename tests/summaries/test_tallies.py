@@ -1,0 +1,151 @@
+"""The monthly tallies equal an independent recount of the reports, after every kind of write."""
+
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+from django.db.models import Count
+
+from reports.models import Direction, Report, ReportKind, ReportStatus
+from reports.services import report_accept, report_reject, report_return, report_save, rumour_create, rumour_link
+from summaries.models import ReporterMonth, RumourMonthTally, UnitMonthTally
+from summaries.services.tallies import reports_tally, tallies_catch_up, tallies_rebuild
+from summaries.tallies import ALL_COLUMNS, COLUMNS, COUNTED_Q
+
+from .conftest import local, make_report
+
+
+def recount(unit_path: str, month: date) -> Counter:
+    """Straight from the reports with the Q definitions: one aggregate per month."""
+    start = local(month.year, month.month, 1, 0)
+    end = local(month.year + month.month // 12, month.month % 12 + 1, 1, 0)
+    reports = Report.objects.filter(
+        COUNTED_Q, unit__path__startswith=unit_path, first_submitted_at__gte=start, first_submitted_at__lt=end
+    )
+    counts = reports.aggregate(**{f"n_{name}": Count("pk", filter=q) for name, _p, q in COLUMNS})
+    return Counter({k.removeprefix("n_"): v for k, v in counts.items() if v})
+
+
+def tallied(unit, month: date) -> Counter:
+    total = Counter()
+    for row in UnitMonthTally.objects.filter(unit=unit, month=month).values(*ALL_COLUMNS):
+        total.update({k: v for k, v in row.items() if v})
+    return Counter({k: v for k, v in total.items() if k in {name for name, _p, _q in COLUMNS}})
+
+
+@pytest.fixture
+def mixed(collaborator, other_collaborator, unit_staff, topics):
+    """Reports of every kind and state, in two months, in two unions."""
+    oct_, nov = local(2026, 10, 12), local(2026, 11, 3)
+    made = [
+        make_report(collaborator, sent_at=oct_, direction=Direction.POSITIVE, topic=topics[0]),
+        make_report(collaborator, sent_at=oct_, direction=Direction.NEGATIVE, topic=topics[1], urgent=True),
+        make_report(collaborator, sent_at=oct_, kind=ReportKind.HOT_SPOT, topic=topics[1]),
+        make_report(collaborator, sent_at=nov, kind=ReportKind.PROPOSAL, topic=topics[2], observed_on=date(2026, 10, 30)),
+        make_report(other_collaborator, sent_at=oct_, direction=Direction.MIXED, topic=topics[0]),
+        make_report(other_collaborator, sent_at=nov, kind=ReportKind.QUESTION, topic=topics[0]),
+    ]
+    report_accept(actor=unit_staff, report=made[0])
+    report_reject(actor=unit_staff, report=made[1], reason="Trùng lặp với báo cáo khác")
+    report_return(actor=unit_staff, report=made[2], reason="Bổ sung địa điểm")
+    return made
+
+
+def test_tallies_equal_a_recount_for_the_city_and_each_union(mixed, city, union, other_union):
+    for unit in (city, union, other_union):
+        for month in (date(2026, 10, 1), date(2026, 11, 1)):
+            assert tallied(unit, month) == recount(unit.path, month), (unit.code, month)
+    assert tallied(city, date(2026, 10, 1))["total"] == 4
+    assert tallied(union, date(2026, 10, 1))["status_rejected"] == 1
+    delays = UnitMonthTally.objects.filter(unit=union, month=date(2026, 11, 1)).values_list("delay_4", "delay_3")
+    assert [sum(column) for column in zip(*delays)] == [1, 0]  # observed 30/10, sent 3/11: 4 days
+
+
+def test_grassroots_units_are_not_rolled_up(mixed, grassroots):
+    assert not UnitMonthTally.objects.filter(unit=grassroots).exists()
+
+
+def test_a_review_moves_a_report_between_columns_without_a_recount(mixed, city, unit_staff):
+    month = date(2026, 10, 1)
+    before = tallied(city, month)
+    report = mixed[2]  # returned hot spot, now fixed and sent again, then accepted
+    report_save(author=report.author, token=report.client_token, data={"place": "Xưởng may số 2"}, submit=True)
+    report_accept(actor=unit_staff, report=Report.objects.get(pk=report.pk))
+    after = tallied(city, month)
+    assert after["status_returned"] == before["status_returned"] - 1
+    assert after["status_accepted"] == before["status_accepted"] + 1
+    assert after["total"] == before["total"]
+    assert after == recount(city.path, month)
+
+
+def test_tallying_twice_changes_nothing(mixed, city):
+    month = date(2026, 10, 1)
+    before = tallied(city, month)
+    assert reports_tally(report_ids=[r.pk for r in mixed]) == 0
+    assert tallies_catch_up() == 0
+    assert tallied(city, month) == before
+
+
+def test_catch_up_repairs_a_write_that_bypassed_save(mixed, city):
+    month = date(2026, 10, 1)
+    Report.objects.filter(pk=mixed[0].pk).update(direction=Direction.NEGATIVE)  # no signal
+    assert tallied(city, month) != recount(city.path, month)
+    assert tallies_catch_up() == 1
+    assert tallied(city, month) == recount(city.path, month)
+
+
+def test_drafts_and_nothing_new_notes_do_not_count_but_nothing_new_counts_as_reporting(
+    collaborator, city, topics
+):
+    from reports.services import report_nothing_new
+    import uuid
+
+    report_save(author=collaborator, token=uuid.uuid4(), data={"title": "Nháp", "kind": "opinion"}, submit=False)
+    note, _ = report_nothing_new(author=collaborator, token=uuid.uuid4())
+    month = date.today().replace(day=1)
+    assert not UnitMonthTally.objects.filter(unit=city).exists()
+    assert ReporterMonth.objects.filter(person=collaborator).count() == 1
+
+
+def test_rumour_sightings_per_month(collaborator, other_collaborator, unit_staff, city, union):
+    first = make_report(collaborator, kind=ReportKind.RUMOUR, sent_at=local(2026, 10, 2))
+    rumour = rumour_create(actor=unit_staff, title="Tin đồn cắt thưởng Tết", report=first)
+    second = make_report(collaborator, kind=ReportKind.RUMOUR, sent_at=local(2026, 10, 20))
+    rumour_link(actor=unit_staff, report=second, rumour=rumour)
+    third = make_report(other_collaborator, kind=ReportKind.RUMOUR, sent_at=local(2026, 10, 21))
+    rumour_link(actor=unit_staff, report=third, rumour=rumour)
+    rows = dict(
+        RumourMonthTally.objects.filter(month=date(2026, 10, 1), rumour_id=rumour.pk).values_list("unit__code", "sightings")
+    )
+    assert rows == {"CITY": 3, "WARD-A": 2, "WARD-B": 1}
+
+
+def test_rebuild_gives_the_same_tallies(mixed, city, union):
+    def rows():  # rows emptied by a move are left at zero by the incremental path
+        values = UnitMonthTally.objects.values_list("unit_id", "month", "topic_id", "policy_id", *ALL_COLUMNS)
+        return sorted(row for row in values if any(row[4:]))
+
+    snapshot = rows()
+    assert snapshot
+    tallies_rebuild()
+    assert rows() == snapshot
+
+
+def test_moving_a_unit_moves_its_reports_between_unions(mixed, federation_admin, grassroots, union, other_union):
+    from collaborators.services.units import unit_move
+
+    month = date(2026, 10, 1)
+    unit_move(actor=federation_admin, unit=grassroots, new_parent=other_union)
+    union.refresh_from_db()
+    other_union.refresh_from_db()
+    assert tallied(union, month) == recount(union.path, month) == Counter()
+    assert tallied(other_union, month) == recount(other_union.path, month)
+    assert tallied(other_union, month)["total"] == 4
+
+
+def test_deleting_a_report_takes_it_out(mixed, city):
+    month = date(2026, 10, 1)
+    Report.objects.get(pk=mixed[4].pk).delete()
+    assert tallied(city, month) == recount(city.path, month)
+    assert ReportStatus.SUBMITTED  # the enum is importable for the other tests
+    assert timedelta(0) == timedelta(0)
