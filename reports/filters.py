@@ -90,9 +90,7 @@ class ReportFilter(django_filters.FilterSet):
         first = datetime(year, month, 1).date()
         following = datetime(year + month // 12, month % 12 + 1, 1).date()
         # A report belongs to the month it was first sent (as in the dashboards and summaries).
-        return queryset.filter(
-            first_submitted_at__gte=_start_of(first), first_submitted_at__lt=_start_of(following)
-        )
+        return queryset.filter(first_submitted_at__gte=_start_of(first), first_submitted_at__lt=_start_of(following))
 
     def filter_submitted_after(self, queryset, name, value):
         return queryset.filter(submitted_at__gte=_start_of(value))

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from collaborators.models import Unit
 from reports.models import Direction, ReportKind, ReportStatus
 
 from .models import PeriodKind
@@ -158,7 +159,9 @@ def document_content(summary) -> dict:
             "statistics": _("Figures"),
             "sheet_overview": _("Overview"),
         },
-        "parent_body": settings.SUMMARY_PARENT_BODY if summary.scope.depth == 1 else summary.scope.get_parent().name,
+        "parent_body": settings.SUMMARY_PARENT_BODY
+        if summary.scope.depth == 1
+        else Unit.objects.get_parent(summary.scope).name,
         "issuer": summary.scope.name,
         "number": _("No. %(number)s") % {"number": summary.number},
         "place_date": _place_date(summary.issued_at or timezone.now()),

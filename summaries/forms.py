@@ -4,10 +4,11 @@ import re
 from datetime import date
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collaborators.filters import UnitFilterField
+from collaborators.filters import ShallowUnitIterator, UnitFilterField
 from collaborators.models import Unit
 from reports.filters import MonthInput
 from reports.models import FocusPolicy, Topic
@@ -18,6 +19,22 @@ MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 def current_month() -> date:
     """The first day of this month, local time (Asia/Ho_Chi_Minh)."""
     return timezone.localdate().replace(day=1)
+
+
+class UnitsInForceIterator(ShallowUnitIterator):
+    """The picker's list: the top two levels of the viewer's tree, without dissolved units (the 30
+    district federations abolished in 2025 would come first). The chosen unit is always listed."""
+
+    def __iter__(self):
+        today = timezone.localdate()
+        in_force = Q(valid_to__isnull=True) | Q(valid_to__gte=today) | Q(pk__in=self.field.keep)
+        queryset = self.queryset.filter(Q(depth__lte=self.field.max_depth) | Q(pk__in=self.field.keep))
+        for unit in queryset.filter(in_force).iterator():
+            yield self.choice(unit)
+
+
+class DashboardUnitField(UnitFilterField):
+    iterator = UnitsInForceIterator
 
 
 class DashboardFilterForm(forms.Form):
@@ -35,7 +52,7 @@ class DashboardFilterForm(forms.Form):
         widget=MonthInput,
         help_text=_("Month and year, e.g. 2025-10."),
     )
-    unit = UnitFilterField(
+    unit = DashboardUnitField(
         label=_("Unit (with the units under it)"),
         queryset=Unit.objects.none(),
         required=False,
@@ -59,7 +76,7 @@ class DashboardFilterForm(forms.Form):
         field.queryset = Unit.objects.visible_to(user)
         field.max_depth = default_unit.depth + 1
         chosen = (data or {}).get("unit")
-        field.keep = [int(chosen)] if chosen and str(chosen).isdigit() else [default_unit.pk]
+        field.keep = [default_unit.pk] + ([int(chosen)] if chosen and str(chosen).isdigit() else [])
         field.initial = default_unit.pk
         self.fields["period"].widget.attrs["max"] = self.today_month.strftime("%Y-%m")
         self.fields["period"].initial = self.today_month.strftime("%Y-%m")

@@ -26,7 +26,9 @@ class CompileForm(forms.Form):
         help_text=_("For a weekly summary: the week that contains the first day of this month."),
         required=False,
     )
-    week_of = forms.DateField(label=_("Week containing"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    week_of = forms.DateField(
+        label=_("Week containing"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,7 +40,9 @@ class CompileForm(forms.Form):
         else:
             choices = visible.filter(depth__lte=2).order_by("path")
         self.fields["scope"].queryset = visible
-        self.fields["scope"].choices = [(u.pk, ("— " if u.depth > (own.depth if own else 1) else "") + u.name) for u in choices]
+        self.fields["scope"].choices = [
+            (u.pk, ("— " if u.depth > (own.depth if own else 1) else "") + u.name) for u in choices
+        ]
         if own is not None and not self.is_bound:
             self.initial.setdefault("scope", own.pk)
         self.initial.setdefault("month", timezone.localdate().strftime("%Y-%m"))
@@ -65,13 +69,23 @@ class CompileForm(forms.Form):
 
 
 class SummaryEditForm(forms.Form):
-    number = forms.CharField(label=_("Number"), max_length=64, required=False, help_text=_("Left empty, it is numbered when issued."))
-    addressed_to = forms.CharField(label=_("Addressed to"), widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text=_("One body per line."))
+    number = forms.CharField(
+        label=_("Number"), max_length=64, required=False, help_text=_("Left empty, it is numbered when issued.")
+    )
+    addressed_to = forms.CharField(
+        label=_("Addressed to"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("One body per line."),
+    )
     recipients = forms.CharField(
         label=_("Recipients"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        help_text=_('One per line; add an e-mail address in angle brackets to send the files, e.g. "Ban Tuyên giáo <btg@example.vn>".'),
+        help_text=_(
+            "One per line; add an e-mail address in angle brackets to send the files, "
+            'e.g. "Ban Tuyên giáo <btg@example.vn>".'
+        ),
     )
     signer_title = forms.CharField(label=_("Signer's title"), max_length=128, required=False)
     signer_name = forms.CharField(label=_("Signer's name"), max_length=128, required=False)
@@ -96,4 +110,7 @@ class SummaryEditForm(forms.Form):
         return {key: self.cleaned_data[f"section_{key}"] for key in SECTION_KEYS}
 
     def other_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in ("number", "addressed_to", "recipients", "signer_title", "signer_name")}
+        return {
+            name: self.cleaned_data[name]
+            for name in ("number", "addressed_to", "recipients", "signer_title", "signer_name")
+        }

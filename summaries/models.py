@@ -101,6 +101,9 @@ class ComplianceReminder(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["period", "person"], name="compliance_reminder_once")]
 
+    def __str__(self):
+        return f"{self.person_id} {self.period_id}"
+
 
 def _count_fields():
     # Signed: a difference is written as a row of deltas, which may be negative before it merges.
@@ -126,6 +129,9 @@ class UnitMonthTally(models.Model):
             models.UniqueConstraint(fields=["unit", "month", "topic_id", "policy_id"], name="unit_month_tally_key")
         ]
 
+    def __str__(self):
+        return f"{self.unit_id} {self.month:%Y-%m} {self.topic_id}/{self.policy_id}"
+
 
 class RumourMonthTally(models.Model):
     """Sightings (linked reports) of each rumour per month under one unit."""
@@ -138,6 +144,9 @@ class RumourMonthTally(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["unit", "month", "rumour_id"], name="rumour_month_tally_key")]
 
+    def __str__(self):
+        return f"{self.unit_id} {self.month:%Y-%m} {self.rumour_id}"
+
 
 class ReporterMonth(models.Model):
     """Who sent at least one report (or a "nothing new" note) in a month: compliance without scanning reports."""
@@ -148,12 +157,18 @@ class ReporterMonth(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["month", "person"], name="reporter_month_once")]
 
+    def __str__(self):
+        return f"{self.person_id} {self.month:%Y-%m}"
+
 
 class ReportTally(models.Model):
     """What a report was last counted as, so a change is applied as a difference (no recount)."""
 
     report_id = models.BigIntegerField(primary_key=True)
     counted = models.JSONField(default=dict)
+
+    def __str__(self):
+        return str(self.report_id)
 
 
 class SummaryStatus(models.TextChoices):

@@ -190,7 +190,7 @@ def statistics(unit: Unit, period: ReportingPeriod, *, topic=None, policy=None, 
     topics = {t.pk: t for t in Topic.objects.all()}
     policies = {p.pk: p for p in FocusPolicy.objects.all()}
 
-    over_time = [{"month": m, **{c: v for c, v in _sum(rows, month=m).items()}} for m in span]
+    over_time = [{"month": m, **_sum(rows, month=m)} for m in span]
 
     by_topic = []
     topic_ids = {t for (m, t, p) in rows if m in (month, previous)}

@@ -179,9 +179,7 @@ def summary_figures(summary, progress=lambda: None) -> dict:
         "topics": topic_rows,
         "hot_spots": hot_spots,
         "rumours": rumours[:LIST_LIMIT],
-        "rumour_verification": {
-            v: sum(1 for r in rumours if r["verification"] == v) for v in Verification.values
-        },
+        "rumour_verification": {v: sum(1 for r in rumours if r["verification"] == v) for v in Verification.values},
         "proposals": proposals,
         "network": {
             "active": compliance["active"],

@@ -19,7 +19,7 @@ from opinion_network.access import is_staff_or_admin
 
 from ..documents import render_docx, render_xlsx
 from ..models import PeriodKind, ReportingPeriod, Summary, SummaryStatus, UnitMonthTally
-from .compile import SECTION_KEYS, compile_delay, draft_sections, section_headings, summary_figures
+from .compile import SECTION_KEYS, compile_delay, draft_sections, summary_figures
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +48,8 @@ def _after_commit_compile(summary_id: int) -> None:
 
 def _default_addressing(scope: Unit) -> dict:
     """Who a new summary is addressed to: the city's bodies (settings) or, for a union, the unit above it."""
-    parent = scope.get_parent()
-    if parent is None:
-        addressed_to = "\n".join(settings.SUMMARY_CITY_ADDRESSED_TO)
-    else:
-        addressed_to = parent.name
+    parent = Unit.objects.get_parent(scope)
+    addressed_to = "\n".join(settings.SUMMARY_CITY_ADDRESSED_TO) if parent is None else parent.name
     return {
         "addressed_to": addressed_to,
         "recipients": "\n".join([*(addressed_to.splitlines()), _("Filed: office")]),
@@ -85,8 +82,9 @@ def _scopes_with_activity(period: ReportingPeriod) -> list[Unit]:
             .distinct()
         )
         return roots + list(Unit.objects.filter(pk__in=list(ids)).order_by("path"))
-    from .compile import _range
     from reports.models import Report
+
+    from .compile import _range
 
     start, end = _range(period)
     prefixes = set(
@@ -203,7 +201,7 @@ def summary_compile(*, summary_id: int) -> bool:
 
 @transaction.atomic
 def summary_request_compile(*, actor: User, summary: Summary) -> Summary:
-    """"Compile now": the figures are recompiled in the background; the page shows progress."""
+    """ "Compile now": the figures are recompiled in the background; the page shows progress."""
     _require_staff_in_scope(actor, summary)
     summary = Summary.objects.select_for_update().get(pk=summary.pk)
     if summary.status in (SummaryStatus.APPROVED, SummaryStatus.ISSUED):
@@ -309,9 +307,7 @@ def _next_number(summary: Summary) -> str:
 
 
 def _staff_of(units) -> list[User]:
-    return list(
-        User.objects.filter(unit__in=units, role__in=[Role.STAFF, Role.ADMIN], is_active=True).order_by("pk")
-    )
+    return list(User.objects.filter(unit__in=units, role__in=[Role.STAFF, Role.ADMIN], is_active=True).order_by("pk"))
 
 
 @transaction.atomic
@@ -337,7 +333,7 @@ def summary_issue(*, actor: User, summary: Summary) -> Summary:
         summary.save()
         subject = _("Summary %(number)s issued: %(title)s") % {"number": summary.number, "title": content["title"]}
         link = f"/summaries/{summary.pk}/"
-        parent = summary.scope.get_parent()
+        parent = Unit.objects.get_parent(summary.scope)
         for person in _staff_of([summary.scope] + ([parent] if parent else [])):
             if person.pk != actor.pk:
                 notify(recipient=person, kind="summary_issued", subject=subject, link=link)

@@ -65,12 +65,13 @@ def _upsert(table: str, key_columns: list[str], value_columns: list[str], rows: 
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 500):
             chunk = rows[start : start + 500]
-            cursor.execute(
-                f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
+            # Identifiers come from the models (quoted); every value is a parameter.
+            sql = (
+                f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
                 f"VALUES {', '.join([placeholders] * len(chunk))} "
-                f"ON CONFLICT ({', '.join(quote(c) for c in key_columns)}) DO UPDATE SET {updates}",
-                [value for row in chunk for value in row],
+                f"ON CONFLICT ({', '.join(quote(c) for c in key_columns)}) DO UPDATE SET {updates}"
             )
+            cursor.execute(sql, [value for row in chunk for value in row])
 
 
 def _apply(deltas, rumour_deltas) -> None:

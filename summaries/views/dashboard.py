@@ -44,7 +44,7 @@ def _change(now: int, before: int) -> float | None:
 def cell(number, url=None) -> dict:
     """A number and the list behind it (no link for 0: the list would be empty)."""
     number = number or 0
-    return {"n": number, "url": url if number else None}
+    return {"n": number, "url": (url or None) if number else None}
 
 
 class Links:
@@ -332,13 +332,16 @@ def _rumours(stats, links, charts) -> dict:
     month = _ym(stats["month"])
     labels = dict(Verification.choices)
     by_verification = [
-        {"key": value, "label": labels[value], **stats["rumours_by_verification"][value]} for value in Verification.values
+        {"key": value, "label": labels[value], **stats["rumours_by_verification"][value]}
+        for value in Verification.values
     ]
     charts["chart-rumours"] = {
         "type": "doughnut",
         "labels": [str(row["label"]) for row in by_verification],
         "keys": [row["key"] for row in by_verification],
-        "datasets": [{"key": "sightings", "label": _("Sightings"), "data": [row["sightings"] for row in by_verification]}],
+        "datasets": [
+            {"key": "sightings", "label": _("Sightings"), "data": [row["sightings"] for row in by_verification]}
+        ],
     }
     items = [
         {
@@ -356,17 +359,20 @@ def _rumours(stats, links, charts) -> dict:
 
 
 def _compliance(compliance, unit, links, charts) -> dict:
-    rows = [
-        {
-            "unit": row["unit"],
-            "drill": row["unit"].pk != unit.pk,
-            "active": cell(row["active"], links.roster(row["unit"])),
-            "reported": cell(row["reported"], links.roster(row["unit"], reported=True)),
-            "missing": cell(row["missing"], links.roster(row["unit"], reported=False)),
-            "rate": row["rate"],
-        }
-        for row in compliance["rows"]
-    ]
+    rows = []
+    for row in compliance["rows"]:
+        # People sitting directly in the unit itself: the roster filters whole subtrees, so no link.
+        below = row["unit"].pk != unit.pk
+        rows.append(
+            {
+                "unit": row["unit"],
+                "drill": below,
+                "active": cell(row["active"], links.roster(row["unit"]) if below else None),
+                "reported": cell(row["reported"], links.roster(row["unit"], reported=True) if below else None),
+                "missing": cell(row["missing"], links.roster(row["unit"], reported=False) if below else None),
+                "rate": row["rate"],
+            }
+        )
     shown = rows[:COMPLIANCE_CHART_ROWS]  # the lowest rates first
     charts["chart-compliance"] = {
         "type": "bar",
@@ -392,7 +398,11 @@ def _activity(stats, compliance, links, charts) -> dict:
     month = _ym(stats["month"])
     totals, activity = stats["totals"], stats["activity"]
     statuses = [
-        {"key": value, "label": label, "count": cell(totals[f"status_{value}"], links.reports(month=month, status=value))}
+        {
+            "key": value,
+            "label": label,
+            "count": cell(totals[f"status_{value}"], links.reports(month=month, status=value)),
+        }
         for value, label in STATUSES
     ]
     charts["chart-activity"] = {

@@ -11,11 +11,11 @@ from django.views.decorators.http import require_POST
 from opinion_network.access import get_visible_or_404, staff_or_404
 
 from .. import selectors
+from ..documents_content import tables
 from ..forms_summaries import CompileForm, SummaryEditForm
 from ..models import PeriodKind, ReportingPeriod, Summary, SummaryStatus
 from ..services import summaries as services
 from ..services.compile import SECTION_KEYS, section_headings
-from ..documents_content import tables
 
 
 def _error(request, error: ValidationError) -> None:
@@ -43,7 +43,10 @@ def summary_compile_new(request):
     if not form.is_valid():
         page = Paginator(selectors.summaries_visible_to(request.user), 25).get_page(1)
         return render(
-            request, "summaries/summary_list.html", {"page": page, "form": form, "kinds": PeriodKind.choices[:2]}, status=400
+            request,
+            "summaries/summary_list.html",
+            {"page": page, "form": form, "kinds": PeriodKind.choices[:2]},
+            status=400,
         )
     data = form.cleaned_data
     summary = services.summary_compile_new(
@@ -95,13 +98,17 @@ def summary_edit(request, pk):
     form = SummaryEditForm(request.POST or None, summary=summary)
     if request.method == "POST" and form.is_valid():
         try:
-            services.summary_edit(actor=request.user, summary=summary, sections=form.sections(), fields=form.other_fields())
+            services.summary_edit(
+                actor=request.user, summary=summary, sections=form.sections(), fields=form.other_fields()
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, _("The summary was saved."))
             return redirect("summaries:detail", summary.pk)
-    return render(request, "summaries/summary_form.html", {"summary": summary, "form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "summaries/summary_form.html", {"summary": summary, "form": form}, status=400 if form.errors else 200
+    )
 
 
 def _action(request, pk, service, success):

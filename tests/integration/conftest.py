@@ -102,8 +102,8 @@ class Worker:
                 self.process.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+@contextlib.contextmanager
+def running_worker(log_dir: Path, extra_env: dict | None = None):
     """A `celery worker` subprocess consuming a queue of its own, on the test database."""
     problem = _worker_prerequisites_problem()
     if problem:
@@ -112,7 +112,7 @@ def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     token = uuid.uuid4().hex[:12]
     queue = f"test-worker-{token}"
     hostname = f"test-{token}@%h"
-    log_path = tmp_path_factory.mktemp("celery-worker") / "worker.log"
+    log_path = log_dir / f"worker-{token}.log"
     env = {
         **os.environ,
         "DATABASE_URL": _test_database_url(),
@@ -121,6 +121,9 @@ def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         "DEBUG": "1",
         "PYTHONUNBUFFERED": "1",
         "DJANGO_SETTINGS_MODULE": "opinion_network.settings",
+        # Tasks the worker itself enqueues (a compile queued by the schedule) stay on its queue.
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        **(extra_env or {}),
     }
     command = [
         sys.executable, "-m", "celery", "-A", "opinion_network", "worker",
@@ -139,6 +142,13 @@ def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         yield worker
     finally:
         worker.stop()
+
+
+@pytest.fixture(scope="module")
+def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A `celery worker` subprocess consuming a queue of its own, on the test database."""
+    with running_worker(tmp_path_factory.mktemp("celery-worker")) as worker:
+        yield worker
 
 
 @pytest.fixture

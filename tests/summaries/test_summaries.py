@@ -1,21 +1,19 @@
 """The summaries' workflow: compile, figures equal a recount, edit, approve, issue, files, scoping, faults."""
 
 import io
-import uuid
 from datetime import date
 
 import pytest
 from django.core import mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 from django.urls import reverse
 from docx import Document
 from openpyxl import load_workbook
 
 from collaborators.models import Role
 from notifications.models import Notification
-from reports.models import Direction, ReportKind, Topic
+from reports.models import Direction, ReportKind
 from reports.services import report_accept, report_reject, rumour_create
 from summaries.models import PeriodKind, ReportingPeriod, Summary, SummaryStatus
 from summaries.services.compliance import compliance_reminders_send
@@ -47,7 +45,9 @@ def october(collaborator, other_collaborator, unit_staff, topics):
         make_report(collaborator, sent_at=sent, topic=topics[0], direction=Direction.POSITIVE),
         make_report(collaborator, sent_at=sent, topic=topics[0], direction=Direction.NEGATIVE),
         make_report(collaborator, sent_at=sent, topic=topics[1], kind=ReportKind.HOT_SPOT, urgent=True),
-        make_report(collaborator, sent_at=sent, topic=topics[2], kind=ReportKind.PROPOSAL, title="Đề nghị tăng phụ cấp"),
+        make_report(
+            collaborator, sent_at=sent, topic=topics[2], kind=ReportKind.PROPOSAL, title="Đề nghị tăng phụ cấp"
+        ),
         make_report(other_collaborator, sent_at=sent, topic=topics[0], direction=Direction.MIXED),
         make_report(other_collaborator, sent_at=local(2026, 9, 20), topic=topics[0]),
     ]
@@ -156,7 +156,7 @@ def test_edit_approve_issue_then_frozen_and_corrected(october, city, federation_
     values = [c for ws in workbook.worksheets for row in ws.iter_rows(values_only=True) for c in row]
     assert 6 in values and "Tin đồn công ty nợ lương" in values
 
-    sent = [n for n in Notification.objects.filter(kind="summary_issued")]
+    sent = list(Notification.objects.filter(kind="summary_issued"))
     assert [n.to_email for n in sent if n.recipient_id is None] == ["btg@hanoi.example"]
     outside = next(n for n in sent if n.recipient_id is None)
     assert sorted(a.filename.rsplit(".", 1)[1] for a in outside.attachments.all()) == ["docx", "xlsx"]
@@ -178,7 +178,9 @@ def test_bad_recipient_address_is_refused_and_changes_nothing(october, city, fed
 
     summary = compiled(city)
     with pytest.raises(ValidationError):
-        summary_edit(actor=federation_staff, summary=summary, sections={"mood": "x"}, fields={"recipients": "Ban A btg@"})
+        summary_edit(
+            actor=federation_staff, summary=summary, sections={"mood": "x"}, fields={"recipients": "Ban A btg@"}
+        )
     summary.refresh_from_db()
     assert summary.status == SummaryStatus.COMPILED and summary.sections["mood"] != "x"
 
@@ -196,17 +198,25 @@ def test_scoping_three_actors(client, october, city, union, other_union, unit_st
     assert client.get(reverse("summaries:detail", args=[union_summary.pk])).status_code == 404
     assert client.post(reverse("summaries:approve", args=[union_summary.pk])).status_code == 404
     client.force_login(collaborator)
-    for url in (reverse("summaries:list"), reverse("summaries:detail", args=[union_summary.pk]), reverse("dashboard:dashboard")):
+    for url in (
+        reverse("summaries:list"),
+        reverse("summaries:detail", args=[union_summary.pk]),
+        reverse("dashboard:dashboard"),
+    ):
         assert client.get(url).status_code == 404, url
     client.logout()
     assert client.get(reverse("summaries:list")).status_code == 302
 
 
-def test_compile_now_from_the_page_then_edit_approve_issue_download(client, october, union, unit_staff, settings, tmp_path, django_capture_on_commit_callbacks):
+def test_compile_now_from_the_page_then_edit_approve_issue_download(
+    client, october, union, unit_staff, settings, tmp_path, django_capture_on_commit_callbacks
+):
     settings.MEDIA_ROOT = tmp_path
     client.force_login(unit_staff)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("summaries:compile_new"), {"scope": union.pk, "kind": "monthly", "month": "2026-10"})
+        response = client.post(
+            reverse("summaries:compile_new"), {"scope": union.pk, "kind": "monthly", "month": "2026-10"}
+        )
     summary = Summary.objects.get(scope=union)
     assert response.status_code == 302 and summary.status == SummaryStatus.COMPILED
     assert client.get(reverse("summaries:progress", args=[summary.pk])).status_code == 200
@@ -229,7 +239,9 @@ def test_compile_form_refuses_a_future_month_and_out_of_scope_unit(client, union
     client.force_login(unit_staff)
     response = client.post(reverse("summaries:compile_new"), {"scope": union.pk, "kind": "monthly", "month": "2099-01"})
     assert response.status_code == 400 and not Summary.objects.exists()
-    response = client.post(reverse("summaries:compile_new"), {"scope": other_union.pk, "kind": "monthly", "month": "2026-10"})
+    response = client.post(
+        reverse("summaries:compile_new"), {"scope": other_union.pk, "kind": "monthly", "month": "2026-10"}
+    )
     assert response.status_code == 400 and not Summary.objects.exists()
 
 
@@ -281,7 +293,12 @@ def test_periodic_tasks_are_registered(db):
 
     call_command("setup_periodic_tasks", verbosity=0)
     names = set(PeriodicTask.objects.values_list("name", flat=True))
-    assert {"summaries.compile_monthly", "summaries.compile_weekly", "summaries.resume_compiles", "summaries.compliance_reminders"} <= names
+    assert {
+        "summaries.compile_monthly",
+        "summaries.compile_weekly",
+        "summaries.resume_compiles",
+        "summaries.compliance_reminders",
+    } <= names
     monthly = PeriodicTask.objects.get(name="summaries.compile_monthly")
     assert monthly.task == "summaries.tasks.compile_due_summaries" and '"monthly"' in monthly.kwargs
     assert monthly.crontab.day_of_month == "1"

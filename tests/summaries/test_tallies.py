@@ -41,7 +41,9 @@ def mixed(collaborator, other_collaborator, unit_staff, topics):
         make_report(collaborator, sent_at=oct_, direction=Direction.POSITIVE, topic=topics[0]),
         make_report(collaborator, sent_at=oct_, direction=Direction.NEGATIVE, topic=topics[1], urgent=True),
         make_report(collaborator, sent_at=oct_, kind=ReportKind.HOT_SPOT, topic=topics[1]),
-        make_report(collaborator, sent_at=nov, kind=ReportKind.PROPOSAL, topic=topics[2], observed_on=date(2026, 10, 30)),
+        make_report(
+            collaborator, sent_at=nov, kind=ReportKind.PROPOSAL, topic=topics[2], observed_on=date(2026, 10, 30)
+        ),
         make_report(other_collaborator, sent_at=oct_, direction=Direction.MIXED, topic=topics[0]),
         make_report(other_collaborator, sent_at=nov, kind=ReportKind.QUESTION, topic=topics[0]),
     ]
@@ -58,7 +60,7 @@ def test_tallies_equal_a_recount_for_the_city_and_each_union(mixed, city, union,
     assert tallied(city, date(2026, 10, 1))["total"] == 4
     assert tallied(union, date(2026, 10, 1))["status_rejected"] == 1
     delays = UnitMonthTally.objects.filter(unit=union, month=date(2026, 11, 1)).values_list("delay_4", "delay_3")
-    assert [sum(column) for column in zip(*delays)] == [1, 0]  # observed 30/10, sent 3/11: 4 days
+    assert [sum(column) for column in zip(*delays, strict=True)] == [1, 0]  # observed 30/10, sent 3/11: 4 days
 
 
 def test_grassroots_units_are_not_rolled_up(mixed, grassroots):
@@ -94,15 +96,13 @@ def test_catch_up_repairs_a_write_that_bypassed_save(mixed, city):
     assert tallied(city, month) == recount(city.path, month)
 
 
-def test_drafts_and_nothing_new_notes_do_not_count_but_nothing_new_counts_as_reporting(
-    collaborator, city, topics
-):
-    from reports.services import report_nothing_new
+def test_drafts_and_nothing_new_notes_do_not_count_but_nothing_new_counts_as_reporting(collaborator, city, topics):
     import uuid
+
+    from reports.services import report_nothing_new
 
     report_save(author=collaborator, token=uuid.uuid4(), data={"title": "Nháp", "kind": "opinion"}, submit=False)
     note, _ = report_nothing_new(author=collaborator, token=uuid.uuid4())
-    month = date.today().replace(day=1)
     assert not UnitMonthTally.objects.filter(unit=city).exists()
     assert ReporterMonth.objects.filter(person=collaborator).count() == 1
 
@@ -115,7 +115,9 @@ def test_rumour_sightings_per_month(collaborator, other_collaborator, unit_staff
     third = make_report(other_collaborator, kind=ReportKind.RUMOUR, sent_at=local(2026, 10, 21))
     rumour_link(actor=unit_staff, report=third, rumour=rumour)
     rows = dict(
-        RumourMonthTally.objects.filter(month=date(2026, 10, 1), rumour_id=rumour.pk).values_list("unit__code", "sightings")
+        RumourMonthTally.objects.filter(month=date(2026, 10, 1), rumour_id=rumour.pk).values_list(
+            "unit__code", "sightings"
+        )
     )
     assert rows == {"CITY": 3, "WARD-A": 2, "WARD-B": 1}
 
