@@ -2,10 +2,13 @@
 sanitises the body and refuses targets outside the author's subtree."""
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from collaborators.models import Unit
 from reports.models import FocusPolicy, Report, ReportKind, ReportStatus, Rumour, Topic
+
+from .models import PulseMode
 
 OUT_OF_SCOPE = _("You can only send guidance to units in your own scope.")
 
@@ -63,3 +66,71 @@ class GuidanceNoteForm(forms.Form):
             "rumours": list(note.rumours.all()),
             "questions": list(note.questions.all()),
         }
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """The browser's date-and-time picker; it sends ISO values whatever the display format."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+DATETIME_INPUTS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
+OUT_OF_SCOPE_PULSE = _("You can only ask the collaborators of units in your own scope.")
+
+
+class PulseRequestForm(forms.Form):
+    """A request for opinion. The service refuses units outside the author's scope and a past deadline."""
+
+    question = forms.CharField(label=_("Question"), max_length=300)
+    details = forms.CharField(
+        label=_("Details"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What the federation wants to know, and why (optional)."),
+    )
+    focus_policy = forms.ModelChoiceField(
+        label=_("Focus policy"), queryset=FocusPolicy.objects.filter(is_active=True), required=False
+    )
+    topic = forms.ModelChoiceField(
+        label=_("Topic"),
+        queryset=Topic.objects.filter(is_active=True),
+        required=False,
+        help_text=_("Choose a focus policy, a topic, or both."),
+    )
+    target_units = forms.ModelMultipleChoiceField(
+        label=_("Ask the collaborators of"),
+        queryset=Unit.objects.none(),
+        help_text=_("Each unit with every unit under it."),
+        error_messages={"invalid_choice": OUT_OF_SCOPE_PULSE, "invalid_pk_value": OUT_OF_SCOPE_PULSE},
+    )
+    mode = forms.ChoiceField(label=_("Who is asked"), choices=PulseMode.choices, widget=forms.RadioSelect)
+    per_unit = forms.IntegerField(
+        label=_("Collaborators per unit (sample)"),
+        required=False,
+        min_value=1,
+        max_value=100,
+        help_text=_("For a sample: this many collaborators drawn in each unit, fixed when the request opens."),
+    )
+    deadline = forms.DateTimeField(label=_("Deadline"), widget=DateTimeInput(), input_formats=DATETIME_INPUTS)
+
+    def __init__(self, *args, author, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target_units"].queryset = Unit.objects.visible_to(author).filter(valid_to__isnull=True)
+        self.initial.setdefault("mode", PulseMode.ALL)
+
+    def clean_question(self):
+        return self.cleaned_data["question"].strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("topic") and not cleaned.get("focus_policy"):
+            self.add_error("focus_policy", _("Choose the focus policy or the topic the question is about."))
+        if cleaned.get("mode") == PulseMode.SAMPLE and not cleaned.get("per_unit"):
+            self.add_error("per_unit", _("For a sample, say how many collaborators to ask in each unit."))
+        deadline = cleaned.get("deadline")
+        if deadline and deadline <= timezone.now():
+            self.add_error("deadline", _("The deadline must be in the future."))
+        return cleaned
