@@ -1,6 +1,8 @@
 """Guidance notes (định hướng): official information sent to the network, their receipts,
 the rumours and questions they answer, and the one-time alerts that ask for them."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -70,6 +72,8 @@ class GuidanceNote(models.Model):
         _("status"), max_length=16, choices=NoteStatus.choices, default=NoteStatus.DRAFT, db_index=True
     )
     published_at = models.DateTimeField(_("published"), null=True, blank=True, db_index=True)
+    # A draft with a publish time is published by the periodic job when the time comes (guidance_publish_due).
+    publish_at = models.DateTimeField(_("publish at"), null=True, blank=True, db_index=True)
     search_text = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -92,6 +96,32 @@ class GuidanceNote(models.Model):
     @property
     def link_list(self):
         return [line.strip() for line in self.links.splitlines() if line.strip()]
+
+
+def note_file_path(instance, filename):
+    # A random name: the uploaded name is kept only as data, never as a path.
+    return f"guidance/{instance.note_id}/{uuid.uuid4().hex}"
+
+
+class NoteAttachment(models.Model):
+    """A file on a guidance note (an official document, a leaflet), checked from its bytes by reports.files
+    and served only through the scoped download view."""
+
+    note = models.ForeignKey(GuidanceNote, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=note_file_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("file")
+        verbose_name_plural = _("files")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.original_name
 
 
 class Receipt(models.Model):

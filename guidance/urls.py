@@ -13,6 +13,8 @@ urlpatterns = [
     path("<int:pk>/publish/", views.note_publish, name="publish"),
     path("<int:pk>/acknowledge/", views.note_acknowledge, name="acknowledge"),
     path("<int:pk>/effect/", views.note_effect, name="effect"),
+    path("<int:pk>/files/<int:file_pk>/", views.note_file, name="file"),
+    path("<int:pk>/files/<int:file_pk>/remove/", views.note_file_remove, name="file_remove"),
     # Requests for opinion (pulse)
     path("requests/", views_pulse.request_list, name="pulse_list"),
     path("requests/new/", views_pulse.request_new, name="pulse_new"),

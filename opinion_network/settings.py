@@ -350,6 +350,15 @@ PERIODIC_TASKS.append(
     }
 )
 
+PERIODIC_TASKS.append(
+    {
+        "name": "guidance.publish_due",
+        "task": "guidance.tasks.publish_due_notes",
+        "every_minutes": 5,
+        "description": "Publish the guidance notes whose publish time has come, and notify their targets once.",
+    }
+)
+
 # Requests for opinion: the people asked who have not answered are reminded once, this many hours
 # before the deadline; the same job closes the requests whose deadline has passed.
 PULSE_REMINDER_HOURS = _positive_int("PULSE_REMINDER_HOURS", 24)
