@@ -474,3 +474,21 @@ def test_reports_never_imports_guidance():
     for path in root.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "from guidance" not in text and "import guidance" not in text, path
+
+
+@pytest.mark.parametrize("n_requests", [1, 6])
+def test_the_request_list_and_answers_page_take_bounded_queries(
+    client, federation_admin, city, n_requests, django_assert_max_num_queries
+):
+    people = _network(city, 3)
+    for i in range(n_requests):
+        pulse = make_pulse(federation_admin, [city], question=f"Câu hỏi {i}")
+    for person in people:
+        _answer(person, pulse, Direction.MIXED)
+    client.force_login(federation_admin)
+    with django_assert_max_num_queries(10):
+        listing = client.get(reverse("guidance:pulse_list"))
+    assert listing.content.decode().count('data-testid="pulse-row"') == n_requests
+    with django_assert_max_num_queries(10):
+        answers = client.get(reverse("guidance:pulse_answers", args=[pulse.pk]))
+    assert answers.content.decode().count('data-testid="answer-row"') == len(people)
