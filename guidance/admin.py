@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import GuidanceNote, Receipt, RumourAlert
+from .models import GuidanceNote, NoteAttachment, PulseRecipient, PulseRequest, Receipt, RumourAlert
 
 
 @admin.register(GuidanceNote)
@@ -26,3 +26,27 @@ class ReceiptAdmin(admin.ModelAdmin):
 class RumourAlertAdmin(admin.ModelAdmin):
     list_display = ("rumour", "sightings", "units", "created_at")
     raw_id_fields = ("rumour",)
+
+
+@admin.register(PulseRequest)
+class PulseRequestAdmin(admin.ModelAdmin):
+    list_display = ("question", "status", "deadline", "author_unit")
+    list_filter = ("status", "mode")
+    raw_id_fields = ("author", "author_unit", "target_units", "topic", "focus_policy")
+    # Open requests through the app (pulse_open), which fixes the people asked and notifies them.
+    readonly_fields = ("status", "opened_at", "closed_at", "seed")
+
+    def get_queryset(self, request):
+        return PulseRequest.objects.visible_to(request.user)
+
+
+@admin.register(PulseRecipient)
+class PulseRecipientAdmin(admin.ModelAdmin):
+    list_display = ("request", "person", "unit", "answered_at", "reminded_at")
+    raw_id_fields = ("request", "person", "unit", "report")
+
+
+@admin.register(NoteAttachment)
+class NoteAttachmentAdmin(admin.ModelAdmin):
+    list_display = ("original_name", "note", "content_type", "size")
+    raw_id_fields = ("note", "uploaded_by")

@@ -4,19 +4,25 @@ acknowledgements, and one draft. Called after reports.demo.seed (settings.DEMO_S
 Idempotent: when a note titled as the first demo note exists, nothing is added. Notes are written
 through guidance_save (so bodies are sanitised), then marked published in the past directly: publishing
 through the service would notify the whole demo network.
+
+Also a closed request for opinion on a focus policy, asked of a sample of collaborators in a few unions,
+answered by about two in three of them with linked reports (idempotent on its question; nobody notified).
 """
 
 import random
+import uuid
 from datetime import timedelta
 
 from django.db.models import Count
 from django.utils import timezone
 
 from collaborators.models import Role, Unit, User
-from reports.models import Report, ReportKind, ReportStatus, Rumour
+from reports.models import Breadth, Direction, FocusPolicy, Report, ReportKind, ReportStatus, Rumour, Topic
+from reports.services import report_save
 
-from .models import GuidanceNote, NoteStatus, Receipt
+from .models import GuidanceNote, NoteStatus, PulseMode, PulseRecipient, PulseRequest, PulseStatus, Receipt
 from .services import guidance_save, targeted_collaborators
+from .services_pulse import choose_recipients, pulse_answer_record, pulse_create
 
 NOTES = [
     (
@@ -34,6 +40,10 @@ NOTES = [
 
 
 def seed() -> str:
+    return f"{_seed_notes()} {_seed_pulse()}"
+
+
+def _seed_notes() -> str:
     if GuidanceNote.objects.filter(title=NOTES[0][0]).exists():
         return "Guidance: demo notes already present, nothing added."
     root = Unit.objects.filter(depth=1).order_by("path").first()
@@ -87,3 +97,95 @@ def seed() -> str:
         n=Count("pk", distinct=True)
     )
     return f"Guidance: {len(NOTES)} published notes, 1 draft, {receipts} receipts, {answered['n']} rumours answered."
+
+
+PULSE_QUESTION = "Công nhân, viên chức, lao động nghĩ gì về việc sắp xếp, tinh gọn bộ máy theo Nghị quyết 18?"
+PULSE_NAMESPACE = uuid.UUID("0b7f3c52-93d4-5e1a-8f6b-2c4d9e7a1f30")  # demo answers: uuid5(NAMESPACE, "pulse-<person>")
+PULSE_ANSWERS = [
+    (Direction.POSITIVE, "Đồng tình với chủ trương tinh gọn bộ máy", "Đa số cho rằng bộ máy gọn sẽ phục vụ tốt hơn."),
+    (
+        Direction.NEUTRAL,
+        "Băn khoăn về chế độ khi sắp xếp",
+        "Nhiều người chưa rõ chế độ, chính sách đối với người dôi dư.",
+    ),
+    (
+        Direction.NEGATIVE,
+        "Lo lắng về việc làm sau sắp xếp",
+        "Một số ý kiến lo mất việc làm, đề nghị công khai lộ trình.",
+    ),
+    (
+        Direction.MIXED,
+        "Ý kiến trái chiều về thời gian thực hiện",
+        "Có ý kiến ủng hộ làm nhanh, có ý kiến đề nghị làm từng bước.",
+    ),
+]
+
+
+def _seed_pulse() -> str:
+    if PulseRequest.objects.filter(question=PULSE_QUESTION).exists():
+        return "Request for opinion: already present, nothing added."
+    root = Unit.objects.filter(depth=1).order_by("path").first()
+    author = (
+        User.objects.filter(is_active=True, role__in=[Role.STAFF, Role.ADMIN], unit=root).order_by("pk").first()
+        if root
+        else None
+    )
+    if author is None:
+        return "Request for opinion: no federation staff; nothing added."
+    # A few unions with collaborators, the demo's `unitstaff` union first when it has any.
+    unions = []
+    for union in Unit.objects.filter(depth=2, valid_to__isnull=True).order_by("path"):
+        if User.objects.filter(role=Role.COLLABORATOR, is_active=True, unit__path__startswith=union.path).exists():
+            unions.append(union)
+        if len(unions) == 4:
+            break
+    if not unions:
+        return "Request for opinion: no collaborators; nothing added."
+    policy = FocusPolicy.objects.filter(code__icontains="18").first() or FocusPolicy.objects.first()
+    topic = Topic.objects.order_by("order", "pk").first()
+    pulse = pulse_create(
+        author=author,
+        data={
+            "question": PULSE_QUESTION,
+            "details": "Đề nghị cộng tác viên nắm bắt tâm trạng, ý kiến của đoàn viên, người lao động trước giao ban.",
+            "topic": (policy.topic if policy and policy.topic else topic),
+            "focus_policy": policy,
+            "target_units": unions,
+            "mode": PulseMode.SAMPLE,
+            "per_unit": 3,
+            "deadline": timezone.now() + timedelta(days=1),
+        },
+    )
+    pulse.seed = 2026
+    pulse.save(update_fields=["seed"])
+    people = choose_recipients(pulse)
+    now = timezone.now()
+    # Opened directly (pulse_open would notify the demo network), then answered through the service.
+    PulseRecipient.objects.bulk_create([PulseRecipient(request=pulse, person=p, unit_id=p.unit_id) for p in people])
+    PulseRequest.objects.filter(pk=pulse.pk).update(status=PulseStatus.OPEN, opened_at=now - timedelta(days=8))
+    rng = random.Random(18)  # noqa: S311 - demo data
+    answered = 0
+    for person in people:
+        if rng.random() > 0.65:
+            continue
+        direction, title, content = PULSE_ANSWERS[rng.randrange(len(PULSE_ANSWERS))]
+        report, _changed = report_save(
+            author=person,
+            token=uuid.uuid5(PULSE_NAMESPACE, f"pulse-{person.pk}"),
+            data={
+                "kind": ReportKind.OPINION,
+                "topic": pulse.topic,
+                "focus_policy": policy,
+                "title": title,
+                "content": content,
+                "direction": direction,
+                "breadth": Breadth.MANY,
+            },
+            submit=True,
+        )
+        pulse_answer_record(report=report, person=person, request_id=pulse.pk)
+        answered += 1
+    PulseRequest.objects.filter(pk=pulse.pk).update(
+        status=PulseStatus.CLOSED, deadline=now - timedelta(days=1), closed_at=now - timedelta(days=1)
+    )
+    return f"Request for opinion: 1 closed, {len(people)} asked, {answered} answered."

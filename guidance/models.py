@@ -1,10 +1,14 @@
 """Guidance notes (định hướng): official information sent to the network, their receipts,
 the rumours and questions they answer, and the one-time alerts that ask for them."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from collaborators.models import Role, Unit
 from collaborators.search import FoldedSearchQuerySet
@@ -68,6 +72,8 @@ class GuidanceNote(models.Model):
         _("status"), max_length=16, choices=NoteStatus.choices, default=NoteStatus.DRAFT, db_index=True
     )
     published_at = models.DateTimeField(_("published"), null=True, blank=True, db_index=True)
+    # A draft with a publish time is published by the periodic job when the time comes (guidance_publish_due).
+    publish_at = models.DateTimeField(_("publish at"), null=True, blank=True, db_index=True)
     search_text = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -90,6 +96,32 @@ class GuidanceNote(models.Model):
     @property
     def link_list(self):
         return [line.strip() for line in self.links.splitlines() if line.strip()]
+
+
+def note_file_path(instance, filename):
+    # A random name: the uploaded name is kept only as data, never as a path.
+    return f"guidance/{instance.note_id}/{uuid.uuid4().hex}"
+
+
+class NoteAttachment(models.Model):
+    """A file on a guidance note (an official document, a leaflet), checked from its bytes by reports.files
+    and served only through the scoped download view."""
+
+    note = models.ForeignKey(GuidanceNote, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=note_file_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("file")
+        verbose_name_plural = _("files")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.original_name
 
 
 class Receipt(models.Model):
@@ -123,3 +155,110 @@ class RumourAlert(models.Model):
 
     def __str__(self):
         return str(self.rumour_id)
+
+
+# --- requests for opinion (pulse) -------------------------------------------------------------------
+
+
+class PulseStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", pgettext_lazy("request status", "Open")
+    CLOSED = "closed", _("Closed")
+
+
+class PulseMode(models.TextChoices):
+    ALL = "all", _("Every collaborator of the chosen units")
+    SAMPLE = "sample", _("A sample balanced across units")
+
+
+class PulseRequestQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff and admins: requests written in their subtree (drafts included).
+
+        Collaborators: the opened requests they were asked in (a recipient row).
+        """
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        if user.unit_id is None:
+            return self.none()
+        if user.role in (Role.STAFF, Role.ADMIN):
+            return self.filter(author_unit__path__startswith=user.unit.path)
+        return self.exclude(status=PulseStatus.DRAFT).filter(
+            pk__in=PulseRecipient.objects.filter(person=user).values("request")
+        )
+
+
+class PulseRequest(models.Model):
+    """A question the federation or a union asks the network about a focus policy or topic, with a deadline.
+
+    The people asked are fixed when it is opened (one PulseRecipient row each); each answers with a report.
+    """
+
+    question = models.CharField(_("question"), max_length=300)
+    details = models.TextField(_("details"), blank=True)
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("topic"))
+    focus_policy = models.ForeignKey(
+        FocusPolicy, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("focus policy")
+    )
+    target_units = models.ManyToManyField(Unit, related_name="pulse_requests", verbose_name=_("asked units"))
+    mode = models.CharField(_("who is asked"), max_length=16, choices=PulseMode.choices, default=PulseMode.ALL)
+    per_unit = models.PositiveSmallIntegerField(_("collaborators per unit"), null=True, blank=True)
+    # Seeds the sample: the same request always draws the same people from the same roster.
+    seed = models.PositiveIntegerField(default=0, editable=False)
+    deadline = models.DateTimeField(_("deadline"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pulse_requests", verbose_name=_("author")
+    )
+    author_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=PulseStatus.choices, default=PulseStatus.DRAFT, db_index=True
+    )
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = PulseRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("request for opinion")
+        verbose_name_plural = _("requests for opinion")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(topic__isnull=False) | Q(focus_policy__isnull=False), name="pulse_has_subject"
+            ),
+            models.CheckConstraint(condition=Q(mode="all") | Q(per_unit__gte=1), name="pulse_sample_has_size"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(opened_at__isnull=False), name="pulse_opened_has_time"
+            ),
+        ]
+
+    def __str__(self):
+        return self.question
+
+    def accepts_answers(self, now=None) -> bool:
+        """Open and before its deadline: the deadline closes it even before the job marks it closed."""
+        return self.status == PulseStatus.OPEN and self.deadline > (now or timezone.now())
+
+
+class PulseRecipient(models.Model):
+    """One person asked in one request: fixed when the request opens; the report is their answer."""
+
+    request = models.ForeignKey(PulseRequest, on_delete=models.CASCADE, related_name="recipients")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pulse_recipients")
+    # The person's unit when asked: the response rate per unit does not move when they change unit.
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    report = models.OneToOneField(Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="pulse_answer")
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("person asked")
+        verbose_name_plural = _("people asked")
+        constraints = [models.UniqueConstraint(fields=["request", "person"], name="pulse_recipient_unique")]
+        indexes = [models.Index(fields=["person", "answered_at"], name="pulse_recipient_person_idx")]
+
+    def __str__(self):
+        return f"{self.request_id}: {self.person_id}"

@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 from collaborators.models import Role, Unit, User
 from collaborators.text import fold
 from notifications.services import notify
+from reports import files
 from reports.models import Report, ReportKind, ReportStatus, Rumour
 from reports.services import federation_staff
 
-from .models import GuidanceNote, NoteStatus, Receipt, RumourAlert
+from .models import GuidanceNote, NoteAttachment, NoteStatus, Receipt, RumourAlert
 
 ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "a", "h3", "h4", "blockquote"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
@@ -78,6 +79,10 @@ def guidance_save(*, author: User, data: dict, note: GuidanceNote | None = None)
     )
     note.topic = data.get("topic")
     note.focus_policy = data.get("focus_policy")
+    publish_at = data.get("publish_at")
+    if publish_at is not None and publish_at <= timezone.now():
+        raise ValidationError(_("The publish time must be in the future; leave it empty to publish by hand."))
+    note.publish_at = publish_at
     note.search_text = fold(f"{note.title} {nh3.clean(body, tags=set())}")
     note.save()
     note.target_units.set(targets)
@@ -108,6 +113,34 @@ def guidance_publish(*, actor: User, note: GuidanceNote) -> GuidanceNote:
     note.status = NoteStatus.PUBLISHED
     note.published_at = timezone.now()
     note.save(update_fields=["status", "published_at", "updated_at"])
+    _announce(note)
+    return note
+
+
+def guidance_publish_due(*, now=None) -> int:
+    """Publish the drafts whose publish time has come, and send their notifications, exactly once.
+
+    Each note is claimed with a conditional UPDATE (still a draft, time come) in its own transaction with its
+    outbox rows: a second run, or a second worker, finds nothing to claim. Returns the number published.
+    The author's scope was checked when the publish time was saved.
+    """
+    now = now or timezone.now()
+    due = list(GuidanceNote.objects.filter(status=NoteStatus.DRAFT, publish_at__lte=now).values_list("pk", flat=True))
+    published = 0
+    for pk in due:
+        with transaction.atomic():
+            claimed = GuidanceNote.objects.filter(pk=pk, status=NoteStatus.DRAFT, publish_at__lte=now).update(
+                status=NoteStatus.PUBLISHED, published_at=now, updated_at=now
+            )
+            if not claimed:
+                continue
+            _announce(GuidanceNote.objects.get(pk=pk))
+        published += 1
+    return published
+
+
+def _announce(note: GuidanceNote) -> None:
+    """Notify the targeted collaborators, and the authors of the reports the note answers."""
     link = _link(note)
     for person in targeted_collaborators(note):
         notify(
@@ -124,7 +157,42 @@ def guidance_publish(*, actor: User, note: GuidanceNote) -> GuidanceNote:
             body=_("The federation has published guidance that answers a report you sent."),
             link=link,
         )
-    return note
+
+
+MAX_FILES_PER_NOTE = 5
+
+
+@transaction.atomic
+def note_attachment_add(*, note: GuidanceNote, uploaded_file, actor: User) -> NoteAttachment:
+    """Attach a file to a draft note. The type is decided from the bytes (reports.files.check_upload, the same
+    rules as report attachments); the file is stored under a random name and served only by the scoped view.
+    Raises ValidationError for a refused file, a full note or a published note."""
+    note = GuidanceNote.objects.select_for_update().get(pk=note.pk)
+    if note.status != NoteStatus.DRAFT:
+        raise ValidationError(_("A published note cannot be edited."))
+    checked = files.check_upload(uploaded_file)
+    if note.attachments.count() >= MAX_FILES_PER_NOTE:
+        raise ValidationError(
+            _("A note can have at most %(max)s files; remove one first.") % {"max": MAX_FILES_PER_NOTE}
+        )
+    return NoteAttachment.objects.create(
+        note=note,
+        file=uploaded_file,
+        original_name=checked.name,
+        content_type=checked.content_type,
+        size=checked.size,
+        uploaded_by=actor,
+    )
+
+
+@transaction.atomic
+def note_attachment_remove(*, attachment: NoteAttachment) -> None:
+    """Remove a file from a draft note; the stored file goes once the deletion is committed."""
+    if attachment.note.status != NoteStatus.DRAFT:
+        raise ValidationError(_("A published note cannot be edited."))
+    stored = attachment.file
+    attachment.delete()
+    transaction.on_commit(lambda: stored.storage.delete(stored.name))
 
 
 def _receipt(note: GuidanceNote, person: User) -> Receipt:

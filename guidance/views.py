@@ -5,16 +5,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from opinion_network.access import STAFF_ROLES, get_visible_or_404, is_staff_or_admin, role_required
 
 from . import selectors, services
 from .forms import GuidanceNoteForm
-from .models import GuidanceNote, NoteStatus
+from .models import GuidanceNote, NoteAttachment, NoteStatus
 
 PAGE_SIZE = 30
 
@@ -60,6 +61,7 @@ def note_detail(request, pk):
         "manage": manage,
         "receipt": receipt,
         "targets": note.target_units.all(),
+        "files": note.attachments.all(),
         "rumours": note.rumours.all(),
         "questions": note.questions.select_related("unit") if manage else [],
         "reach": selectors.reach(note) if manage and note.status == NoteStatus.PUBLISHED else None,
@@ -72,16 +74,29 @@ def _save(request, note=None):
     initial = GuidanceNoteForm.initial_from(note) if note else {}
     if "rumour" in request.GET and note is None:
         initial["rumours"] = request.GET.getlist("rumour")
-    form = GuidanceNoteForm(request.POST or None, author=request.user, initial=initial)
+    form = GuidanceNoteForm(
+        request.POST or None,
+        request.FILES or None,
+        author=request.user,
+        initial=initial,
+        existing_files=note.attachments.count() if note else 0,
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            note = services.guidance_save(author=request.user, data=form.cleaned_data, note=note)
+            with transaction.atomic():
+                note = services.guidance_save(author=request.user, data=form.cleaned_data, note=note)
+                for uploaded in form.cleaned_data["attachments"]:
+                    services.note_attachment_add(note=note, uploaded_file=uploaded, actor=request.user)
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Draft saved. Check it, then publish it."))
+            if note.publish_at:
+                messages.success(request, _("Draft saved. It will be published and sent at the time you set."))
+            else:
+                messages.success(request, _("Draft saved. Check it, then publish it."))
             return redirect("guidance:detail", pk=note.pk)
-    return render(request, "guidance/note_form.html", {"form": form, "note": note})
+    files = list(note.attachments.all()) if note else []
+    return render(request, "guidance/note_form.html", {"form": form, "note": note, "files": files})
 
 
 @role_required(*STAFF_ROLES)
@@ -152,3 +167,40 @@ def note_effect(request, pk):
 @login_required
 def my_answers(request):
     return render(request, "guidance/my_answers.html", {"answers": selectors.answers_for(request.user)})
+
+
+@login_required
+@require_GET
+def note_file(request, pk, file_pk):
+    """A note's file, only to those who may see the note (a scheduled draft is not visible to collaborators);
+    always a download, never rendered."""
+    note = get_visible_or_404(GuidanceNote, request.user, pk=pk)
+    attachment = get_object_or_404(NoteAttachment, pk=file_pk, note=note)
+    try:
+        handle = attachment.file.open("rb")
+    except OSError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def note_file_remove(request, pk, file_pk):
+    note = _managed_or_404(request, pk)
+    attachment = get_object_or_404(NoteAttachment.objects.select_related("note"), pk=file_pk, note=note)
+    try:
+        services.note_attachment_remove(attachment=attachment)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("File removed."))
+    return redirect("guidance:edit", pk=note.pk)

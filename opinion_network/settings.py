@@ -353,6 +353,30 @@ PERIODIC_TASKS.append(
     }
 )
 
+PERIODIC_TASKS.append(
+    {
+        "name": "guidance.publish_due",
+        "task": "guidance.tasks.publish_due_notes",
+        "every_minutes": 5,
+        "description": "Publish the guidance notes whose publish time has come, and notify their targets once.",
+    }
+)
+
+# Requests for opinion: the people asked who have not answered are reminded once, this many hours
+# before the deadline; the same job closes the requests whose deadline has passed.
+PULSE_REMINDER_HOURS = _positive_int("PULSE_REMINDER_HOURS", 24)
+PERIODIC_TASKS.append(
+    {
+        "name": "guidance.pulse",
+        "task": "guidance.tasks.pulse_remind_and_close",
+        "every_minutes": 15,
+        "description": "Remind once those asked who have not answered; close requests at the deadline.",
+    }
+)
+
+# Higher apps that take part in the report form (reports.extensions): answering a request for opinion.
+REPORT_FORM_EXTENSIONS = ["guidance.report_form.pulse_answer"]
+
 # Functions that `seed_demo` calls after the roster, in order; each app adds its own
 # (a callable taking no arguments, idempotent, returning a one-line summary).
 DEMO_SEEDERS = [

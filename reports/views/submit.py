@@ -24,6 +24,7 @@ from collaborators.models import Role
 from opinion_network.access import role_required
 
 from .. import selectors, services
+from ..extensions import prepare_all, record_all
 from ..forms import MORE_DETAILS, ReportForm
 from ..models import Attachment, EventKind, Report, ReportEvent, ReportStatus
 from ..services_attachments import attachment_add
@@ -67,7 +68,7 @@ def _return_reason(report):
     return report.events.filter(kind=EventKind.RETURNED).order_by("-created_at", "-pk").first()
 
 
-def _render_form(request, form, report=None, status=200):
+def _render_form(request, form, report=None, status=200, extras=()):
     report = report if report is not None and report.pk else None
     more_details = [form[name] for name in MORE_DETAILS]
     return render(
@@ -81,6 +82,7 @@ def _render_form(request, form, report=None, status=200):
             "more_details": more_details,
             "more_details_open": any(field.errors or field.value() not in (None, "") for field in more_details),
             "show_rumour": form.fields["rumour"].queryset.exists() or bool(form["rumour"].value()),
+            "form_extras": extras,
         },
         status=status,
     )
@@ -89,6 +91,7 @@ def _render_form(request, form, report=None, status=200):
 def _handle_post(request, *, report=None):
     """Validate and save (draft) or send; one transaction for the report and its files."""
     existing = report.attachments.count() if report is not None else 0
+    extras = prepare_all(user=request.user, params=request.POST, report=report)
     form = ReportForm(
         request.POST,
         request.FILES,
@@ -97,7 +100,7 @@ def _handle_post(request, *, report=None):
         instance=report if report is not None else Report(author=request.user),
     )
     if not form.is_valid():
-        return _render_form(request, form, report, status=400)
+        return _render_form(request, form, report, status=400, extras=extras)
     token = report.client_token if report is not None else form.cleaned_data["token"]
     submit = request.POST.get("action") == "send"
     try:
@@ -112,12 +115,14 @@ def _handle_post(request, *, report=None):
                     saved, changed = services.report_save(
                         author=request.user, token=token, data=form.report_data(), submit=True
                     )
+                # Higher apps link the report to what it answers (settings.REPORT_FORM_EXTENSIONS).
+                record_all(user=request.user, params=request.POST, report=saved)
     except PermissionDenied:
         raise Http404 from None  # a token that belongs to someone else's report
     except ValidationError as exc:
         for message in exc.messages:
             form.add_error(None, message)
-        return _render_form(request, form, report, status=400)
+        return _render_form(request, form, report, status=400, extras=extras)
     if saved.status == ReportStatus.DRAFT:
         if changed:
             messages.success(request, _("Draft saved. You can finish and send it later."))
@@ -144,7 +149,12 @@ def report_new(request):
         if not draft.is_editable_by_author:
             return redirect("reports:mine")
         return redirect("reports:edit", pk=draft.pk)
-    return _render_form(request, ReportForm(user=request.user, instance=Report(author=request.user)))
+    extras = prepare_all(user=request.user, params=request.GET, report=None)
+    initial = {}
+    for extra in extras:
+        initial.update(extra.get("initial") or {})
+    form = ReportForm(user=request.user, instance=Report(author=request.user), initial=initial)
+    return _render_form(request, form, extras=extras)
 
 
 @login_required
@@ -158,7 +168,8 @@ def report_edit(request, pk):
         return redirect("reports:detail", pk=report.pk)
     if request.method == "POST":
         return _handle_post(request, report=report)
-    return _render_form(request, ReportForm(user=request.user, instance=report), report)
+    extras = prepare_all(user=request.user, params=request.GET, report=report)
+    return _render_form(request, ReportForm(user=request.user, instance=report), report, extras=extras)
 
 
 @_collaborator_only
