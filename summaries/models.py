@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from collaborators.models import Unit
@@ -247,8 +248,8 @@ class Summary(models.Model):
     objects = SummaryQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("summary")
-        verbose_name_plural = _("summaries")
+        verbose_name = pgettext_lazy("periodic report", "summary")
+        verbose_name_plural = pgettext_lazy("periodic report", "summaries")
         ordering = ["-period__starts_on", "kind", "scope__path", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["scope", "kind", "period", "version"], name="summary_one_per_period"),

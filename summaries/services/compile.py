@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from reports.models import Direction, Report, ReportKind, ReportStatus, Verification
@@ -72,6 +72,11 @@ def _counts_by_topic(unit, period, progress) -> tuple[Counter, dict, Counter]:
         if index % 5000 == 4999:
             progress()
     return totals, by_topic, sightings
+
+
+def _number(value) -> str:
+    """A percentage written the reader's way (45,5 in Vietnamese)."""
+    return formats.number_format(value, 1, use_l10n=True)
 
 
 def _pct(part, whole):
@@ -209,15 +214,15 @@ def draft_sections(figures: dict) -> dict:
     change = totals["reports"] - totals["previous"]
     text["mood"] = _(
         "In the period the network sent %(reports)d reports (%(change)+d against the previous period). "
-        "Of the opinions with a direction, %(positive).1f%% approve, %(neutral).1f%% are neutral or uneasy, "
-        "%(negative).1f%% are opposed and %(mixed).1f%% are mixed."
+        "Of the opinions with a direction, %(positive)s%% approve, %(neutral)s%% are neutral or uneasy, "
+        "%(negative)s%% are opposed and %(mixed)s%% are mixed."
     ) % {
         "reports": totals["reports"],
         "change": change,
-        "positive": _pct(directions["positive"], opinions),
-        "neutral": _pct(directions["neutral"], opinions),
-        "negative": _pct(directions["negative"], opinions),
-        "mixed": _pct(directions["mixed"], opinions),
+        "positive": _number(_pct(directions["positive"], opinions)),
+        "neutral": _number(_pct(directions["neutral"], opinions)),
+        "negative": _number(_pct(directions["negative"], opinions)),
+        "mixed": _number(_pct(directions["mixed"], opinions)),
     }
     lines = []
     for row in figures["topics"][:8]:
@@ -257,12 +262,12 @@ def draft_sections(figures: dict) -> dict:
     )
     network, trainings = figures["network"], figures["trainings"]
     text["activity"] = _(
-        "%(reported)d of %(active)d active collaborators reported (%(rate).1f%%); %(silent)d units have been "
+        "%(reported)d of %(active)d active collaborators reported (%(rate)s%%); %(silent)d units have been "
         "silent for several weeks. %(sessions)d training sessions were held, with %(attended)d attendances."
     ) % {
         "reported": network["reported"],
         "active": network["active"],
-        "rate": network["rate"],
+        "rate": _number(network["rate"]),
         "silent": network["silent_units"],
         "sessions": trainings["sessions"],
         "attended": trainings["attended"] or 0,
