@@ -234,6 +234,7 @@ class Report(FoldedSearchMixin, models.Model):
             # Summaries: catching up on changed reports, and a unit's reports by month of first submission.
             models.Index(fields=["updated_at"], name="report_updated_idx"),
             models.Index(fields=["unit", "first_submitted_at"], name="report_unit_month_idx"),
+            models.Index(fields=["first_submitted_at"], name="report_first_sent_idx"),
         ]
 
     def __str__(self):

@@ -66,6 +66,18 @@ COLUMNS += [
     ("urgent_open", lambda r: r["urgent"] and r["status"] in OPEN, Q(urgent=True, status__in=OPEN)),
     ("hot", _hot, HOT_Q),
     ("hot_open", lambda r: _hot(r) and r["status"] in OPEN, HOT_Q & Q(status__in=OPEN)),
+    # With hot_open/urgent_open, the dashboard's open hot spots and rapid reports split by status,
+    # read from the tallies: counting them in the reports grows with the backlog (bench/summaries.py).
+    (
+        "urgent_returned",
+        lambda r: r["urgent"] and r["status"] == ReportStatus.RETURNED,
+        Q(urgent=True, status=ReportStatus.RETURNED),
+    ),
+    (
+        "hot_returned",
+        lambda r: _hot(r) and r["status"] == ReportStatus.RETURNED,
+        HOT_Q & Q(status=ReportStatus.RETURNED),
+    ),
     ("with_delay", lambda r: _delay(r) is not None, Q(observed_on__isnull=False)),
 ]
 COLUMN_NAMES = [name for name, _, _ in COLUMNS]

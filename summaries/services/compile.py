@@ -49,7 +49,7 @@ def _period_reports(unit, period):
     start, end = _range(period)
     return Report.objects.filter(
         COUNTED_Q, unit__path__startswith=unit.path, first_submitted_at__gte=start, first_submitted_at__lt=end
-    )
+    ).order_by()  # callers order what they list; the streamed count must not sort (see _counts_by_topic)
 
 
 def _counts_by_topic(unit, period, progress) -> tuple[Counter, dict, Counter]:
@@ -63,6 +63,8 @@ def _counts_by_topic(unit, period, progress) -> tuple[Counter, dict, Counter]:
         totals = sum(by_topic.values(), Counter())
         return totals, by_topic, selectors.rumour_sightings(unit, month)
     totals, by_topic, sightings = Counter(), {}, Counter()
+    # Unordered: with Report's default ordering (-submitted_at) the server-side cursor's fast-start
+    # plan walked the whole submitted_at index backwards, ~1.7 s per week at 1,000,000 reports.
     for index, r in enumerate(_period_reports(unit, period).values(*FIELDS).iterator(chunk_size=2000)):
         columns = columns_of(r)
         totals.update(columns)

@@ -154,7 +154,7 @@ def units_retally(*, units) -> int:
     """Recount the reports of branches that moved to another parent (their ancestors changed)."""
     changed = 0
     for unit in units:
-        ids = Report.objects.filter(unit__path__startswith=unit.path).values_list("pk", flat=True)
+        ids = Report.objects.filter(unit__path__startswith=unit.path).order_by().values_list("pk", flat=True)
         batch = []
         for pk in ids.iterator(chunk_size=2000):
             batch.append(pk)
@@ -178,7 +178,8 @@ def tallies_catch_up(*, overlap_minutes: int = 10) -> int:
 
     now = timezone.now()
     since = cache.get(CATCH_UP_KEY) or now - timedelta(days=1)
-    ids = Report.objects.filter(updated_at__gte=since - timedelta(minutes=overlap_minutes)).values_list("pk", flat=True)
+    changed_since = since - timedelta(minutes=overlap_minutes)
+    ids = Report.objects.filter(updated_at__gte=changed_since).order_by().values_list("pk", flat=True)
     changed, batch = 0, []
     for pk in ids.iterator(chunk_size=2000):
         batch.append(pk)

@@ -12,6 +12,8 @@ from urllib.parse import urlencode
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.formats import localize
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from collaborators.models import Unit
@@ -41,10 +43,27 @@ def _change(now: int, before: int) -> float | None:
     return round(100.0 * (now - before) / before, 1) if before else None
 
 
+class Cell(dict):
+    """``{"n": number, "url": list or None}``; ``html`` is the markup the templates print.
+
+    The city's page shows ~700 numbers: an ``{% include %}`` per number cost more than the rest of the
+    page's figures, so the markup is built here (the same as ``_partials/dashboard_cell.html``).
+    """
+
+    @property
+    def html(self):
+        text = localize(self["n"])
+        if self["url"]:
+            return format_html('<a href="{}" data-testid="figure">{}</a>', self["url"], text)
+        if self["n"]:
+            return format_html("<span>{}</span>", text)
+        return format_html('<span class="text-muted">{}</span>', text)
+
+
 def cell(number, url=None) -> dict:
     """A number and the list behind it (no link for 0: the list would be empty)."""
     number = number or 0
-    return {"n": number, "url": (url or None) if number else None}
+    return Cell(n=number, url=(url or None) if number else None)
 
 
 class Links:
@@ -62,10 +81,12 @@ class Links:
         if policy:
             self.base["focus_policy"] = policy.pk
         self.current_period = current_period
+        self.reports_url = reverse("reports:list")  # once: the page links ~700 numbers to it
+        self.roster_url = reverse("roster:person_list")
 
     def reports(self, **params) -> str:
         query = {**self.base, **{name: value for name, value in params.items() if value is not None}}
-        return f"{reverse('reports:list')}?{urlencode(query)}"
+        return f"{self.reports_url}?{urlencode(query)}"
 
     def roster(self, unit, reported=None) -> str | None:
         """Active collaborators of a unit's subtree; ``reported`` only for the current period (the
@@ -75,7 +96,7 @@ class Links:
             if not self.current_period:
                 return None
             query["reported"] = "true" if reported else "false"
-        return f"{reverse('roster:person_list')}?{urlencode(query)}"
+        return f"{self.roster_url}?{urlencode(query)}"
 
 
 def _home_unit(user) -> Unit | None:

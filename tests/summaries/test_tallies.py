@@ -151,3 +151,16 @@ def test_deleting_a_report_takes_it_out(mixed, city):
     assert tallied(city, month) == recount(city.path, month)
     assert ReportStatus.SUBMITTED  # the enum is importable for the other tests
     assert timedelta(0) == timedelta(0)
+
+
+def test_rebuild_command_counts_existing_reports(mixed, city):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    month = date(2026, 10, 1)
+    UnitMonthTally.objects.all().delete()
+    out = StringIO()
+    call_command("rebuild_tallies", stdout=out)
+    assert "6 reports counted" in out.getvalue()
+    assert tallied(city, month) == recount(city.path, month)
