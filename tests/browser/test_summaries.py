@@ -77,7 +77,7 @@ def test_staff_read_the_dashboard_then_compile_edit_approve_issue_and_download(
     with page.expect_download() as download_info:
         page.click("[data-testid=download-docx]")
     path = download_info.value.path()
-    document = Document(io.BytesIO(open(path, "rb").read()))
+    document = Document(str(path))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "cần theo dõi" in text
     assert "Lê Thị Lan" in "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
