@@ -2,7 +2,6 @@
 CSP), filter it by topic, compile last month's summary, edit it, approve it, issue it and download
 the Word file, which opens with python-docx."""
 
-import io
 import re
 from datetime import datetime, timedelta
 
