@@ -18,7 +18,7 @@ from celery import current_app
 from django.utils import timezone
 
 from collaborators.models import Role, UnitKind
-from reports.models import Report
+from reports.models import Report, Topic
 from summaries.models import ReportingPeriod, Summary, SummaryStatus
 from summaries.services.summaries import summary_schedule
 from summaries.tasks import compile_due_summaries, compile_summary
@@ -75,6 +75,7 @@ def _wait(predicate, timeout, worker, what):
 
 
 def test_killed_mid_compile_then_exactly_one_summary_is_finished(slow_worker):
+    Topic.objects.get_or_create(code="WAGES", defaults={"name": "Tiền lương, thu nhập"})  # flushed by earlier tests
     city = UnitFactory(kind=UnitKind.CITY_FEDERATION, code="CITY", name="Liên đoàn Lao động thành phố")
     union = UnitFactory(parent=city, code="WARD-A", name="Công đoàn phường Ba Đình")
     author = UserFactory(username="ctv-kill", unit=union, role=Role.COLLABORATOR)
