@@ -117,5 +117,7 @@ class PeopleFilter(django_filters.FilterSet):
 
 def reporting_period_start(today=None):
     """First day of the current reporting period (monthly by default)."""
+    from .periods import period_bounds, period_month
+
     today = today or timezone.localdate()
-    return today.replace(day=1)
+    return period_bounds(period_month(today))[0]

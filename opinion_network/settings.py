@@ -389,7 +389,14 @@ DEMO_SEEDERS = [
 # Sections that higher apps add to a person's roster page (callables taking person and viewer).
 PERSON_PAGE_SECTIONS = ["reports.selectors.person_section", "trainings.selectors.person_section"]
 
-# Summaries (issue 6): reporting periods are calendar months; the deadlines are days of the month.
+# Reporting periods: the report of month M covers the REPORTING_PERIOD_START_DAY of M-1 to the day before it
+# in M (Decree 09/2019/NĐ-CP: the 15th to the 14th); 1 gives calendar months. See collaborators/periods.py.
+REPORTING_PERIOD_START_DAY = _positive_int("REPORTING_PERIOD_START_DAY", 15)
+if REPORTING_PERIOD_START_DAY > 28:
+    raise ImproperlyConfigured(
+        f"Invalid setting REPORTING_PERIOD_START_DAY={REPORTING_PERIOD_START_DAY}: use a day from 1 to 28."
+    )
+# Summaries (issue 6): the deadlines are days of the month, the first such day after the period ends.
 SUMMARY_COLLABORATOR_DUE_DAY = _positive_int("SUMMARY_COLLABORATOR_DUE_DAY", 15)
 SUMMARY_REVIEW_DUE_DAY = _positive_int("SUMMARY_REVIEW_DUE_DAY", 20)
 SUMMARY_CITY_DUE_DAY = _positive_int("SUMMARY_CITY_DUE_DAY", 23)
@@ -409,16 +416,18 @@ PERIODIC_TASKS += [
     {
         "name": "summaries.compile_monthly",
         "task": "summaries.tasks.compile_due_summaries",
-        "crontab": {"minute": 30, "hour": 1, "day_of_month": 1},
+        "crontab": {"minute": 30, "hour": 1},
         "kwargs": {"kind": "monthly"},
-        "description": "Compile last month's summaries for the city and every union with reports.",
+        "description": (
+            "Compile the last month's summaries (city, unions with reports) once the review deadline has passed."
+        ),
     },
     {
         "name": "summaries.compile_weekly",
         "task": "summaries.tasks.compile_due_summaries",
-        "crontab": {"minute": 0, "hour": 2, "day_of_week": 1},
+        "crontab": {"minute": 0, "hour": 2},
         "kwargs": {"kind": "weekly"},
-        "description": "Compile last week's summaries for the city and every union with reports.",
+        "description": "Compile last week's summaries for the city and every union with reports (once).",
     },
     {
         "name": "summaries.resume_compiles",

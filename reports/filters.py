@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from collaborators.filters import UnitFilter
 from collaborators.forms import DateInput
 from collaborators.models import Unit
+from collaborators.periods import period_bounds
 
 from .models import AlertLevel, Direction, FocusPolicy, ReportKind, ReportStatus, Rumour, Topic, Verification
 
@@ -87,9 +88,10 @@ class ReportFilter(django_filters.FilterSet):
 
     def filter_month(self, queryset, name, value):
         year, month = (int(part) for part in value.split("-"))
-        first = datetime(year, month, 1).date()
-        following = datetime(year + month // 12, month % 12 + 1, 1).date()
-        # A report belongs to the month it was first sent (as in the dashboards and summaries).
+        first, last = period_bounds(datetime(year, month, 1).date())
+        # A report belongs to the reporting month in which it was first sent (as in the dashboards and
+        # summaries): with the default periods, "11/2026" is 15/10 to 14/11 (collaborators/periods.py).
+        following = last + timedelta(days=1)
         return queryset.filter(first_submitted_at__gte=_start_of(first), first_submitted_at__lt=_start_of(following))
 
     def filter_submitted_after(self, queryset, name, value):

@@ -7,12 +7,11 @@ per-report receiver); summaries exist once per (unit, kind, period); issuing hap
 outside is e-mailed: the demo summaries list no e-mail addresses.
 """
 
-from datetime import timedelta
-
 from django.db import transaction
 from django.utils import timezone
 
 from collaborators.models import Unit, User
+from collaborators.periods import period_month
 
 from .models import ReportingPeriod, SummaryStatus
 from .selectors import month_add
@@ -32,7 +31,7 @@ def seed() -> str:
     unitstaff = User.objects.filter(username="unitstaff").first()
     if city is None or staff is None:
         return f"Summaries: {counted} reports counted; no summaries (run the roster seed first)."
-    this_month = timezone.localdate().replace(day=1)
+    this_month = period_month(timezone.localdate())  # the reporting month in progress
     scopes = [city] + ([unitstaff.unit] if unitstaff and unitstaff.unit_id else [])
     compiled = 0
     for offset in (3, 2, 1):
@@ -42,7 +41,7 @@ def seed() -> str:
             if summary.status in (SummaryStatus.PENDING, SummaryStatus.COMPILING, SummaryStatus.FAILED):
                 summary.__class__.objects.filter(pk=summary.pk).update(status=SummaryStatus.PENDING)
                 compiled += int(summary_compile(summary_id=summary.pk))
-    latest = ReportingPeriod.objects.month_of(this_month - timedelta(days=1))
+    latest = ReportingPeriod.objects.month_of(month_add(this_month, -1))
     city_summary = latest.summaries.filter(scope=city, version=1).first()
     issued = ""
     if city_summary and city_summary.status in (SummaryStatus.COMPILED, SummaryStatus.EDITED):

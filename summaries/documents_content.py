@@ -23,7 +23,7 @@ SECTION_TABLES = {
 def period_title(summary) -> str:
     period = summary.period
     if period.kind == PeriodKind.MONTHLY:
-        when = _("month %(month)d/%(year)d") % {"month": period.starts_on.month, "year": period.starts_on.year}
+        when = _("month %(month)d/%(year)d") % {"month": period.month.month, "year": period.month.year}
     else:
         when = _("from %(start)s to %(end)s") % {
             "start": period.starts_on.strftime("%d/%m/%Y"),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from collaborators.filters import ShallowUnitIterator, UnitFilterField
 from collaborators.models import Unit
+from collaborators.periods import period_month
 from reports.filters import MonthInput
 from reports.models import FocusPolicy, Topic
 
@@ -17,8 +18,8 @@ MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def current_month() -> date:
-    """The first day of this month, local time (Asia/Ho_Chi_Minh)."""
-    return timezone.localdate().replace(day=1)
+    """The reporting month of today, local time (Asia/Ho_Chi_Minh): see collaborators/periods.py."""
+    return period_month(timezone.localdate())
 
 
 class UnitsInForceIterator(ShallowUnitIterator):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from collaborators.models import Unit
+from collaborators.periods import period_month
 
 from .models import PeriodKind, ReportingPeriod
 from .services.compile import SECTION_KEYS, section_headings
@@ -23,7 +24,7 @@ class CompileForm(forms.Form):
     month = forms.CharField(
         label=_("Month"),
         widget=forms.TextInput(attrs={"type": "month"}),
-        help_text=_("For a weekly summary: the week that contains the first day of this month."),
+        help_text=_("The reporting month: with the usual periods, 11/2026 runs from 15/10 to 14/11."),
         required=False,
     )
     week_of = forms.DateField(
@@ -45,7 +46,7 @@ class CompileForm(forms.Form):
         ]
         if own is not None and not self.is_bound:
             self.initial.setdefault("scope", own.pk)
-        self.initial.setdefault("month", timezone.localdate().strftime("%Y-%m"))
+        self.initial.setdefault("month", period_month(timezone.localdate()).strftime("%Y-%m"))
 
     def clean(self):
         data = super().clean()
@@ -62,7 +63,7 @@ class CompileForm(forms.Form):
             if not match:
                 raise forms.ValidationError(_("Enter a month as YYYY-MM."))
             first = date(int(match.group(1)), int(match.group(2)), 1)
-            if first > today:
+            if first > period_month(today):
                 raise forms.ValidationError(_("A summary cannot be compiled for a future period."))
             data["period"] = ReportingPeriod.objects.month_of(first)
         return data

@@ -1,6 +1,5 @@
 """Reporting periods, monthly tallies kept current per report, and the periodic summaries."""
 
-import calendar
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -11,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from collaborators.models import Unit
+from collaborators.periods import day_after, period_bounds, period_month
 
 from .tallies import ALL_COLUMNS
 
@@ -22,14 +22,10 @@ class PeriodKind(models.TextChoices):
     AD_HOC = "ad_hoc", _("Ad hoc")
 
 
-def _day(year: int, month: int, day: int) -> date:
-    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
-
-
 class ReportingPeriodQuerySet(models.QuerySet):
     def month_of(self, day: date) -> "ReportingPeriod":
-        start = day.replace(day=1)
-        end = _day(start.year, start.month, 31)
+        """The monthly period a day is reported in (collaborators/periods.py: the 15th to the 14th by default)."""
+        start, end = period_bounds(period_month(day))
         period, _created = self.get_or_create(kind=PeriodKind.MONTHLY, starts_on=start, defaults={"ends_on": end})
         return period
 
@@ -58,14 +54,20 @@ class ReportingPeriod(models.Model):
 
     def __str__(self):
         if self.kind == PeriodKind.MONTHLY:
-            return _("Month %(month)02d/%(year)d") % {"month": self.starts_on.month, "year": self.starts_on.year}
+            return _("Month %(month)02d/%(year)d") % {"month": self.month.month, "year": self.month.year}
         return _("%(start)s – %(end)s") % {
             "start": self.starts_on.strftime("%d/%m/%Y"),
             "end": self.ends_on.strftime("%d/%m/%Y"),
         }
 
+    @property
+    def month(self) -> date:
+        """The month the period is named after (for a monthly period, the key of the tallies)."""
+        return period_month(self.ends_on)
+
     def _due(self, setting: str) -> date:
-        return _day(self.starts_on.year, self.starts_on.month, getattr(settings, setting))
+        """The first such day of the month after the period has ended."""
+        return day_after(self.ends_on, getattr(settings, setting))
 
     @property
     def collaborators_due_on(self) -> date:
@@ -90,6 +92,14 @@ class ReportingPeriod(models.Model):
         if self.kind == PeriodKind.WEEKLY:
             return ReportingPeriod.objects.week_of(self.starts_on - timedelta(days=7))
         return ReportingPeriod.objects.month_of(self.starts_on - timedelta(days=1))
+
+    def label(self) -> str:
+        """The period with its days, e.g. "Month 11/2026 (15/10/2026 – 14/11/2026)"."""
+        return _("%(name)s (%(start)s – %(end)s)") % {
+            "name": self,
+            "start": self.starts_on.strftime("%d/%m/%Y"),
+            "end": self.ends_on.strftime("%d/%m/%Y"),
+        }
 
 
 class ComplianceReminder(models.Model):
@@ -197,7 +207,7 @@ class SummaryQuerySet(models.QuerySet):
 
 
 def summary_file_path(instance, filename):
-    return f"summaries/{instance.scope_id}/{instance.period.starts_on:%Y-%m}/{filename}"
+    return f"summaries/{instance.scope_id}/{instance.period.month:%Y-%m}/{filename}"
 
 
 class Summary(models.Model):

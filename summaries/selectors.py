@@ -13,7 +13,9 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 from django.db.models.functions import Collate, Substr
 from django.utils import timezone
 
+from collaborators import periods
 from collaborators.models import CollaboratorProfile, CollaboratorStatus, Role, Unit, User
+from collaborators.periods import period_bounds
 from reports.models import FocusPolicy, Report, ReportStatus, Rumour, Topic, Verification
 from trainings.models import Registration, RegistrationStatus, SessionStatus, TrainingSession
 
@@ -24,9 +26,7 @@ RISING_MIN_REPORTS = 5  # a topic is "rising" with at least this many reports â€
 RISING_RATIO = 1.5  # â€¦ and at least 1.5 times the previous period's
 
 
-def month_add(month: date, months: int) -> date:
-    index = month.year * 12 + month.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
+month_add = periods.month_add  # the summaries' callers import it from here
 
 
 def months_ending(month: date, count: int) -> list[date]:
@@ -59,8 +59,8 @@ def tally_rows(unit: Unit, months: list[date], *, topic_id=None, policy_id=None)
     reports = Report.objects.filter(
         COUNTED_Q,
         unit__path__startswith=unit.path,
-        first_submitted_at__gte=_local_start(min(months)),
-        first_submitted_at__lt=_local_start(month_add(max(months), 1)),
+        first_submitted_at__gte=_local_start(period_bounds(min(months))[0]),
+        first_submitted_at__lt=_local_start(period_bounds(max(months))[1] + timedelta(days=1)),
     )
     if topic_id:
         reports = reports.filter(topic_id=topic_id)
@@ -83,8 +83,8 @@ def rumour_sightings(unit: Unit, month: date) -> Counter:
         COUNTED_Q,
         unit__path__startswith=unit.path,
         rumour__isnull=False,
-        first_submitted_at__gte=_local_start(month),
-        first_submitted_at__lt=_local_start(month_add(month, 1)),
+        first_submitted_at__gte=_local_start(period_bounds(month)[0]),
+        first_submitted_at__lt=_local_start(period_bounds(month)[1] + timedelta(days=1)),
     )
     return Counter(dict(reports.values_list("rumour_id").annotate(n=Count("pk")).values_list("rumour_id", "n")))
 
@@ -114,7 +114,7 @@ def compliance(unit: Unit, period: ReportingPeriod, *, limit: int = 50) -> dict:
     Reads people and the per-month reporter rows, never the reports, and counts in the database: one
     row per unit directly under ``unit`` and ``limit`` people come back, whatever the roster's size.
     """
-    month = period.starts_on.replace(day=1)
+    month = period.month
     active = User.objects.filter(
         unit__path__startswith=unit.path,
         role=Role.COLLABORATOR,
@@ -199,7 +199,7 @@ def trainings_in(unit: Unit, period: ReportingPeriod) -> dict:
 
 def statistics(unit: Unit, period: ReportingPeriod, *, topic=None, policy=None, months: int = 12) -> dict:
     """Every figure of the dashboard (and of a monthly summary) for a unit's subtree in a period."""
-    month = period.starts_on.replace(day=1)
+    month = period.month
     previous = month_add(month, -1)
     span = months_ending(month, months)
     rows = tally_rows(unit, span, topic_id=topic.pk if topic else None, policy_id=policy.pk if policy else None)

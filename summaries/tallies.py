@@ -12,6 +12,7 @@ from datetime import date
 from django.db.models import Q
 from django.utils import timezone
 
+from collaborators.periods import period_month
 from reports.models import AlertLevel, Breadth, Concern, Direction, ReportKind, ReportStatus
 
 OPEN = (ReportStatus.SUBMITTED, ReportStatus.RETURNED)
@@ -94,8 +95,8 @@ COUNTED_Q = ~Q(status=ReportStatus.DRAFT) & Q(nothing_new=False, first_submitted
 
 
 def month_of(moment) -> date:
-    local = timezone.localdate(moment)
-    return local.replace(day=1)
+    """The reporting month (collaborators/periods.py) of a moment, in local time."""
+    return period_month(timezone.localdate(moment))
 
 
 def columns_of(r) -> list[str]:

@@ -19,8 +19,11 @@ def compile_summary(self, summary_id: int) -> bool:
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=300)
-def compile_due_summaries(kind: str = "monthly") -> int:
-    return len(services.summaries_schedule_due(kind=kind))
+def compile_due_summaries(kind: str = "monthly", today: str | None = None) -> int:
+    """``today`` (ISO date) only to replay a given day; the schedule passes nothing."""
+    from datetime import date
+
+    return len(services.summaries_schedule_due(kind=kind, today=date.fromisoformat(today) if today else None))
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=120)

@@ -55,7 +55,7 @@ def _period_reports(unit, period):
 def _counts_by_topic(unit, period, progress) -> tuple[Counter, dict, Counter]:
     """(totals, {topic_id: Counter}, rumour sightings) for the period."""
     if period.kind == PeriodKind.MONTHLY:
-        month = period.starts_on
+        month = period.month
         rows = selectors.tally_rows(unit, [month])
         by_topic = {}
         for (_m, topic_id, _p), counts in rows.items():

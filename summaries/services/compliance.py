@@ -15,22 +15,24 @@ from ..models import ComplianceReminder, ReporterMonth, ReportingPeriod
 
 
 def reminder_window(period: ReportingPeriod):
-    due = period.collaborators_due_on
-    return due - timedelta(days=settings.SUMMARY_REMINDER_DAYS_BEFORE), due
+    """The last SUMMARY_REMINDER_DAYS_BEFORE days of the period (the days before collaborators are due)."""
+    return period.ends_on - timedelta(days=settings.SUMMARY_REMINDER_DAYS_BEFORE - 1), period.ends_on
 
 
 def compliance_reminders_send(*, today=None) -> int:
-    """Remind every active collaborator who has not reported this month; at most once per person per period.
+    """Remind every active collaborator who has not reported this period; at most once per person per period.
 
-    Runs daily; sends only inside the window [due day − SUMMARY_REMINDER_DAYS_BEFORE, due day].
+    Runs daily; sends only in the period's last SUMMARY_REMINDER_DAYS_BEFORE days (with the usual periods,
+    the 12th to the 14th: collaborators are due on the 15th), while a report still counts for the period.
     The unique (period, person) row is the claim: a second run, or two beat processes, send nothing more.
     """
     today = today or timezone.localdate()
     period = ReportingPeriod.objects.month_of(today)
-    start, due = reminder_window(period)
-    if not start <= today <= due:
+    start, end = reminder_window(period)
+    if not start <= today <= end:
         return 0
-    reported = ReporterMonth.objects.filter(month=period.starts_on).values("person_id")
+    due = period.collaborators_due_on
+    reported = ReporterMonth.objects.filter(month=period.month).values("person_id")
     already = ComplianceReminder.objects.filter(period=period).values("person_id")
     people = (
         User.objects.filter(role=Role.COLLABORATOR, is_active=True, profile__status=CollaboratorStatus.ACTIVE)

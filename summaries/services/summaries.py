@@ -77,7 +77,7 @@ def _scopes_with_activity(period: ReportingPeriod) -> list[Unit]:
     roots = list(Unit.objects.filter(depth=1))
     if period.kind == PeriodKind.MONTHLY:
         ids = (
-            UnitMonthTally.objects.filter(month=period.starts_on, unit__depth=2, total__gt=0)
+            UnitMonthTally.objects.filter(month=period.month, unit__depth=2, total__gt=0)
             .values_list("unit_id", flat=True)
             .distinct()
         )
@@ -98,16 +98,20 @@ def _scopes_with_activity(period: ReportingPeriod) -> list[Unit]:
 
 
 def summaries_schedule_due(*, kind: str, today=None) -> list[int]:
-    """Create (once) the summaries of the period that just ended and queue their compiles.
+    """Create (once) the summaries of the last period and queue their compiles. Runs daily.
 
-    Two runs of the same schedule find the same rows: nothing is duplicated, and a summary already
-    compiled is not compiled again.
+    Weekly: last week's, from the Monday after it. Monthly: the period that ended last, once the unions'
+    review deadline has passed (SUMMARY_REVIEW_DUE_DAY), so the figures include their reviews and staff
+    have the days before SUMMARY_CITY_DUE_DAY to edit and issue it; "compile now" is there before that.
+    Two runs find the same rows: nothing is duplicated, and a summary already compiled is not compiled again.
     """
     today = today or timezone.localdate()
     if kind == PeriodKind.WEEKLY:
         period = ReportingPeriod.objects.week_of(today - timedelta(days=7))
     else:
-        period = ReportingPeriod.objects.month_of(today.replace(day=1) - timedelta(days=1))
+        period = ReportingPeriod.objects.month_of(today).previous()
+        if today <= period.reviews_due_on:
+            return []
     queued = []
     for scope in _scopes_with_activity(period):
         summary, _created = summary_schedule(scope=scope, period=period)
@@ -323,7 +327,7 @@ def summary_issue(*, actor: User, summary: Summary) -> Summary:
     summary.issued_by, summary.issued_at = actor, timezone.now()
     with translation.override(settings.LANGUAGE_CODE):
         content = document_content(summary)
-        name = f"bao-cao-{summary.scope.code.lower()}-{summary.period.starts_on:%Y-%m}-v{summary.version}"
+        name = f"bao-cao-{summary.scope.code.lower()}-{summary.period.month:%Y-%m}-v{summary.version}"
         docx, xlsx = render_docx(content), render_xlsx(content)
         summary.docx.save(f"{name}.docx", ContentFile(docx), save=False)
         summary.xlsx.save(f"{name}.xlsx", ContentFile(xlsx), save=False)

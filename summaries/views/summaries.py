@@ -161,13 +161,16 @@ def summary_download(request, pk, kind):
 
 @staff_or_404
 def compliance_overdue(request):
-    """Who has not reported this period (staff's overdue list), by unit of the viewer's subtree."""
+    """Who has not reported, by unit of the viewer's subtree: the period in progress, or (``?previous=1``)
+    the period that closed last, which is the overdue list once its due day has passed."""
     from django.utils import timezone
 
     unit = request.user.unit or selectors.Unit.objects.filter(depth=1).first()
     if unit is None:
         return HttpResponse(status=404)
-    period = ReportingPeriod.objects.month_of(timezone.localdate())
+    current = ReportingPeriod.objects.month_of(timezone.localdate())
+    previous = request.GET.get("previous") == "1"
+    period = current.previous() if previous else current
     data = selectors.compliance(unit, period, limit=200)
     return render(
         request,
@@ -177,6 +180,7 @@ def compliance_overdue(request):
             "period": period,
             "data": data,
             "overdue": timezone.localdate() > period.collaborators_due_on,
+            "showing_previous": previous,
             "reviews_overdue": selectors.reviews_waiting(unit, period),
         },
     )

@@ -11,7 +11,7 @@ from docx import Document
 from playwright.sync_api import expect
 
 from reports.models import Direction, Topic
-from summaries.models import Summary, SummaryStatus
+from summaries.models import ReportingPeriod, Summary, SummaryStatus
 from tests.factories import TEST_PASSWORD
 from tests.summaries.conftest import make_report
 
@@ -36,12 +36,13 @@ def test_staff_read_the_dashboard_then_compile_edit_approve_issue_and_download(
         if Topic.objects.count() < 2:
             Topic.objects.get_or_create(code=code, defaults={"name": name})
     topics = list(Topic.objects.order_by("order", "pk")[:2])
-    last_month = timezone.localdate().replace(day=1) - timedelta(days=1)
-    sent = timezone.make_aware(datetime(last_month.year, last_month.month, 12, 9))
+    period = ReportingPeriod.objects.month_of(timezone.localdate()).previous()  # the last closed period
+    day = period.starts_on + timedelta(days=3)
+    sent = timezone.make_aware(datetime(day.year, day.month, day.day, 9))
     for direction in (Direction.POSITIVE, Direction.NEGATIVE, Direction.NEGATIVE):
         make_report(collaborator, sent_at=sent, topic=topics[0], direction=direction)
     make_report(collaborator, sent_at=sent, topic=topics[1], direction=Direction.MIXED)
-    month = last_month.strftime("%Y-%m")
+    month = period.month.strftime("%Y-%m")
 
     page, problems = open_page("laptop")
     _login(page, live_server, unit_staff.username, TEST_PASSWORD)

@@ -79,11 +79,11 @@ def test_killed_mid_compile_then_exactly_one_summary_is_finished(slow_worker):
     city = UnitFactory(kind=UnitKind.CITY_FEDERATION, code="CITY", name="Liên đoàn Lao động thành phố")
     union = UnitFactory(parent=city, code="WARD-A", name="Công đoàn phường Ba Đình")
     author = UserFactory(username="ctv-kill", unit=union, role=Role.COLLABORATOR)
-    last_month = timezone.localdate().replace(day=1) - timedelta(days=1)
-    sent = timezone.make_aware(datetime(last_month.year, last_month.month, 10, 9))
+    period = ReportingPeriod.objects.month_of(timezone.localdate()).previous()  # the last closed period
+    day = period.starts_on + timedelta(days=3)
+    sent = timezone.make_aware(datetime(day.year, day.month, day.day, 9))
     for _ in range(7):
         make_report(author, sent_at=sent)
-    period = ReportingPeriod.objects.month_of(last_month)
     summary, _ = summary_schedule(scope=city, period=period)
 
     compile_summary.delay(summary.pk)
@@ -110,8 +110,10 @@ def test_killed_mid_compile_then_exactly_one_summary_is_finished(slow_worker):
     assert "WorkerLostError" in slow_worker.output() or "Process" in slow_worker.output()
 
     # Two runs of the monthly schedule: the city and the union, each once; nothing compiled twice.
-    compile_due_summaries.delay("monthly")
-    compile_due_summaries.delay("monthly")
+    # The schedule compiles the last closed period once its review deadline has passed: replay that day.
+    after_reviews = (period.reviews_due_on + timedelta(days=1)).isoformat()
+    compile_due_summaries.delay("monthly", after_reviews)
+    compile_due_summaries.delay("monthly", after_reviews)
     # Both schedule runs were queued before the union's compile, so once that compile has claimed
     # the summary, both runs are done (one worker process, first in first out).
     _wait(

@@ -32,6 +32,13 @@ def make_report(author, *, sent_at=None, **fields) -> Report:
     return report
 
 
+@pytest.fixture(autouse=True)
+def calendar_months(settings):
+    """These tests count in calendar months (REPORTING_PERIOD_START_DAY=1), so their dates read plainly;
+    test_periods.py checks the default 15th-to-14th periods."""
+    settings.REPORTING_PERIOD_START_DAY = 1
+
+
 @pytest.fixture
 def report_maker():
     return make_report

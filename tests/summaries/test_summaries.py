@@ -97,8 +97,8 @@ def test_weekly_figures_come_from_the_reports_of_the_week(october, city):
 
 
 def test_one_summary_per_scope_kind_period_and_scheduling_twice_changes_nothing(october, city, union, other_union):
-    first = summaries_schedule_due(kind="monthly", today=date(2026, 11, 1))
-    second = summaries_schedule_due(kind="monthly", today=date(2026, 11, 1))
+    first = summaries_schedule_due(kind="monthly", today=date(2026, 11, 21))
+    second = summaries_schedule_due(kind="monthly", today=date(2026, 11, 21))
     assert Summary.objects.filter(period__starts_on=OCTOBER).count() == 3  # the city and two unions with reports
     assert sorted(first) == sorted(second)
     summary = Summary.objects.get(scope=city, period__starts_on=OCTOBER)
@@ -106,7 +106,7 @@ def test_one_summary_per_scope_kind_period_and_scheduling_twice_changes_nothing(
         Summary.objects.create(scope=city, kind="monthly", period=summary.period, version=1)
     assert summary_compile(summary_id=summary.pk) is True
     assert summary_compile(summary_id=summary.pk) is False  # already compiled: not claimed again
-    assert summaries_schedule_due(kind="monthly", today=date(2026, 11, 1)) == [
+    assert summaries_schedule_due(kind="monthly", today=date(2026, 11, 21)) == [
         s.pk for s in Summary.objects.filter(status="pending").order_by("scope__path")
     ]
 
@@ -271,12 +271,13 @@ def test_compliance_reminders_once_per_person_per_period(collaborator, other_col
     for person in (collaborator, other_collaborator):
         CollaboratorProfile.objects.update_or_create(user=person, defaults={"status": "active"})
     make_report(other_collaborator)  # reported this month (today)
+    from datetime import timedelta
+
     from django.utils import timezone
 
-    today = timezone.localdate()
-    due = ReportingPeriod.objects.month_of(today).collaborators_due_on
-    window_day = due.replace(day=due.day - 1)
-    before_window = due.replace(day=due.day - settings.SUMMARY_REMINDER_DAYS_BEFORE - 1)
+    period = ReportingPeriod.objects.month_of(timezone.localdate())  # the one other_collaborator reported in
+    window_day = period.ends_on - timedelta(days=1)  # in the period's last days
+    before_window = period.ends_on - timedelta(days=settings.SUMMARY_REMINDER_DAYS_BEFORE)
     from summaries.models import ComplianceReminder
 
     assert compliance_reminders_send(today=before_window) == 0
@@ -301,4 +302,4 @@ def test_periodic_tasks_are_registered(db):
     } <= names
     monthly = PeriodicTask.objects.get(name="summaries.compile_monthly")
     assert monthly.task == "summaries.tasks.compile_due_summaries" and '"monthly"' in monthly.kwargs
-    assert monthly.crontab.day_of_month == "1"
+    assert monthly.crontab.hour == "1"  # daily: it compiles once the review deadline of the last period has passed
