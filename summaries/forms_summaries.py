@@ -69,6 +69,9 @@ class CompileForm(forms.Form):
         return data
 
 
+DETAIL_FIELDS = ("number", "addressed_to", "recipients", "signer_title", "signer_name")
+
+
 class SummaryEditForm(forms.Form):
     number = forms.CharField(
         label=_("Number"), max_length=64, required=False, help_text=_("Left empty, it is numbered when issued.")
@@ -101,7 +104,7 @@ class SummaryEditForm(forms.Form):
         if not self.is_bound:
             for key in SECTION_KEYS:
                 self.initial[f"section_{key}"] = summary.sections.get(key, "")
-            for name in ("number", "addressed_to", "recipients", "signer_title", "signer_name"):
+            for name in DETAIL_FIELDS:
                 self.initial[name] = getattr(summary, name)
 
     def section_fields(self):
@@ -111,7 +114,4 @@ class SummaryEditForm(forms.Form):
         return {key: self.cleaned_data[f"section_{key}"] for key in SECTION_KEYS}
 
     def other_fields(self) -> dict:
-        return {
-            name: self.cleaned_data[name]
-            for name in ("number", "addressed_to", "recipients", "signer_title", "signer_name")
-        }
+        return {name: self.cleaned_data[name] for name in DETAIL_FIELDS}

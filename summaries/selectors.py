@@ -37,7 +37,8 @@ def is_rolled_up(unit: Unit) -> bool:
     return unit.depth <= settings.SUMMARY_ROLLUP_DEPTH
 
 
-def _local_start(day: date):
+def local_start(day: date):
+    """Local midnight at the start of a day (Asia/Ho_Chi_Minh), as an aware datetime."""
     return timezone.make_aware(timezone.datetime(day.year, day.month, day.day))
 
 
@@ -59,8 +60,8 @@ def tally_rows(unit: Unit, months: list[date], *, topic_id=None, policy_id=None)
     reports = Report.objects.filter(
         COUNTED_Q,
         unit__path__startswith=unit.path,
-        first_submitted_at__gte=_local_start(period_bounds(min(months))[0]),
-        first_submitted_at__lt=_local_start(period_bounds(max(months))[1] + timedelta(days=1)),
+        first_submitted_at__gte=local_start(period_bounds(min(months))[0]),
+        first_submitted_at__lt=local_start(period_bounds(max(months))[1] + timedelta(days=1)),
     )
     if topic_id:
         reports = reports.filter(topic_id=topic_id)
@@ -83,8 +84,8 @@ def rumour_sightings(unit: Unit, month: date) -> Counter:
         COUNTED_Q,
         unit__path__startswith=unit.path,
         rumour__isnull=False,
-        first_submitted_at__gte=_local_start(period_bounds(month)[0]),
-        first_submitted_at__lt=_local_start(period_bounds(month)[1] + timedelta(days=1)),
+        first_submitted_at__gte=local_start(period_bounds(month)[0]),
+        first_submitted_at__lt=local_start(period_bounds(month)[1] + timedelta(days=1)),
     )
     return Counter(dict(reports.values_list("rumour_id").annotate(n=Count("pk")).values_list("rumour_id", "n")))
 
@@ -187,8 +188,8 @@ def compliance(unit: Unit, period: ReportingPeriod, *, limit: int = 50) -> dict:
 def trainings_in(unit: Unit, period: ReportingPeriod) -> dict:
     sessions = TrainingSession.objects.filter(
         unit__path__startswith=unit.path,
-        starts_at__gte=_local_start(period.starts_on),
-        starts_at__lt=_local_start(period.ends_on + timedelta(days=1)),
+        starts_at__gte=local_start(period.starts_on),
+        starts_at__lt=local_start(period.ends_on + timedelta(days=1)),
     ).exclude(status__in=[SessionStatus.DRAFT, SessionStatus.CANCELLED])
     registrations = Registration.objects.filter(session__in=sessions).aggregate(
         registered=Count("pk", filter=~Q(status=RegistrationStatus.CANCELLED)),
@@ -337,8 +338,8 @@ def summaries_visible_to(user):
 
 def reviews_waiting(unit: Unit, period: ReportingPeriod) -> dict:
     """Reports of the period still waiting for review, and whether the review due day has passed."""
-    start = _local_start(period.starts_on)
-    end = _local_start(period.ends_on + timedelta(days=1))
+    start = local_start(period.starts_on)
+    end = local_start(period.ends_on + timedelta(days=1))
     waiting = Report.objects.filter(
         unit__path__startswith=unit.path,
         status=ReportStatus.SUBMITTED,

@@ -11,14 +11,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from reports.models import Direction, Report, ReportKind, ReportStatus, Verification
 
 from .. import selectors
 from ..models import PeriodKind
-from ..tallies import COUNTED_Q, FIELDS, OPEN, columns_of
+from ..tallies import COUNTED_Q, FIELDS, HOT_Q, OPEN, columns_of
 
 SECTION_KEYS = ["mood", "opinion", "hot_spots", "rumours", "activity", "outlook", "recommendations"]
 LIST_LIMIT = 15
@@ -38,11 +38,8 @@ def section_headings() -> dict:
 
 
 def _range(period):
-    start = timezone.make_aware(timezone.datetime.combine(period.starts_on, timezone.datetime.min.time()))
-    end = timezone.make_aware(
-        timezone.datetime.combine(period.ends_on + timedelta(days=1), timezone.datetime.min.time())
-    )
-    return start, end
+    """The period's days as [start, end) in local time."""
+    return selectors.local_start(period.starts_on), selectors.local_start(period.ends_on + timedelta(days=1))
 
 
 def _period_reports(unit, period):
@@ -129,7 +126,7 @@ def summary_figures(summary, progress=lambda: None) -> dict:
         ]
     progress()
 
-    hot = Q(kind=ReportKind.HOT_SPOT) | Q(alert_level="hot_spot") | Q(urgent=True)
+    hot = HOT_Q | Q(urgent=True)
     hot_spots = [
         {
             "id": r["pk"],

@@ -150,19 +150,21 @@ def reports_tally(*, report_ids) -> int:
     return changed
 
 
+def _tally_in_batches(reports, size: int = 2000) -> int:
+    """reports_tally over a queryset of reports, streamed by id, one transaction per ``size`` reports."""
+    ids = reports.order_by().values_list("pk", flat=True)  # unordered: no walk of the default ordering's index
+    changed, batch = 0, []
+    for pk in ids.iterator(chunk_size=size):
+        batch.append(pk)
+        if len(batch) == size:
+            changed += reports_tally(report_ids=batch)
+            batch = []
+    return changed + reports_tally(report_ids=batch)
+
+
 def units_retally(*, units) -> int:
     """Recount the reports of branches that moved to another parent (their ancestors changed)."""
-    changed = 0
-    for unit in units:
-        ids = Report.objects.filter(unit__path__startswith=unit.path).order_by().values_list("pk", flat=True)
-        batch = []
-        for pk in ids.iterator(chunk_size=2000):
-            batch.append(pk)
-            if len(batch) == 2000:
-                changed += reports_tally(report_ids=batch)
-                batch = []
-        changed += reports_tally(report_ids=batch)
-    return changed
+    return sum(_tally_in_batches(Report.objects.filter(unit__path__startswith=unit.path)) for unit in units)
 
 
 CATCH_UP_KEY = "summaries.tallies.catch_up"
@@ -178,15 +180,7 @@ def tallies_catch_up(*, overlap_minutes: int = 10) -> int:
 
     now = timezone.now()
     since = cache.get(CATCH_UP_KEY) or now - timedelta(days=1)
-    changed_since = since - timedelta(minutes=overlap_minutes)
-    ids = Report.objects.filter(updated_at__gte=changed_since).order_by().values_list("pk", flat=True)
-    changed, batch = 0, []
-    for pk in ids.iterator(chunk_size=2000):
-        batch.append(pk)
-        if len(batch) == 2000:
-            changed += reports_tally(report_ids=batch)
-            batch = []
-    changed += reports_tally(report_ids=batch)
+    changed = _tally_in_batches(Report.objects.filter(updated_at__gte=since - timedelta(minutes=overlap_minutes)))
     cache.set(CATCH_UP_KEY, now, None)
     return changed
 
@@ -198,12 +192,4 @@ def tallies_rebuild() -> int:
         RumourMonthTally.objects.all().delete()
         ReporterMonth.objects.all().delete()
         ReportTally.objects.all().delete()
-    ids = Report.objects.order_by("pk").values_list("pk", flat=True)
-    total, batch = 0, []
-    for pk in ids.iterator(chunk_size=5000):
-        batch.append(pk)
-        if len(batch) == 5000:
-            total += reports_tally(report_ids=batch)
-            batch = []
-    total += reports_tally(report_ids=batch)
-    return total
+    return _tally_in_batches(Report.objects.all(), size=5000)
