@@ -60,7 +60,7 @@ from bench.roster import (  # noqa: E402
     timed,
 )
 from collaborators.models import Role, Unit, User  # noqa: E402
-from collaborators.text import fold  # noqa: E402
+from core.text import fold  # noqa: E402
 from reports.demo import POLICY_TEMPLATES, TEMPLATES  # noqa: E402
 from reports.filters import overdue_cutoff  # noqa: E402
 from reports.models import Report, ReportStatus, Topic  # noqa: E402

@@ -62,7 +62,7 @@ from collaborators.models import (  # noqa: E402
     UnitKind,
     User,
 )
-from collaborators.text import fold  # noqa: E402
+from core.text import fold  # noqa: E402
 
 PAGE_SIZE = 50  # the view's Paginator(…, 50)
 WARMUP = 3

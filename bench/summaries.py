@@ -69,7 +69,7 @@ from bench.roster import (  # noqa: E402
     timed,
 )
 from collaborators.models import Role, Unit, User  # noqa: E402
-from collaborators.text import fold  # noqa: E402
+from core.text import fold  # noqa: E402
 from reports.models import FocusPolicy, Report, Rumour, Topic, Verification  # noqa: E402
 from summaries import selectors  # noqa: E402
 from summaries.models import (  # noqa: E402

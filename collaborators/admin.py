@@ -5,7 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from .models import CollaboratorProfile, ExportRecord, ImportBatch, RecognitionDecision, Unit, User
+from collaborators.models import CollaboratorProfile, ExportRecord, ImportBatch, RecognitionDecision, Unit, User
 
 
 @admin.register(Unit)

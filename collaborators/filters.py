@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ModelChoiceField
 
-from .models import CollaboratorStatus, Position, Role, Unit, User
+from collaborators.models import CollaboratorStatus, Position, Role, Unit, User
 
 
 def unit_label(unit):
@@ -117,7 +117,7 @@ class PeopleFilter(django_filters.FilterSet):
 
 def reporting_period_start(today=None):
     """First day of the current reporting period (monthly by default)."""
-    from .periods import period_bounds, period_month
+    from core.periods import period_bounds, period_month
 
     today = today or timezone.localdate()
     return period_bounds(period_month(today))[0]

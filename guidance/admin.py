@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import GuidanceNote, NoteAttachment, PulseRecipient, PulseRequest, Receipt, RumourAlert
+from guidance.models import GuidanceNote, NoteAttachment, PulseRecipient, PulseRequest, Receipt, RumourAlert
 
 
 @admin.register(GuidanceNote)

@@ -17,12 +17,11 @@ from django.db.models import Count
 from django.utils import timezone
 
 from collaborators.models import Role, Unit, User
+from guidance.models import GuidanceNote, NoteStatus, PulseMode, PulseRecipient, PulseRequest, PulseStatus, Receipt
+from guidance.services import guidance_save, targeted_collaborators
+from guidance.services.pulse import choose_recipients, pulse_answer_record, pulse_create
 from reports.models import Breadth, Direction, FocusPolicy, Report, ReportKind, ReportStatus, Rumour, Topic
 from reports.services import report_save
-
-from .models import GuidanceNote, NoteStatus, PulseMode, PulseRecipient, PulseRequest, PulseStatus, Receipt
-from .services import guidance_save, targeted_collaborators
-from .services_pulse import choose_recipients, pulse_answer_record, pulse_create
 
 NOTES = [
     (

@@ -7,12 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from collaborators.models import Unit
-from reports import files
+from core import uploads as files
+from guidance.models import PulseMode
+from guidance.services import MAX_FILES_PER_NOTE
 from reports.forms import MultipleFileField
 from reports.models import FocusPolicy, Report, ReportKind, ReportStatus, Rumour, Topic
-
-from .models import PulseMode
-from .services import MAX_FILES_PER_NOTE
 
 OUT_OF_SCOPE = _("You can only send guidance to units in your own scope.")
 

@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from collaborators.models import Role, Unit
-from collaborators.search import FoldedSearchQuerySet
+from collaborators.access import ScopedQuerySet
+from collaborators.models import Unit
+from core.search import FoldedSearchQuerySet
 from reports.models import FocusPolicy, Report, Rumour, Topic
 
 
@@ -20,30 +21,30 @@ class NoteStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
 
 
-class GuidanceNoteQuerySet(FoldedSearchQuerySet):
-    def visible_to(self, user):
-        """Collaborators: published notes targeted at their unit or a unit above it.
+class GuidanceNoteQuerySet(ScopedQuerySet, FoldedSearchQuerySet):
+    """Collaborators: published notes targeted at their unit or a unit above it.
 
-        Staff and admins: notes written in their subtree (drafts included), and published notes
-        targeted into their subtree or at a unit above them (they receive those too).
-        """
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
+    Staff and admins: notes written in their subtree (drafts included), and published notes targeted
+    into their subtree or at a unit above them (they receive those too). Acting on a note (editing,
+    publishing, targeting): staff of the unit that wrote it or above.
+    """
+
+    unit_path = "author_unit__path"
+
+    def for_staff(self, user, unit):
+        ids = GuidanceNote.objects.filter(
+            Q(author_unit__path__startswith=unit.path)
+            | Q(status=NoteStatus.PUBLISHED, target_units__path__startswith=unit.path)
+            | Q(status=NoteStatus.PUBLISHED, target_units__path__in=unit.ancestor_paths())
+        ).values("pk")
+        return self.filter(pk__in=ids)
+
+    def for_collaborator(self, user):
+        if user.unit is None:
             return self.none()
-        if user.is_superuser:
-            return self
-        if user.unit_id is None:
-            return self.none()
-        above = Unit.objects.visible_to(user) if user.role == Role.COLLABORATOR else None
-        if user.role in (Role.STAFF, Role.ADMIN):
-            path = user.unit.path
-            ancestors = user.unit.ancestor_paths()
-            ids = self.filter(
-                Q(author_unit__path__startswith=path)
-                | Q(status=NoteStatus.PUBLISHED, target_units__path__startswith=path)
-                | Q(status=NoteStatus.PUBLISHED, target_units__path__in=ancestors)
-            ).values("pk")
-            return self.filter(pk__in=ids)
-        ids = self.filter(status=NoteStatus.PUBLISHED, target_units__in=above).values("pk")
+        ids = GuidanceNote.objects.filter(
+            status=NoteStatus.PUBLISHED, target_units__path__in=user.unit.ancestor_paths()
+        ).values("pk")
         return self.filter(pk__in=ids)
 
 
@@ -104,7 +105,7 @@ def note_file_path(instance, filename):
 
 
 class NoteAttachment(models.Model):
-    """A file on a guidance note (an official document, a leaflet), checked from its bytes by reports.files
+    """A file on a guidance note (an official document, a leaflet), checked from its bytes by core.uploads
     and served only through the scoped download view."""
 
     note = models.ForeignKey(GuidanceNote, on_delete=models.CASCADE, related_name="attachments")
@@ -171,20 +172,15 @@ class PulseMode(models.TextChoices):
     SAMPLE = "sample", _("A sample balanced across units")
 
 
-class PulseRequestQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Staff and admins: requests written in their subtree (drafts included).
+class PulseRequestQuerySet(ScopedQuerySet):
+    """Staff and admins: requests written in their subtree (drafts included).
 
-        Collaborators: the opened requests they were asked in (a recipient row).
-        """
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self
-        if user.unit_id is None:
-            return self.none()
-        if user.role in (Role.STAFF, Role.ADMIN):
-            return self.filter(author_unit__path__startswith=user.unit.path)
+    Collaborators: the opened requests they were asked in (a recipient row).
+    """
+
+    unit_path = "author_unit__path"
+
+    def for_collaborator(self, user):
         return self.exclude(status=PulseStatus.DRAFT).filter(
             pk__in=PulseRecipient.objects.filter(person=user).values("request")
         )

@@ -4,10 +4,9 @@ its topic and focus policy, and the report is linked to the request in the form'
 
 ``reports`` never imports this module: it calls it through the setting (the layers go one way)."""
 
+from guidance.models import PulseRecipient
+from guidance.services.pulse import pulse_answer_record, recipient_for
 from reports.models import ReportKind
-
-from .models import PulseRecipient
-from .services_pulse import pulse_answer_record, recipient_for
 
 
 class PulseAnswerExtension:

@@ -1,6 +1,7 @@
 from celery import shared_task
 
-from . import services, services_pulse
+from guidance import services
+from guidance.services import pulse as services_pulse
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=600, soft_time_limit=540)

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views, views_pulse
+from guidance import views
+from guidance.views import pulse as views_pulse
 
 app_name = "guidance"
 

@@ -7,4 +7,4 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from . import receivers  # noqa: F401  (connects the signal receivers)
+        from notifications import receivers  # noqa: F401  (connects the signal receivers)

@@ -4,13 +4,20 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from collaborators.access import ScopedQuerySet
 
-class NotificationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """A person sees only their own notifications."""
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return self.filter(recipient=user)
+
+class NotificationQuerySet(ScopedQuerySet):
+    """A person sees only their own notifications, whatever their role."""
+
+    unit_path = None
+    owner = "recipient"
+
+    def for_superuser(self, user):
+        return self.for_collaborator(user)
+
+    def for_staff(self, user, unit):
+        return self.for_collaborator(user)
 
     def unread(self):
         return self.filter(read_at__isnull=True)

@@ -6,8 +6,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from collaborators.signals import invitation_issued
-
-from .services import notify
+from notifications.services import notify
 
 
 @receiver(invitation_issued)

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Notification, NotificationAttachment
+from notifications.models import Notification, NotificationAttachment
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def _send(notification: Notification, address: str) -> None:
 
 
 def _enqueue_delivery(notification_id: int) -> None:
-    from .tasks import deliver_notification
+    from notifications.tasks import deliver_notification
 
     try:
         deliver_notification.delay(notification_id)

@@ -6,11 +6,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from opinion_network.access import get_visible_or_404
-
-from . import services
-from .models import Notification
-from .selectors import notifications_for
+from collaborators.access import get_visible_or_404
+from notifications import services
+from notifications.models import Notification
+from notifications.selectors import notifications_for
 
 
 @login_required

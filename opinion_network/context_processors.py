@@ -1,6 +1,5 @@
+from collaborators.access import home_role, is_admin, is_staff_or_admin
 from notifications.selectors import unread_count
-
-from .access import home_role, is_admin, is_staff_or_admin
 
 
 def navigation(request):

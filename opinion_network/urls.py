@@ -3,9 +3,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
+from opinion_network import views
 from summaries import urls as summaries_urls
-
-from . import views
 
 admin.site.site_header = _("Opinion Network administration")
 admin.site.site_title = _("Opinion Network")
@@ -14,7 +13,7 @@ admin.site.index_title = _("Administration")
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/", include("collaborators.account_urls")),
+    path("accounts/", include("collaborators.urls.accounts")),
     path("notifications/", include("notifications.urls")),
     path("roster/", include("collaborators.urls")),
     path("reports/", include("reports.urls")),

@@ -9,10 +9,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from collaborators.access import home_role
 from collaborators.selectors import unit_overview
 from notifications.selectors import notifications_for
-
-from .access import home_role
 
 
 @login_required

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import FocusPolicy, Report, ReportEvent, Rumour, Topic
+from reports.models import FocusPolicy, Report, ReportEvent, Rumour, Topic
 
 
 @admin.register(Topic)

@@ -7,9 +7,8 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Opinion reports")
 
     def ready(self):
-        from collaborators.selectors_units import register_subtree_counter
-
-        from .models import Report, ReportStatus
+        from collaborators.selectors.units import register_subtree_counter
+        from reports.models import Report, ReportStatus
 
         # The unit tree shows how many reports each subtree has sent (drafts are private).
         register_subtree_counter(

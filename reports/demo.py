@@ -23,8 +23,7 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from collaborators.models import CollaboratorProfile, CollaboratorStatus, Role, Unit, User
-
-from .models import (
+from reports.models import (
     AlertLevel,
     Breadth,
     Concern,

@@ -11,11 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from collaborators.filters import UnitFilter
-from collaborators.forms import DateInput
 from collaborators.models import Unit
-from collaborators.periods import period_bounds
-
-from .models import AlertLevel, Direction, FocusPolicy, ReportKind, ReportStatus, Rumour, Topic, Verification
+from core.forms import DateInput
+from core.periods import period_bounds
+from reports.models import AlertLevel, Direction, FocusPolicy, ReportKind, ReportStatus, Rumour, Topic, Verification
 
 YES_NO = [("", "---------"), ("true", _("Yes")), ("false", _("No"))]
 # Staff never see drafts: the status list leaves them out.

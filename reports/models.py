@@ -13,8 +13,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from collaborators.models import Role, Unit
-from collaborators.search import FoldedSearchMixin, FoldedSearchQuerySet
+from collaborators.access import ScopedQuerySet
+from collaborators.models import Unit
+from core.search import FoldedSearchMixin, FoldedSearchQuerySet
 
 
 class Topic(models.Model):
@@ -125,24 +126,16 @@ class AlertLevel(models.TextChoices):
 ALERT_RANK = {AlertLevel.NORMAL: 0, AlertLevel.WATCH: 1, AlertLevel.COMPLEX: 2, AlertLevel.HOT_SPOT: 3}
 
 
-def _scoped(queryset, user, *, unit_field="unit", author_field="author"):
-    """Staff and admins: their unit's subtree; collaborators: what they wrote."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return queryset.none()
-    if user.is_superuser:
-        return queryset
-    if user.role in (Role.STAFF, Role.ADMIN) and user.unit_id:
-        return queryset.filter(**{f"{unit_field}__path__startswith": user.unit.path})
-    return queryset.filter(**{author_field: user})
+class ReportQuerySet(ScopedQuerySet, FoldedSearchQuerySet):
+    """Collaborators see their own reports (drafts included); staff and admins the sent reports of their subtree."""
 
+    owner = "author"
 
-class ReportQuerySet(FoldedSearchQuerySet):
-    def visible_to(self, user):
-        """Collaborators see their own reports; staff and admins the reports of their subtree (not drafts)."""
-        scoped = _scoped(self, user)
-        if getattr(user, "is_authenticated", False) and (user.is_superuser or user.role != Role.COLLABORATOR):
-            scoped = scoped.exclude(status=ReportStatus.DRAFT)
-        return scoped
+    def for_superuser(self, user):
+        return self.exclude(status=ReportStatus.DRAFT)
+
+    def for_staff(self, user, unit):
+        return self.in_subtree(unit.path).exclude(status=ReportStatus.DRAFT)
 
 
 class Report(FoldedSearchMixin, models.Model):
@@ -307,22 +300,34 @@ class Attachment(models.Model):
         return self.original_name
 
 
-class RumourQuerySet(FoldedSearchQuerySet):
-    def visible_to(self, user):
-        """Staff: rumours listed for or sighted in their subtree.
+class RumourQuerySet(ScopedQuerySet, FoldedSearchQuerySet):
+    """Staff: rumours listed for or sighted in their subtree. Collaborators: rumours listed for their
+    unit or a unit above it.
 
-        Collaborators: rumours listed for their unit or a unit above it.
-        """
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
+    Acting on a rumour (its verdict, merging, listing it) changes what other units see, so
+    ``manageable_by`` keeps the rumours whose listed units and sightings all lie inside the actor's
+    subtree: a ward union's staff handle a rumour heard only in their ward, the federation one heard
+    across the city.
+    """
+
+    def for_staff(self, user, unit):
+        path = unit.path
+        ids = Rumour.objects.filter(
+            Q(listed_units__path__startswith=path) | Q(sightings__unit__path__startswith=path)
+        ).values("pk")
+        return self.filter(pk__in=ids)
+
+    def for_collaborator(self, user):
+        if user.unit is None:
             return self.none()
-        if user.is_superuser:
-            return self
-        if user.role in (Role.STAFF, Role.ADMIN) and user.unit_id:
-            path = user.unit.path
-            return self.filter(
-                Q(listed_units__path__startswith=path) | Q(sightings__unit__path__startswith=path)
-            ).distinct()
-        return self.filter(listed_units__in=Unit.objects.visible_to(user)).distinct()
+        ids = Rumour.objects.filter(listed_units__path__in=user.unit.ancestor_paths()).values("pk")
+        return self.filter(pk__in=ids)
+
+    def managed_by_staff(self, user, unit):
+        path = unit.path
+        outside = Rumour.listed_units.through.objects.exclude(unit__path__startswith=path).values("rumour_id")
+        sighted_outside = Report.objects.filter(rumour__isnull=False).exclude(unit__path__startswith=path)
+        return self.for_staff(user, unit).exclude(pk__in=outside).exclude(pk__in=sighted_outside.values("rumour_id"))
 
 
 class Rumour(FoldedSearchMixin, models.Model):

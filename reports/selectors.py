@@ -4,9 +4,8 @@ from difflib import SequenceMatcher
 
 from django.db.models import Case, IntegerField, Value, When
 
-from collaborators.text import fold
-
-from .models import AlertLevel, Report, ReportStatus, Rumour
+from core.text import fold
+from reports.models import AlertLevel, Report, ReportStatus, Rumour
 
 
 def reports_visible_to(user):

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from .views import review, submit
+from reports.views import review, submit
 
 app_name = "reports"
 

@@ -8,4 +8,4 @@ class SummariesConfig(AppConfig):
     verbose_name = _("Dashboards and summaries")
 
     def ready(self):
-        from . import receivers  # noqa: F401  (keeps the monthly tallies current)
+        from summaries import receivers  # noqa: F401  (keeps the monthly tallies current)

@@ -11,12 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from collaborators.models import Unit, User
-from collaborators.periods import period_month
-
-from .models import ReportingPeriod, SummaryStatus
-from .selectors import month_add
-from .services.summaries import summary_approve, summary_compile, summary_edit, summary_issue, summary_schedule
-from .services.tallies import tallies_rebuild
+from core.periods import period_month
+from summaries.models import ReportingPeriod, SummaryStatus
+from summaries.selectors import month_add
+from summaries.services.summaries import summary_approve, summary_compile, summary_edit, summary_issue, summary_schedule
+from summaries.services.tallies import tallies_rebuild
 
 OUTLOOK = (
     "Tâm trạng công nhân, viên chức, lao động cơ bản ổn định. Dự báo thời gian tới dư luận tiếp tục quan tâm "

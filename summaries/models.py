@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from collaborators.access import ScopedQuerySet
 from collaborators.models import Unit
-from collaborators.periods import day_after, period_bounds, period_month
-
-from .tallies import ALL_COLUMNS
+from core.periods import day_after, period_bounds, period_month
+from summaries.tallies import ALL_COLUMNS
 
 
 class PeriodKind(models.TextChoices):
@@ -192,18 +192,10 @@ class SummaryStatus(models.TextChoices):
     FAILED = "failed", _("Compilation failed")
 
 
-class SummaryQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Staff and admins: summaries of their unit's subtree. Collaborators: none."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self
-        from opinion_network.access import STAFF_ROLES
+class SummaryQuerySet(ScopedQuerySet):
+    """Staff and admins: summaries of their unit's subtree. Collaborators: none."""
 
-        if user.role in STAFF_ROLES and user.unit_id:
-            return self.filter(scope__path__startswith=user.unit.path)
-        return self.none()
+    unit_path = "scope__path"
 
 
 def summary_file_path(instance, filename):

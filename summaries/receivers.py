@@ -9,8 +9,7 @@ from django.dispatch import receiver
 
 from collaborators.signals import units_moved
 from reports.models import Report
-
-from .services.tallies import reports_tally, units_retally
+from summaries.services.tallies import reports_tally, units_retally
 
 
 def _ever_sent(report) -> bool:

@@ -13,14 +13,13 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 from django.db.models.functions import Collate, Substr
 from django.utils import timezone
 
-from collaborators import periods
 from collaborators.models import CollaboratorProfile, CollaboratorStatus, Role, Unit, User
-from collaborators.periods import period_bounds
+from core import periods
+from core.periods import period_bounds
 from reports.models import FocusPolicy, Report, ReportStatus, Rumour, Topic, Verification
+from summaries.models import ReporterMonth, ReportingPeriod, RumourMonthTally, Summary, UnitMonthTally
+from summaries.tallies import ALL_COLUMNS, COUNTED_Q, FIELDS, HOT_Q, OPEN, columns_of, median_delay, month_of
 from trainings.models import Registration, RegistrationStatus, SessionStatus, TrainingSession
-
-from .models import ReporterMonth, ReportingPeriod, RumourMonthTally, Summary, UnitMonthTally
-from .tallies import ALL_COLUMNS, COUNTED_Q, FIELDS, HOT_Q, OPEN, columns_of, median_delay, month_of
 
 RISING_MIN_REPORTS = 5  # a topic is "rising" with at least this many reports …
 RISING_RATIO = 1.5  # … and at least 1.5 times the previous period's

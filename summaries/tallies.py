@@ -12,7 +12,7 @@ from datetime import date
 from django.db.models import Q
 from django.utils import timezone
 
-from collaborators.periods import period_month
+from core.periods import period_month
 from reports.models import AlertLevel, Breadth, Concern, Direction, ReportKind, ReportStatus
 
 OPEN = (ReportStatus.SUBMITTED, ReportStatus.RETURNED)

@@ -2,9 +2,9 @@
 
 from celery import shared_task
 
-from .services import summaries as services
-from .services.compliance import compliance_reminders_send
-from .services.tallies import tallies_catch_up as _tallies_catch_up
+from summaries.services import summaries as services
+from summaries.services.compliance import compliance_reminders_send
+from summaries.services.tallies import tallies_catch_up as _tallies_catch_up
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=20, time_limit=900, soft_time_limit=840)

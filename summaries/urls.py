@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import dashboard, summaries
+from summaries.views import dashboard, summaries
 
 app_name = "summaries"
 

@@ -2,8 +2,7 @@ import pytest
 from celery import current_app
 
 from collaborators.models import Role, UnitKind
-
-from .factories import UnitFactory, UserFactory
+from tests.factories import UnitFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import CalendarFeedToken, Material, Registration, TrainingSession
+from trainings.models import CalendarFeedToken, Material, Registration, TrainingSession
 
 
 class MaterialInline(admin.TabularInline):

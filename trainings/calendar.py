@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event, vText
 
-from .models import SessionStatus
+from trainings.models import SessionStatus
 
 PRODID = "-//Opinion Network//Trainings//VI"
 

@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from collaborators.models import Role, Unit, User
 from collaborators.services.people import profile_mark_trained
-
-from .models import Material, Registration, RegistrationStatus, SessionStatus, TrainingSession
+from trainings.models import Material, Registration, RegistrationStatus, SessionStatus, TrainingSession
 
 COMMENTS = [
     "Nội dung thiết thực, giúp tôi phân biệt rõ hơn giữa dư luận và tin đồn.",

@@ -8,9 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from collaborators.filters import UnitChoiceField, unit_label
 from collaborators.models import Position, Role, Unit, User
-from collaborators.text import normalise_phone
-
-from .models import RegistrationStatus, TrainingSession
+from core.text import normalise_phone
+from trainings.models import RegistrationStatus, TrainingSession
 
 
 class DateTimeInput(forms.DateTimeInput):

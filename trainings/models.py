@@ -8,7 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collaborators.models import Role, Unit
+from collaborators.access import Role, ScopedQuerySet
+from collaborators.models import Unit
 
 # Check-in codes avoid characters that are easy to misread on a projector (0/O, 1/I/L).
 CHECKIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -50,44 +51,33 @@ PARTICIPANT_STATUSES = (
 )
 
 
-class TrainingSessionQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Sessions a person may see (DESIGN §4).
+class TrainingSessionQuerySet(ScopedQuerySet):
+    """Sessions a person may see, and those an admin may run.
 
-        - Superusers: all.
-        - Staff and admins: sessions owned by a unit in their subtree (drafts included), and
-          published, completed or cancelled sessions whose target units overlap their subtree
-          (a target inside it, or a target above their unit, which covers it).
-        - Collaborators: published, completed or cancelled sessions targeted at their unit or a
-          unit above it, and any session they have a registration for.
-        """
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        unit = user.unit
+    - Staff and admins: sessions owned by a unit in their subtree (drafts included), and announced
+      (published, completed or cancelled) sessions whose target units overlap their subtree (a target
+      inside it, or a target above their unit, which covers it).
+    - Collaborators: announced sessions targeted at their unit or a unit above it, and any announced
+      session they have a registration for.
+    - Acting (edit, publish, cancel, fill, materials): admins, on sessions owned within their subtree.
+    """
+
+    manager_roles = (Role.ADMIN,)
+
+    def for_staff(self, user, unit):
         announced = ~Q(status=SessionStatus.DRAFT)
-        if unit is None:
-            return self.filter(announced, registrations__person=user).distinct()
-        ancestors = unit.ancestor_paths()
-        if user.role in (Role.STAFF, Role.ADMIN):
-            ids = TrainingSession.objects.filter(
-                announced & (Q(target_units__path__startswith=unit.path) | Q(target_units__path__in=ancestors))
-            ).values("pk")
-            return self.filter(Q(unit__path__startswith=unit.path) | Q(pk__in=ids))
-        ids = TrainingSession.objects.filter(announced & Q(target_units__path__in=ancestors)).values("pk")
-        mine = Registration.objects.filter(person=user).exclude(status=RegistrationStatus.INVITED).values("session")
-        return self.filter(Q(pk__in=ids) | (Q(pk__in=mine) & announced))
+        ids = TrainingSession.objects.filter(
+            announced & (Q(target_units__path__startswith=unit.path) | Q(target_units__path__in=unit.ancestor_paths()))
+        ).values("pk")
+        return self.filter(Q(unit__path__startswith=unit.path) | Q(pk__in=ids))
 
-    def manageable_by(self, user):
-        """Sessions an admin may edit, publish, cancel and fill: those owned within their subtree."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        if user.role != Role.ADMIN or user.unit is None:
-            return self.none()
-        return self.filter(unit__path__startswith=user.unit.path)
+    def for_collaborator(self, user):
+        announced = ~Q(status=SessionStatus.DRAFT)
+        mine = Registration.objects.filter(person=user).exclude(status=RegistrationStatus.INVITED).values("session")
+        if user.unit is None:
+            return self.filter(announced & Q(pk__in=mine))
+        ids = TrainingSession.objects.filter(announced & Q(target_units__path__in=user.unit.ancestor_paths()))
+        return self.filter(Q(pk__in=ids.values("pk")) | (Q(pk__in=mine) & announced))
 
     def upcoming(self, now=None):
         return self.filter(ends_at__gte=now or timezone.now())
@@ -181,16 +171,11 @@ class TrainingSession(models.Model):
         return [labels.get(r, r) for r in self.target_roles]
 
 
-class RegistrationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """A person sees their own registrations; staff and admins those of people in their subtree."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        if user.role in (Role.STAFF, Role.ADMIN) and user.unit_id:
-            return self.filter(person__unit__path__startswith=user.unit.path)
-        return self.filter(person=user)
+class RegistrationQuerySet(ScopedQuerySet):
+    """A person sees their own registrations; staff and admins those of people in their subtree."""
+
+    unit_path = "person__unit__path"
+    owner = "person"
 
     def holding_seat(self):
         return self.filter(status__in=SEAT_STATUSES)

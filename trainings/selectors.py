@@ -7,10 +7,9 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Avg, Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from collaborators.access import is_admin, is_staff_or_admin
 from collaborators.models import User
-from opinion_network.access import is_admin, is_staff_or_admin
-
-from .models import (
+from trainings.models import (
     PARTICIPANT_STATUSES,
     SEAT_STATUSES,
     Registration,

@@ -21,8 +21,7 @@ from django.utils.translation import gettext as _
 from collaborators.models import CollaboratorStatus, Role, Unit, User
 from collaborators.services.people import profile_mark_trained
 from notifications.services import notify
-
-from .models import (
+from trainings.models import (
     SEAT_STATUSES,
     CalendarFeedToken,
     Material,

@@ -5,7 +5,7 @@ import io
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,13 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from collaborators.access import STAFF_ROLES, get_visible_or_404, is_admin, role_required
 from collaborators.models import Role
-from collaborators.text import fold
-from opinion_network.access import STAFF_ROLES, get_visible_or_404, is_admin, role_required
-
-from . import selectors, services
-from .calendar import calendar_bytes
-from .forms import (
+from core.text import fold
+from trainings import selectors, services
+from trainings.calendar import calendar_bytes
+from trainings.forms import (
     ATTENDANCE_FILTERS,
     AddPersonForm,
     CancelSessionForm,
@@ -32,7 +31,14 @@ from .forms import (
     MaterialForm,
     SessionForm,
 )
-from .models import CalendarFeedToken, Material, Registration, RegistrationStatus, SessionStatus, TrainingSession
+from trainings.models import (
+    CalendarFeedToken,
+    Material,
+    Registration,
+    RegistrationStatus,
+    SessionStatus,
+    TrainingSession,
+)
 
 
 def _error(request, exc: ValidationError):
@@ -53,7 +59,7 @@ def _managed(request, pk) -> TrainingSession:
     """A session the admin manages: out of sight is 404, in sight but not theirs is 403."""
     session = _visible(request, pk)
     if not selectors.can_manage(request.user, session):
-        raise PermissionDenied
+        raise Http404
     return session
 
 
@@ -231,7 +237,7 @@ def attendance(request, pk):
     form = AddPersonForm(request.POST or None, actor=request.user) if manage else None
     if request.method == "POST":
         if form is None:
-            raise PermissionDenied
+            raise Http404
         if form.is_valid():
             try:
                 registration = services.registration_register(
@@ -350,7 +356,7 @@ def checkin_display(request, pk):
     session = _visible(request, pk)
     if request.method == "POST":
         if not selectors.can_manage(request.user, session):
-            raise PermissionDenied
+            raise Http404
         services.session_new_checkin_code(actor=request.user, session=session)
         messages.success(request, _("A new check-in code has been made; the old one no longer works."))
         return redirect("trainings:checkin_display", pk=session.pk)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 
 def fill_search_text(apps, schema_editor):
-    from collaborators.text import fold
+    from core.text import fold
 
     User = apps.get_model("collaborators", "User")
     for user in User.objects.all().iterator():

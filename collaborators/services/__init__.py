@@ -1,8 +1,14 @@
 """Every write to units and people goes through these functions (keyword-only, atomic)."""
 
-from .imports import import_confirm, import_discard, import_preview, import_template, roster_export
-from .people import user_create
-from .units import unit_create, unit_get_or_create
+from collaborators.services.imports import (
+    import_confirm,
+    import_discard,
+    import_preview,
+    import_template,
+    roster_export,
+)
+from collaborators.services.people import user_create
+from collaborators.services.units import unit_create, unit_get_or_create
 
 __all__ = [
     "import_confirm",

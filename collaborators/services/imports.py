@@ -20,11 +20,20 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from ..models import CollaboratorProfile, CollaboratorStatus, ExportRecord, Gender, Position, Role, Unit, User
-from ..models_imports import ImportBatch, ImportStatus
-from ..spreadsheets import parse_date, read_table, write_csv, write_xlsx
-from ..text import fold, normalise_phone
-from .people import user_create, username_from
+from collaborators.models import (
+    CollaboratorProfile,
+    CollaboratorStatus,
+    ExportRecord,
+    Gender,
+    Position,
+    Role,
+    Unit,
+    User,
+)
+from collaborators.models.imports import ImportBatch, ImportStatus
+from collaborators.services.people import user_create, username_from
+from core.spreadsheets import parse_date, read_table, write_csv, write_xlsx
+from core.text import fold, normalise_phone
 
 # -- the file format ----------------------------------------------------------------------------
 

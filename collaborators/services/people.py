@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import (
+from collaborators.models import (
     STATUS_TRANSITIONS,
     CollaboratorProfile,
     CollaboratorStatus,
@@ -29,8 +29,8 @@ from ..models import (
     Unit,
     User,
 )
-from ..signals import invitation_issued
-from ..text import fold
+from collaborators.signals import invitation_issued
+from core.text import fold
 
 INVITATION_SALT = "collaborators.invitation"
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed from paper

@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from simple_history.utils import bulk_update_with_history
 
-from ..models import Role, Unit, User
-from ..selectors_units import restructure_refusal
-from ..signals import units_moved
+from collaborators.models import Role, Unit, User
+from collaborators.selectors.units import restructure_refusal
+from collaborators.signals import units_moved
 
 
 @transaction.atomic

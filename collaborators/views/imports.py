@@ -9,15 +9,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from opinion_network.access import STAFF_ROLES, get_visible_or_404, role_required
-
-from .. import selectors
-from ..filters import PeopleFilter
-from ..forms_imports import ImportUploadForm
-from ..models import Role
-from ..models_imports import ImportBatch, ImportStatus
-from ..services import imports as services
-from ..spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
+from collaborators import selectors
+from collaborators.access import STAFF_ROLES, get_visible_or_404, role_required
+from collaborators.filters import PeopleFilter
+from collaborators.forms.imports import ImportUploadForm
+from collaborators.models import Role
+from collaborators.models.imports import ImportBatch, ImportStatus
+from collaborators.services import imports as services
+from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 
 CONTENT_TYPES = {"xlsx": XLSX_CONTENT_TYPE, "csv": CSV_CONTENT_TYPE}
 

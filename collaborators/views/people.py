@@ -6,10 +6,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,11 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from opinion_network.access import STAFF_ROLES, get_visible_or_404, is_admin, is_staff_or_admin, role_required
-
-from .. import selectors
-from ..filters import PeopleFilter
-from ..forms import (
+from collaborators import selectors
+from collaborators.access import STAFF_ROLES, get_visible_or_404, is_admin, is_staff_or_admin, role_required
+from collaborators.filters import PeopleFilter
+from collaborators.forms import (
     ActivationCodeForm,
     ActivationForm,
     AnonymiseForm,
@@ -30,8 +29,8 @@ from ..forms import (
     PersonForm,
     StatusChangeForm,
 )
-from ..models import InvitationChannel, RecognitionDecision, Role, User
-from ..services import people as services
+from collaborators.models import InvitationChannel, RecognitionDecision, Role, User
+from collaborators.services import people as services
 
 
 def _form_error(form, exc: ValidationError):
@@ -223,7 +222,7 @@ def decision_create(request):
 def decision_detail(request, pk):
     decision = get_visible_or_404(RecognitionDecision.objects.select_related("unit", "created_by"), request.user, pk=pk)
     if not is_staff_or_admin(request.user):
-        raise PermissionDenied
+        raise Http404
     people = decision.people.select_related("unit", "profile").order_by("full_name")
     return render(
         request,

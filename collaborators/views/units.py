@@ -9,12 +9,11 @@ from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from opinion_network.access import STAFF_ROLES, get_visible_or_404, is_admin, role_required
-
-from .. import selectors_units as selectors
-from ..forms_units import UnitCreateForm, UnitDissolveForm, UnitFieldsForm, UnitMergeForm, UnitMoveForm
-from ..models import Role, Unit
-from ..services import units as services
+from collaborators.access import STAFF_ROLES, get_visible_or_404, is_admin, role_required
+from collaborators.forms.units import UnitCreateForm, UnitDissolveForm, UnitFieldsForm, UnitMergeForm, UnitMoveForm
+from collaborators.models import Role, Unit
+from collaborators.selectors import units as selectors
+from collaborators.services import units as services
 
 _FIELD_ID = re.compile(r"^id_[a-z_]{1,40}$")
 

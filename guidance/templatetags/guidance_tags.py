@@ -1,6 +1,7 @@
 from django import template
 
-from .. import selectors, selectors_pulse
+from guidance import selectors
+from guidance.selectors import pulse as selectors_pulse
 
 register = template.Library()
 

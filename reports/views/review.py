@@ -15,12 +15,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from collaborators.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
-from opinion_network.access import STAFF_ROLES, get_visible_or_404, is_staff_or_admin, role_required
-
-from .. import selectors, services
-from ..filters import REVIEW_STATUSES, ReportFilter, RumourFilter, overdue_cutoff
-from ..forms_review import (
+from collaborators.access import STAFF_ROLES, get_visible_or_404, is_staff_or_admin, role_required
+from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
+from reports import selectors, services
+from reports.filters import REVIEW_STATUSES, ReportFilter, RumourFilter, overdue_cutoff
+from reports.forms.review import (
     AcceptForm,
     AlertForm,
     AssignForm,
@@ -31,7 +30,7 @@ from ..forms_review import (
     RumourLinkForm,
     RumourVerifyForm,
 )
-from ..models import Report, ReportKind, ReportStatus, Rumour
+from reports.models import Report, ReportKind, ReportStatus, Rumour
 
 PAGE_SIZE = 50
 CONTENT_TYPES = {"xlsx": XLSX_CONTENT_TYPE, "csv": CSV_CONTENT_TYPE}

@@ -20,14 +20,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from collaborators.access import role_required
 from collaborators.models import Role
-from opinion_network.access import role_required
-
-from .. import selectors, services
-from ..extensions import prepare_all, record_all
-from ..forms import MORE_DETAILS, ReportForm
-from ..models import Attachment, EventKind, Report, ReportEvent, ReportStatus
-from ..services_attachments import attachment_add
+from reports import selectors, services
+from reports.extensions import prepare_all, record_all
+from reports.forms import MORE_DETAILS, ReportForm
+from reports.models import Attachment, EventKind, Report, ReportEvent, ReportStatus
+from reports.services.attachments import attachment_add
 
 collaborator_required = role_required(Role.COLLABORATOR)
 SENT_TOKEN_SESSION_KEY = "reports_sent_token"  # noqa: S105 - a session key, not a secret
@@ -39,7 +38,7 @@ def _collaborator_only(view):
 
     def wrapped(request, *args, **kwargs):
         if request.user.is_authenticated and request.user.is_superuser:
-            raise PermissionDenied
+            raise Http404
         return collaborator_required(view)(request, *args, **kwargs)
 
     wrapped.__name__ = view.__name__

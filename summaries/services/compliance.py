@@ -10,8 +10,7 @@ from django.utils.translation import override
 
 from collaborators.models import CollaboratorStatus, Role, User
 from notifications.services import notify
-
-from ..models import ComplianceReminder, ReporterMonth, ReportingPeriod
+from summaries.models import ComplianceReminder, ReporterMonth, ReportingPeriod
 
 
 def reminder_window(period: ReportingPeriod):

@@ -13,13 +13,12 @@ from django.db.models import F, Q
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from collaborators.access import is_staff_or_admin
 from collaborators.models import Role, Unit, User
 from notifications.services import notify, notify_address
-from opinion_network.access import is_staff_or_admin
-
-from ..documents import render_docx, render_xlsx
-from ..models import PeriodKind, ReportingPeriod, Summary, SummaryStatus, UnitMonthTally
-from .compile import SECTION_KEYS, compile_delay, draft_sections, summary_figures
+from summaries.documents import render_docx, render_xlsx
+from summaries.models import PeriodKind, ReportingPeriod, Summary, SummaryStatus, UnitMonthTally
+from summaries.services.compile import SECTION_KEYS, compile_delay, draft_sections, summary_figures
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ def _require_staff_in_scope(actor: User, summary: Summary) -> None:
 
 
 def _enqueue_compile(summary_id: int) -> None:
-    from ..tasks import compile_summary
+    from summaries.tasks import compile_summary
 
     try:
         compile_summary.delay(summary_id)
@@ -83,8 +82,7 @@ def _scopes_with_activity(period: ReportingPeriod) -> list[Unit]:
         )
         return roots + list(Unit.objects.filter(pk__in=list(ids)).order_by("path"))
     from reports.models import Report
-
-    from .compile import _range
+    from summaries.services.compile import _range
 
     start, end = _range(period)
     prefixes = set(
@@ -317,7 +315,7 @@ def _staff_of(units) -> list[User]:
 @transaction.atomic
 def summary_issue(*, actor: User, summary: Summary) -> Summary:
     """Issue an approved summary: number it, write its DOCX and XLSX, send them; it is frozen afterwards."""
-    from ..documents_content import document_content
+    from summaries.documents.content import document_content
 
     _require_staff_in_scope(actor, summary)
     summary = Summary.objects.select_for_update().select_related("scope", "period").get(pk=summary.pk)

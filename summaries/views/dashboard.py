@@ -16,13 +16,11 @@ from django.utils.formats import localize
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from collaborators.models import Unit
-from opinion_network.access import staff_or_404
+from collaborators.access import home_unit, staff_or_404
 from reports.models import Direction, ReportKind, ReportStatus, Verification
-
-from .. import selectors
-from ..forms import DashboardFilterForm
-from ..models import ReportingPeriod
+from summaries import selectors
+from summaries.forms import DashboardFilterForm
+from summaries.models import ReportingPeriod
 
 DIRECTIONS = Direction.choices
 KINDS = ReportKind.choices
@@ -99,20 +97,10 @@ class Links:
         return f"{self.roster_url}?{urlencode(query)}"
 
 
-def _home_unit(user) -> Unit | None:
-    if user.unit_id:
-        return user.unit
-    if user.is_superuser:
-        return Unit.objects.filter(depth=1).order_by("path").first()
-    return None
-
-
 @staff_or_404
 def dashboard(request):
     user = request.user
-    home = _home_unit(user)
-    if home is None:
-        raise Http404
+    home = home_unit(user)  # staff_or_404 let only people with a home unit through
     data = None
     if request.GET:
         data = request.GET.copy()

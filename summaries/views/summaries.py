@@ -3,19 +3,18 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from opinion_network.access import get_visible_or_404, staff_or_404
-
-from .. import selectors
-from ..documents_content import tables
-from ..forms_summaries import CompileForm, SummaryEditForm
-from ..models import PeriodKind, ReportingPeriod, Summary, SummaryStatus
-from ..services import summaries as services
-from ..services.compile import SECTION_KEYS, section_headings
+from collaborators.access import get_visible_or_404, home_unit, staff_or_404
+from summaries import selectors
+from summaries.documents.content import tables
+from summaries.forms.summaries import CompileForm, SummaryEditForm
+from summaries.models import PeriodKind, ReportingPeriod, Summary, SummaryStatus
+from summaries.services import summaries as services
+from summaries.services.compile import SECTION_KEYS, section_headings
 
 
 def _error(request, error: ValidationError) -> None:
@@ -165,9 +164,7 @@ def compliance_overdue(request):
     the period that closed last, which is the overdue list once its due day has passed."""
     from django.utils import timezone
 
-    unit = request.user.unit or selectors.Unit.objects.filter(depth=1).first()
-    if unit is None:
-        return HttpResponse(status=404)
+    unit = home_unit(request.user)  # staff_or_404 let only people with a home unit through
     current = ReportingPeriod.objects.month_of(timezone.localdate())
     previous = request.GET.get("previous") == "1"
     period = current.previous() if previous else current

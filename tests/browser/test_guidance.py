@@ -11,10 +11,9 @@ from guidance.models import GuidanceNote, NoteStatus, Receipt
 from notifications.models import Notification
 from reports.models import ReportKind, Topic
 from reports.services import rumour_create
+from tests.browser.test_login import _login, open_page  # noqa: F401 - open_page is a fixture used by name
 from tests.factories import TEST_PASSWORD
 from tests.reports.conftest import make_report
-
-from .test_login import _login, open_page  # noqa: F401 - open_page is a fixture used by name
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -11,9 +11,8 @@ from playwright.sync_api import expect
 
 from guidance.models import PulseRecipient, PulseRequest
 from reports.models import Report, ReportStatus, Topic
+from tests.browser.test_login import _login, open_page  # noqa: F401 - open_page is a fixture used by name
 from tests.factories import TEST_PASSWORD
-
-from .test_login import _login, open_page  # noqa: F401 - open_page is a fixture used by name
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

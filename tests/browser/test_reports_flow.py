@@ -12,10 +12,9 @@ from django.utils import translation
 from playwright.sync_api import expect
 
 from reports.models import Report, ReportStatus, Topic
+from tests.browser.test_login import _login, open_page  # noqa: F401 - open_page is a fixture used by name
 from tests.factories import TEST_PASSWORD
 from tests.reports.test_attachments import png_bytes
-
-from .test_login import _login, open_page  # noqa: F401 - open_page is a fixture used by name
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

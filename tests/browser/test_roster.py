@@ -22,7 +22,7 @@ from openpyxl import Workbook
 from playwright.sync_api import expect
 
 from collaborators.models import Position, Role, User
-from collaborators.models_imports import ImportBatch, ImportStatus
+from collaborators.models.imports import ImportBatch, ImportStatus
 from collaborators.services import imports as import_services
 from tests.browser import test_login
 from tests.factories import TEST_PASSWORD, UserFactory

@@ -3,10 +3,9 @@
 import pytest
 from django.http import Http404
 
+from collaborators.access import get_visible_or_404, is_admin, is_staff_or_admin
 from collaborators.models import Role, Unit, User
-from opinion_network.access import get_visible_or_404, is_admin, is_staff_or_admin
-
-from ..factories import UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

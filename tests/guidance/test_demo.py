@@ -6,7 +6,7 @@ from django.core.management import call_command
 from guidance import demo
 from guidance.models import GuidanceNote, NoteStatus, PulseRequest, PulseStatus, Receipt
 from guidance.selectors import answered_rumour_ids, effect
-from guidance.selectors_pulse import response_stats
+from guidance.selectors.pulse import response_stats
 from notifications.models import Notification
 from reports import demo as reports_demo
 from reports.models import Report, Rumour

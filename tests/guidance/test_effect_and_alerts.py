@@ -14,10 +14,9 @@ from guidance.tasks import rumour_alerts
 from notifications.models import Notification
 from reports.models import Report, ReportKind, ReportStatus, Topic
 from reports.services import rumour_create, rumour_link
-
-from ..factories import UnitFactory, UserFactory
-from ..reports.conftest import make_report
-from .conftest import make_note
+from tests.factories import UnitFactory, UserFactory
+from tests.guidance.conftest import make_note
+from tests.reports.conftest import make_report
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,8 @@ from guidance.models import GuidanceNote, NoteAttachment, NoteStatus
 from guidance.services import MAX_FILES_PER_NOTE, guidance_publish, guidance_publish_due, note_attachment_add
 from guidance.tasks import publish_due_notes
 from notifications.models import Notification
-
-from ..reports.test_attachments import pdf_bytes, png_bytes
-from .conftest import make_note
+from tests.guidance.conftest import make_note
+from tests.reports.test_attachments import pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +106,7 @@ def test_only_owning_staff_remove_a_file_from_a_draft(client, unit_staff, union,
     attachment = note_attachment_add(note=note, uploaded_file=upload(), actor=unit_staff)
     url = reverse("guidance:file_remove", args=[note.pk, attachment.pk])
     client.force_login(collaborator)
-    assert client.post(url).status_code == 403
+    assert client.post(url).status_code == 404
     client.force_login(other_staff)
     assert client.post(url).status_code == 404
     assert NoteAttachment.objects.exists()

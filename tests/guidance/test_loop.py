@@ -9,10 +9,9 @@ from guidance.selectors import answered_rumour_ids, answers_for
 from notifications.models import Notification
 from reports.models import ReportKind
 from reports.services import rumour_create, rumour_link
-
-from ..factories import UserFactory
-from ..reports.conftest import make_report
-from .conftest import make_note
+from tests.factories import UserFactory
+from tests.guidance.conftest import make_note
+from tests.reports.conftest import make_report
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from collaborators.models import Role, UnitKind
 from guidance.models import PulseMode, PulseRecipient, PulseRequest, PulseStatus
-from guidance.selectors_pulse import response_stats
-from guidance.services_pulse import (
+from guidance.selectors.pulse import response_stats
+from guidance.services.pulse import (
     choose_recipients,
     pulse_close_due,
     pulse_create,
@@ -24,8 +24,7 @@ from guidance.services_pulse import (
 from guidance.tasks import pulse_remind_and_close
 from notifications.models import Notification
 from reports.models import Direction, FocusPolicy, Report, ReportKind, ReportStatus, Topic
-
-from ..factories import UnitFactory, UserFactory
+from tests.factories import UnitFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -141,7 +140,7 @@ def test_staff_create_a_draft_through_the_form_and_nobody_is_asked_yet(client, u
 
 def test_collaborators_cannot_write_requests(client, collaborator):
     client.force_login(collaborator)
-    assert client.get(reverse("guidance:pulse_new")).status_code == 403
+    assert client.get(reverse("guidance:pulse_new")).status_code == 404
 
 
 def test_opening_records_the_people_asked_and_notifies_each_once(
@@ -225,7 +224,7 @@ def test_only_owning_staff_open_a_request(client, unit_staff, union, collaborato
     pulse = make_pulse(unit_staff, [union], open_it=False)
     url = reverse("guidance:pulse_open", args=[pulse.pk])
     client.force_login(collaborator)
-    assert client.post(url).status_code == 403
+    assert client.post(url).status_code == 404
     client.force_login(other_staff)
     assert client.post(url).status_code == 404
     pulse.refresh_from_db()
@@ -384,7 +383,7 @@ def test_the_job_is_registered_in_the_periodic_tasks():
 
 
 def _answer(person, pulse, direction):
-    from guidance.services_pulse import pulse_answer_record
+    from guidance.services.pulse import pulse_answer_record
     from reports.services import report_save
 
     report, _ = report_save(
@@ -447,7 +446,7 @@ def test_stats_and_answers_are_staff_only_and_scoped(client, pulse, collaborator
     for name in ("guidance:pulse_stats", "guidance:pulse_answers"):
         url = reverse(name, args=[pulse.pk])
         client.force_login(collaborator)
-        assert client.get(url).status_code == 403
+        assert client.get(url).status_code == 404
         client.force_login(other_staff)
         assert client.get(url).status_code == 404
 

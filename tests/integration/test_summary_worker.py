@@ -24,9 +24,8 @@ from summaries.services.summaries import summary_schedule
 from summaries.tasks import compile_due_summaries, compile_summary
 from tests.factories import UnitFactory, UserFactory
 from tests.helpers import reset_broker_pools
+from tests.integration.conftest import running_worker
 from tests.summaries.conftest import make_report
-
-from .conftest import running_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

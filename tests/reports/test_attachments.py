@@ -11,9 +11,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from reports import files, services
+from core import uploads as files
+from reports import services
 from reports.models import Attachment, Report, ReportStatus, Topic
-from reports.services_attachments import attachment_add
+from reports.services.attachments import attachment_add
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 

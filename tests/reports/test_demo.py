@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.db.models import Count, F, Max, Min, Q
 
 from collaborators.models import CollaboratorProfile, Role, User
-from collaborators.text import fold
+from core.text import fold
 from reports import demo
 from reports.models import Report, ReportEvent, ReportKind, ReportStatus, Rumour, Verification
 

@@ -4,8 +4,7 @@ import pytest
 from django.urls import reverse
 
 from reports.selectors import person_section
-
-from .conftest import make_report
+from tests.reports.conftest import make_report
 
 pytestmark = pytest.mark.django_db
 

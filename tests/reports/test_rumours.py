@@ -16,9 +16,8 @@ from collaborators.models import Role
 from reports.models import EventKind, Report, ReportKind, Rumour, Verification
 from reports.selectors import rumour_suggestions
 from reports.services import report_save, rumour_create, rumour_link, rumour_verify
-
-from ..factories import UserFactory
-from .conftest import make_report, report_data
+from tests.factories import UserFactory
+from tests.reports.conftest import make_report, report_data
 
 pytestmark = pytest.mark.django_db
 
@@ -185,7 +184,7 @@ def test_verification_requires_a_resolution_note(client, unit_staff, tracked_rum
 def test_verification_is_for_staff_in_scope(client, collaborator, other_staff, tracked_rumour):
     data = {"verification": Verification.TRUE, "note": "Đúng"}
     client.force_login(collaborator)
-    assert client.post(reverse("reports:rumour_verify", args=[tracked_rumour.pk]), data).status_code == 403
+    assert client.post(reverse("reports:rumour_verify", args=[tracked_rumour.pk]), data).status_code == 404
     client.force_login(other_staff)
     assert client.post(reverse("reports:rumour_verify", args=[tracked_rumour.pk]), data).status_code == 404
     tracked_rumour.refresh_from_db()

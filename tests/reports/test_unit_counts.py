@@ -2,9 +2,8 @@
 
 import pytest
 
-from collaborators.selectors_units import units_with_counts
-
-from .conftest import make_report
+from collaborators.selectors.units import units_with_counts
+from tests.reports.conftest import make_report
 
 pytestmark = pytest.mark.django_db
 

@@ -22,8 +22,7 @@ from reports.selectors import review_queue
 from reports.services import report_accept, report_reject, report_return, rumour_create, rumour_link
 from summaries.tallies import COUNTED_Q
 from tests.factories import UnitFactory, UserFactory
-
-from .conftest import local, make_report
+from tests.summaries.conftest import local, make_report
 
 URL = "/dashboard/"
 OCT, SEP = date(2025, 10, 1), date(2025, 9, 1)

@@ -6,14 +6,13 @@ from datetime import date
 import pytest
 
 from collaborators.models import CollaboratorProfile
-from collaborators.periods import day_after, period_bounds, period_month
+from core.periods import day_after, period_bounds, period_month
 from reports.filters import ReportFilter
 from reports.models import Report
 from summaries.models import ReportingPeriod, Summary, UnitMonthTally
 from summaries.services.compliance import compliance_reminders_send
 from summaries.services.summaries import summaries_schedule_due
-
-from .conftest import local, make_report
+from tests.summaries.conftest import local, make_report
 
 
 @pytest.fixture(autouse=True)

@@ -27,8 +27,7 @@ from summaries.services.summaries import (
     summary_schedule,
 )
 from tests.factories import UnitFactory, UserFactory
-
-from .conftest import local, make_report
+from tests.summaries.conftest import local, make_report
 
 OCTOBER = date(2026, 10, 1)
 

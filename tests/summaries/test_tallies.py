@@ -11,8 +11,7 @@ from reports.services import report_accept, report_reject, report_return, report
 from summaries.models import ReporterMonth, RumourMonthTally, UnitMonthTally
 from summaries.services.tallies import reports_tally, tallies_catch_up, tallies_rebuild
 from summaries.tallies import ALL_COLUMNS, COLUMNS, COUNTED_Q
-
-from .conftest import local, make_report
+from tests.summaries.conftest import local, make_report
 
 
 def recount(unit_path: str, month: date) -> Counter:

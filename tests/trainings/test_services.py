@@ -9,10 +9,9 @@ from django.utils import timezone
 
 from collaborators.models import CollaboratorProfile, Position
 from notifications.models import Notification
+from tests.trainings.conftest import move
 from trainings import services
 from trainings.models import Registration, RegistrationStatus, SessionStatus, TrainingSession
-
-from .conftest import move
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 

@@ -1,0 +1,123 @@
+"""Reads for units and people."""
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from collaborators.models import CollaboratorProfile, Role, Unit, User
+
+
+def unit_overview(user) -> dict:
+    """Counts for a staff or admin home page, within the user's scope (two queries)."""
+    units = Unit.objects.visible_to(user).current()
+    by_kind = dict(units.order_by().values_list("kind").annotate(n=Count("pk")))
+    people = User.objects.visible_to(user).aggregate(
+        collaborators=Count("pk", filter=Q(role=Role.COLLABORATOR)),
+        active_collaborators=Count("pk", filter=Q(role=Role.COLLABORATOR, is_active=True)),
+        staff=Count("pk", filter=Q(role__in=[Role.STAFF, Role.ADMIN])),
+    )
+    return {"units": sum(by_kind.values()), "units_by_kind": by_kind, **people}
+
+
+def people_visible_to(user):
+    """The roster rows a person may list, with what the list page shows (no N+1)."""
+    return User.objects.visible_to(user).select_related("unit", "profile").order_by("unit__path", "full_name", "pk")
+
+
+def profile_or_blank(person: User) -> CollaboratorProfile:
+    """The person's profile, or an unsaved blank one: reading a page never writes."""
+    try:
+        return person.profile
+    except CollaboratorProfile.DoesNotExist:
+        return CollaboratorProfile(user=person)
+
+
+def person_page(*, person: User, viewer) -> dict:
+    """What a person's page shows, with personal fields only for those allowed to see them."""
+    from collaborators.access import is_admin, is_staff_or_admin
+
+    profile = profile_or_blank(person)
+    is_self = person.pk == viewer.pk
+    in_scope_staff = is_staff_or_admin(viewer)  # the person came through visible_to(viewer)
+    return {
+        "person": person,
+        "profile": profile,
+        "is_self": is_self,
+        "show_personal": is_self or in_scope_staff,
+        "can_manage": is_admin(viewer) and not is_self,
+        "status_changes": person.status_changes.select_related("changed_by", "decision")[:50],
+        "decisions": person.decisions.select_related("unit").order_by("-issued_on"),
+        "invitations": person.invitations.select_related("created_by")[:5] if in_scope_staff else [],
+        # Sections of higher apps (training history...), named in settings, not imported here.
+        "extra_sections": [import_string(p)(person, viewer) for p in settings.PERSON_PAGE_SECTIONS],
+    }
+
+
+def person_history(*, person: User) -> list[dict]:
+    """The change history of a person's account and profile, newest first, with what changed."""
+    entries = []
+    for manager in (person.history, getattr(getattr(person, "profile", None), "history", None)):
+        if manager is None:
+            continue
+        records = list(manager.select_related("history_user").order_by("history_date"))
+        previous = None
+        for record in records:
+            changes = []
+            if previous is not None:
+                delta = record.diff_against(previous)
+                changes = [
+                    {"field": record.instance._meta.get_field(c.field).verbose_name, "old": c.old, "new": c.new}
+                    for c in delta.changes
+                ]
+            entries.append({"record": record, "changes": changes, "model": record.instance._meta.verbose_name})
+            previous = record
+    entries.sort(key=lambda e: e["record"].history_date, reverse=True)
+    return entries
+
+
+def personal_data_export(*, user: User) -> dict:
+    """Everything the roster holds about one person (their own download)."""
+    profile = profile_or_blank(user)
+    return {
+        "exported_at": timezone.now(),
+        "account": {
+            "username": user.username,
+            "full_name": user.full_name,
+            "phone": user.phone,
+            "email": user.email,
+            "role": user.role,
+            "unit": user.unit.name if user.unit else None,
+            "date_joined": user.date_joined,
+            "last_login": user.last_login,
+        },
+        "profile": {
+            "position": profile.position,
+            "workplace": profile.workplace,
+            "gender": profile.gender,
+            "birth_year": profile.birth_year,
+            "topics_covered": profile.topics_covered,
+            "status": profile.status,
+            "status_since": profile.status_since,
+            "term_end": profile.term_end,
+            "last_trained_on": profile.last_trained_on,
+            "last_reported_on": profile.last_reported_on,
+            "consent_version": profile.consent_version,
+            "consent_given_at": profile.consent_given_at,
+            "consent_withdrawn_at": profile.consent_withdrawn_at,
+        },
+        "status_history": [
+            {"from": c.from_status, "to": c.to_status, "date": c.effective_date, "reason": c.reason}
+            for c in user.status_changes.all()
+        ],
+        "decisions": [
+            {"number": d.number, "date": d.issued_on, "kind": d.kind, "signer": d.signer} for d in user.decisions.all()
+        ],
+    }
+
+
+def open_invitation(*, pk: int):
+    from collaborators.models import Invitation
+
+    invitation = Invitation.objects.select_related("user").filter(pk=pk).first()
+    return invitation if invitation is not None and invitation.is_open else None

@@ -1,0 +1,4 @@
+"""Domain-free helpers every app may use.
+
+Text folding and search, spreadsheets, reporting periods, uploads, form widgets.
+"""

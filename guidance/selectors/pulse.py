@@ -1,0 +1,78 @@
+"""Reads for requests for opinion: the list, the response rate and direction per unit, the answers,
+and the open requests waiting for a collaborator's answer."""
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from guidance.models import PulseRecipient, PulseRequest, PulseStatus
+from reports.models import Direction
+
+DIRECTIONS = [choice for choice, _label in Direction.choices]
+
+
+def requests_visible_to(user):
+    return PulseRequest.objects.visible_to(user)
+
+
+def request_list(user):
+    """The requests a person may see, with the number asked and answered (one query)."""
+    return (
+        requests_visible_to(user)
+        .select_related("topic", "focus_policy", "author_unit")
+        .annotate(
+            asked=Count("recipients", distinct=True),
+            answered=Count("recipients", filter=Q(recipients__answered_at__isnull=False), distinct=True),
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def response_stats(request: PulseRequest) -> dict:
+    """Per unit of the people asked: asked, answered, and the answers by direction; plus the totals.
+
+    One aggregate query, whatever the number of units.
+    """
+    answered = Q(answered_at__isnull=False)
+    by_direction = {
+        direction: Count("pk", filter=answered & Q(report__direction=direction)) for direction in DIRECTIONS
+    }
+    rows = list(
+        PulseRecipient.objects.filter(request=request)
+        .values("unit__pk", "unit__name", "unit__path")
+        .annotate(asked=Count("pk"), answered=Count("pk", filter=answered), **by_direction)
+        .order_by("unit__path")
+    )
+    keys = ["asked", "answered", *DIRECTIONS]
+    totals = {key: sum(row[key] for row in rows) for key in keys}
+    for row in [*rows, totals]:
+        row["rate"] = round(100 * row["answered"] / row["asked"]) if row["asked"] else 0
+        row["directions"] = [(direction, row[direction]) for direction in DIRECTIONS]
+    return {"rows": rows, "totals": totals, "directions": Direction.choices}
+
+
+def answers(request: PulseRequest, *, unit_id: int | None = None, direction: str = ""):
+    """The sent answers of a request (the people asked who answered), optionally of one unit or direction."""
+    qs = (
+        PulseRecipient.objects.filter(request=request, answered_at__isnull=False, report__isnull=False)
+        .select_related("report", "unit")
+        .order_by("unit__path", "-answered_at")
+    )
+    if unit_id is not None:
+        qs = qs.filter(unit_id=unit_id)
+    if direction in DIRECTIONS:
+        qs = qs.filter(report__direction=direction)
+    return qs
+
+
+def open_for(user, *, limit: int = 5) -> list[PulseRecipient]:
+    """Open requests a collaborator was asked in and has not answered yet, nearest deadline first."""
+    return list(
+        PulseRecipient.objects.filter(
+            person=user,
+            answered_at__isnull=True,
+            request__status=PulseStatus.OPEN,
+            request__deadline__gt=timezone.now(),
+        )
+        .select_related("request")
+        .order_by("request__deadline", "pk")[:limit]
+    )

@@ -1,0 +1,264 @@
+"""Writes for guidance: save a note (body sanitised), publish it (notify the targets and the
+people whose reports it answers), read and acknowledge it, and alert on spreading rumours."""
+
+from datetime import timedelta
+
+import nh3
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from collaborators.models import Role, Unit, User
+from core import uploads as files
+from core.text import fold
+from guidance.models import GuidanceNote, NoteAttachment, NoteStatus, Receipt, RumourAlert
+from notifications.services import notify
+from reports.models import Report, ReportKind, ReportStatus, Rumour
+from reports.services import federation_staff
+
+ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "a", "h3", "h4", "blockquote"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+
+
+def sanitise(html: str) -> str:
+    """A whitelist of formatting tags through nh3 (ammonia): scripts, handlers and javascript: links go."""
+    return nh3.clean(
+        html or "",
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    ).strip()
+
+
+def _link(note: GuidanceNote) -> str:
+    return reverse("guidance:detail", args=[note.pk])
+
+
+def _check_scope(author: User, units) -> None:
+    if not (author.is_superuser or author.role in (Role.STAFF, Role.ADMIN)):
+        raise ValidationError(_("Only staff can write guidance."))
+    allowed = set(Unit.objects.visible_to(author).values_list("pk", flat=True))
+    outside = [u.name for u in units if u.pk not in allowed]
+    if outside:
+        raise ValidationError(
+            _("You can only send guidance to units in your own scope; not to: %(units)s.")
+            % {"units": ", ".join(outside)}
+        )
+
+
+@transaction.atomic
+def guidance_save(*, author: User, data: dict, note: GuidanceNote | None = None) -> GuidanceNote:
+    """Create or edit a draft note. The body is sanitised here, on every save.
+
+    ``data``: title, body, links, topic, focus_policy, target_units, rumours, questions.
+    Refuses target units outside the author's subtree and edits of published notes.
+    """
+    targets = list(data.get("target_units") or [])
+    if not targets:
+        raise ValidationError(_("Choose at least one unit to send the guidance to."))
+    _check_scope(author, targets)
+    body = sanitise(data.get("body", ""))
+    if not body or not data.get("title", "").strip():
+        raise ValidationError(_("A note needs a title and a body."))
+    if note is None:
+        note = GuidanceNote(author=author, author_unit=author.unit)
+    elif note.status != NoteStatus.DRAFT:
+        raise ValidationError(_("A published note cannot be edited."))
+    note.title = data["title"].strip()
+    note.body = body
+    note.links = "\n".join(
+        line.strip()
+        for line in (data.get("links") or "").splitlines()
+        if line.strip().startswith(("http://", "https://"))
+    )
+    note.topic = data.get("topic")
+    note.focus_policy = data.get("focus_policy")
+    publish_at = data.get("publish_at")
+    if publish_at is not None and publish_at <= timezone.now():
+        raise ValidationError(_("The publish time must be in the future; leave it empty to publish by hand."))
+    note.publish_at = publish_at
+    note.search_text = fold(f"{note.title} {nh3.clean(body, tags=set())}")
+    note.save()
+    note.target_units.set(targets)
+    note.rumours.set(data.get("rumours") or [])
+    note.questions.set([q for q in data.get("questions") or [] if q.kind == ReportKind.QUESTION])
+    return note
+
+
+def targeted_collaborators(note: GuidanceNote):
+    """Active collaborators in the subtrees of the note's target units."""
+    paths = list(note.target_units.values_list("path", flat=True))
+    if not paths:
+        return User.objects.none()
+    condition = Q()
+    for path in paths:
+        condition |= Q(unit__path__startswith=path)
+    return User.objects.filter(condition, is_active=True, role=Role.COLLABORATOR)
+
+
+@transaction.atomic
+def guidance_publish(*, actor: User, note: GuidanceNote) -> GuidanceNote:
+    """Publish a draft: notify every targeted collaborator, and every author of a linked report
+    (the rumours' sightings and the questions) that their report has an answer. Idempotent."""
+    note = GuidanceNote.objects.select_for_update().get(pk=note.pk)
+    if note.status == NoteStatus.PUBLISHED:
+        return note
+    _check_scope(actor, list(note.target_units.all()))
+    note.status = NoteStatus.PUBLISHED
+    note.published_at = timezone.now()
+    note.save(update_fields=["status", "published_at", "updated_at"])
+    _announce(note)
+    return note
+
+
+def guidance_publish_due(*, now=None) -> int:
+    """Publish the drafts whose publish time has come, and send their notifications, exactly once.
+
+    Each note is claimed with a conditional UPDATE (still a draft, time come) in its own transaction with its
+    outbox rows: a second run, or a second worker, finds nothing to claim. Returns the number published.
+    The author's scope was checked when the publish time was saved.
+    """
+    now = now or timezone.now()
+    due = list(GuidanceNote.objects.filter(status=NoteStatus.DRAFT, publish_at__lte=now).values_list("pk", flat=True))
+    published = 0
+    for pk in due:
+        with transaction.atomic():
+            claimed = GuidanceNote.objects.filter(pk=pk, status=NoteStatus.DRAFT, publish_at__lte=now).update(
+                status=NoteStatus.PUBLISHED, published_at=now, updated_at=now
+            )
+            if not claimed:
+                continue
+            _announce(GuidanceNote.objects.get(pk=pk))
+        published += 1
+    return published
+
+
+def _announce(note: GuidanceNote) -> None:
+    """Notify the targeted collaborators, and the authors of the reports the note answers."""
+    link = _link(note)
+    for person in targeted_collaborators(note):
+        notify(
+            recipient=person, kind="guidance", subject=_("New guidance: %(title)s") % {"title": note.title}, link=link
+        )
+    answered = Report.objects.exclude(status=ReportStatus.DRAFT).filter(
+        Q(rumour__in=note.rumours.all()) | Q(pk__in=note.questions.values("pk"))
+    )
+    for author in User.objects.filter(pk__in=answered.values("author"), is_active=True):
+        notify(
+            recipient=author,
+            kind="guidance_answer",
+            subject=_("Your report has an answer: %(title)s") % {"title": note.title},
+            body=_("The federation has published guidance that answers a report you sent."),
+            link=link,
+        )
+
+
+MAX_FILES_PER_NOTE = 5
+
+
+@transaction.atomic
+def note_attachment_add(*, note: GuidanceNote, uploaded_file, actor: User) -> NoteAttachment:
+    """Attach a file to a draft note. The type is decided from the bytes (core.uploads.check_upload, the same
+    rules as report attachments); the file is stored under a random name and served only by the scoped view.
+    Raises ValidationError for a refused file, a full note or a published note."""
+    note = GuidanceNote.objects.select_for_update().get(pk=note.pk)
+    if note.status != NoteStatus.DRAFT:
+        raise ValidationError(_("A published note cannot be edited."))
+    checked = files.check_upload(uploaded_file)
+    if note.attachments.count() >= MAX_FILES_PER_NOTE:
+        raise ValidationError(
+            _("A note can have at most %(max)s files; remove one first.") % {"max": MAX_FILES_PER_NOTE}
+        )
+    return NoteAttachment.objects.create(
+        note=note,
+        file=uploaded_file,
+        original_name=checked.name,
+        content_type=checked.content_type,
+        size=checked.size,
+        uploaded_by=actor,
+    )
+
+
+@transaction.atomic
+def note_attachment_remove(*, attachment: NoteAttachment) -> None:
+    """Remove a file from a draft note; the stored file goes once the deletion is committed."""
+    if attachment.note.status != NoteStatus.DRAFT:
+        raise ValidationError(_("A published note cannot be edited."))
+    stored = attachment.file
+    attachment.delete()
+    transaction.on_commit(lambda: stored.storage.delete(stored.name))
+
+
+def _receipt(note: GuidanceNote, person: User) -> Receipt:
+    try:
+        with transaction.atomic():
+            receipt, _created = Receipt.objects.get_or_create(note=note, person=person)
+    except IntegrityError:  # a concurrent tap created it first
+        receipt = Receipt.objects.get(note=note, person=person)
+    return receipt
+
+
+def guidance_mark_read(*, note: GuidanceNote, person: User) -> None:
+    """Record the first reading of a published note by a collaborator (others are not counted)."""
+    if note.status != NoteStatus.PUBLISHED or person.role != Role.COLLABORATOR:
+        return
+    receipt = _receipt(note, person)
+    if receipt.read_at is None:
+        Receipt.objects.filter(pk=receipt.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def guidance_acknowledge(*, note: GuidanceNote, person: User) -> Receipt:
+    """One tap: read and acknowledged. A second tap changes nothing."""
+    if note.status != NoteStatus.PUBLISHED:
+        raise ValidationError(_("Only published guidance can be acknowledged."))
+    receipt = _receipt(note, person)
+    now = timezone.now()
+    Receipt.objects.filter(pk=receipt.pk, read_at__isnull=True).update(read_at=now)
+    Receipt.objects.filter(pk=receipt.pk, acknowledged_at__isnull=True).update(acknowledged_at=now)
+    receipt.refresh_from_db()
+    return receipt
+
+
+def rumour_alerts() -> int:
+    """Alert federation staff once per rumour that gained more than GUIDANCE_ALERT_SIGHTINGS sightings
+    within GUIDANCE_ALERT_DAYS days across at least GUIDANCE_ALERT_UNITS units.
+
+    The claim is the RumourAlert row (one per rumour): only the caller that creates it notifies.
+    Returns the number of rumours alerted.
+    """
+    since = timezone.now() - timedelta(days=settings.GUIDANCE_ALERT_DAYS)
+    spreading = (
+        Report.objects.filter(rumour__isnull=False, submitted_at__gte=since)
+        .exclude(status=ReportStatus.DRAFT)
+        .exclude(rumour__guidance_alert__isnull=False)
+        .values("rumour")
+        .annotate(n=Count("pk"), units=Count("unit", distinct=True))
+        .filter(n__gt=settings.GUIDANCE_ALERT_SIGHTINGS, units__gte=settings.GUIDANCE_ALERT_UNITS)
+    )
+    alerted = 0
+    staff = federation_staff()
+    for row in spreading:
+        rumour = Rumour.objects.get(pk=row["rumour"])
+        try:
+            with transaction.atomic():
+                RumourAlert.objects.create(rumour=rumour, sightings=row["n"], units=row["units"])
+                for person in staff:
+                    notify(
+                        recipient=person,
+                        kind="guidance_alert",
+                        subject=_("Rumour spreading: %(title)s") % {"title": rumour.title},
+                        body=_(
+                            "%(n)s sightings in %(units)s units in the last %(days)s days. Consider issuing guidance."
+                        )
+                        % {"n": row["n"], "units": row["units"], "days": settings.GUIDANCE_ALERT_DAYS},
+                        link=reverse("reports:rumour_detail", args=[rumour.pk]),
+                    )
+        except IntegrityError:  # another run claimed this rumour
+            continue
+        alerted += 1
+    return alerted

@@ -1,0 +1,116 @@
+"""Requests for opinion: staff write, open and follow them (response rate and direction per unit, live);
+the collaborators asked see them and answer through the report form. Out of scope is a 404."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from collaborators.access import STAFF_ROLES, get_visible_or_404, is_staff_or_admin, role_required
+from guidance.forms import PulseRequestForm
+from guidance.models import PulseRecipient, PulseRequest, PulseStatus
+from guidance.selectors import pulse as selectors_pulse
+from guidance.services import pulse as services_pulse
+from reports.models import Direction
+
+PAGE_SIZE = 30
+
+
+def _request_or_404(request, pk):
+    return get_visible_or_404(
+        PulseRequest.objects.select_related("author", "author_unit", "topic", "focus_policy"), request.user, pk=pk
+    )
+
+
+@login_required
+@require_GET
+def request_list(request):
+    page = Paginator(selectors_pulse.request_list(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "guidance/pulse_list.html",
+        {"page": page, "query_string": "", "is_staff": is_staff_or_admin(request.user)},
+    )
+
+
+@role_required(*STAFF_ROLES)
+def request_new(request):
+    form = PulseRequestForm(request.POST or None, author=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pulse = services_pulse.pulse_create(author=request.user, data=form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Request saved. Check who will be asked, then open it."))
+            return redirect("guidance:pulse_detail", pk=pulse.pk)
+    return render(request, "guidance/pulse_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def request_detail(request, pk):
+    pulse = _request_or_404(request, pk)
+    manage = is_staff_or_admin(request.user)
+    context = {"pulse": pulse, "manage": manage, "targets": pulse.target_units.all()}
+    if manage:
+        if pulse.status == PulseStatus.DRAFT:
+            context["preview_count"] = len(services_pulse.choose_recipients(pulse))
+        else:
+            context["stats"] = selectors_pulse.response_stats(pulse)
+    else:
+        context["mine"] = PulseRecipient.objects.select_related("report").get(request=pulse, person=request.user)
+    context["accepts"] = pulse.accepts_answers()
+    return render(request, "guidance/pulse_detail.html", context)
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def request_open(request, pk):
+    pulse = _request_or_404(request, pk)
+    try:
+        pulse = services_pulse.pulse_open(actor=request.user, request=pulse)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("The request is open: %(n)s collaborators were asked and notified.") % {"n": pulse.recipients.count()},
+        )
+    return redirect("guidance:pulse_detail", pk=pulse.pk)
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def request_stats(request, pk):
+    """The response rate and directions per unit: the partial the detail page polls."""
+    pulse = _request_or_404(request, pk)
+    context = {"pulse": pulse, "stats": selectors_pulse.response_stats(pulse), "accepts": pulse.accepts_answers()}
+    return render(request, "guidance/_partials/pulse_stats.html", context)
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def request_answers(request, pk):
+    """The answers (reports) of a request, optionally of one unit and one direction: where the numbers link."""
+    pulse = _request_or_404(request, pk)
+    unit = request.GET.get("unit", "")
+    direction = request.GET.get("direction", "")
+    rows = selectors_pulse.answers(pulse, unit_id=int(unit) if unit.isdigit() else None, direction=direction)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "guidance/pulse_answers.html",
+        {
+            "pulse": pulse,
+            "page": page,
+            "query_string": params.urlencode(),
+            "direction_label": dict(Direction.choices).get(direction, ""),
+            "unit_name": page.object_list[0].unit.name if unit.isdigit() and page.object_list else "",
+        },
+    )

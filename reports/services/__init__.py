@@ -1,0 +1,475 @@
+"""Every write to reports and rumours: keyword-only, atomic, each step recorded as an event."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Min
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from collaborators.models import Role, Unit, User
+from collaborators.services.people import profile_mark_reported
+from notifications.services import notify
+from reports.models import (
+    AlertLevel,
+    EventKind,
+    Report,
+    ReportEvent,
+    ReportKind,
+    ReportStatus,
+    Rumour,
+    Verification,
+)
+
+# Fields a collaborator fills in; everything else is set by the workflow.
+AUTHOR_FIELDS = [
+    "kind",
+    "topic",
+    "focus_policy",
+    "title",
+    "content",
+    "direction",
+    "breadth",
+    "concern",
+    "spread",
+    "source",
+    "group_concerned",
+    "place",
+    "observed_on",
+    "people_involved",
+    "urgent",
+    "rumour",
+]
+
+
+def reviewers_for(unit: Unit) -> list[User]:
+    """The staff who review a unit's reports: those of the nearest unit at or above it that has staff."""
+    ancestors = unit.ancestor_paths()
+    staff = list(
+        User.objects.filter(is_active=True, role__in=[Role.STAFF, Role.ADMIN], unit__path__in=ancestors).select_related(
+            "unit"
+        )
+    )
+    if not staff:
+        return []
+    nearest = max(len(u.unit.path) for u in staff)
+    return [u for u in staff if len(u.unit.path) == nearest]
+
+
+def federation_staff() -> list[User]:
+    """Staff and admins of the root unit(s): the city federation."""
+    return list(User.objects.filter(is_active=True, role__in=[Role.STAFF, Role.ADMIN], unit__depth=1))
+
+
+def _event(report, actor, kind, note="", *, internal=False):
+    return ReportEvent.objects.create(report=report, actor=actor, kind=kind, note=note, internal=internal)
+
+
+def _notify_many(people, *, kind, subject, body="", link=""):
+    seen = set()
+    for person in people:
+        if person.pk not in seen:
+            seen.add(person.pk)
+            notify(recipient=person, kind=kind, subject=subject, body=body, link=link)
+
+
+def _link(report):
+    return reverse("reports:detail", args=[report.pk])
+
+
+def _require_submittable(report: Report) -> None:
+    if report.nothing_new:
+        return
+    missing = []
+    if not report.kind:
+        missing.append(_("kind"))
+    if report.topic_id is None:
+        missing.append(_("topic"))
+    if not report.title.strip():
+        missing.append(_("title"))
+    if not report.content.strip():
+        missing.append(_("content"))
+    if missing:
+        raise ValidationError(_("Fill in before sending: %(fields)s.") % {"fields": ", ".join(map(str, missing))})
+    if report.rumour_id and report.kind != ReportKind.RUMOUR:
+        raise ValidationError(_("Only a rumour report can be linked to a tracked rumour."))
+
+
+@transaction.atomic
+def report_save(*, author: User, token, data: dict, submit: bool) -> tuple[Report, bool]:
+    """Save a collaborator's report as a draft, or send it; idempotent on the form's token.
+
+    The same token always means the same report: a double click, a retry or a
+    form sent again after a dropped connection finds the report the first
+    request created (a unique constraint decides between concurrent requests).
+    A report already sent is not changed by a resend. Returns (report, changed).
+    """
+    if author.unit_id is None:
+        raise ValidationError(_("Your account is not attached to a unit; ask your union's staff."))
+    report = Report.objects.select_for_update().filter(client_token=token).first()
+    if report is None:
+        try:
+            with transaction.atomic():
+                report = Report.objects.create(
+                    author=author, unit=author.unit, client_token=token, **_author_data(data)
+                )
+        except IntegrityError:
+            report = Report.objects.select_for_update().get(client_token=token)
+        else:
+            _event(report, author, EventKind.CREATED)
+            if submit:
+                _submit(report, author)
+            return report, True
+    if report.author_id != author.pk:
+        raise PermissionDenied
+    if not report.is_editable_by_author:
+        return report, False  # already sent: a resent form changes nothing
+    for name, value in _author_data(data).items():
+        setattr(report, name, value)
+    report.save()
+    if submit:
+        _submit(report, author)
+    return report, True
+
+
+def _author_data(data: dict) -> dict:
+    values = {name: data[name] for name in AUTHOR_FIELDS if name in data}
+    if values.get("kind") != ReportKind.RUMOUR:
+        values["rumour"] = None
+    return values
+
+
+def _submit(report: Report, author: User) -> None:
+    _require_submittable(report)
+    resubmission = report.status == ReportStatus.RETURNED
+    now = timezone.now()
+    report.unit = author.unit
+    report.status = ReportStatus.SUBMITTED
+    report.submitted_at = now
+    report.first_submitted_at = report.first_submitted_at or now
+    report.overdue_notified_at = None
+    report.save()
+    _event(report, author, EventKind.RESUBMITTED if resubmission else EventKind.SUBMITTED)
+    profile_mark_reported(user=author, on=timezone.localdate())
+    if report.rumour_id:
+        _rumour_recount(report.rumour)
+    if report.urgent and not resubmission:
+        with translation.override("vi"):
+            subject = _("Rapid report: %(title)s") % {"title": report.title}
+            body = _("%(unit)s sent a rapid report. Open it to review.") % {"unit": report.unit.name}
+        _notify_many(
+            [*reviewers_for(report.unit), *federation_staff()],
+            kind="report_urgent",
+            subject=subject,
+            body=body,
+            link=_link(report),
+        )
+
+
+@transaction.atomic
+def report_nothing_new(*, author: User, token) -> tuple[Report, bool]:
+    """Send a "nothing new to report this period" report; it counts for compliance."""
+    with translation.override("vi"):
+        title = _("Nothing new to report this period")
+    report, changed = report_save(author=author, token=token, data={"title": title}, submit=False)
+    if changed and report.status == ReportStatus.DRAFT:
+        report.nothing_new = True
+        report.kind = ""
+        report.save(update_fields=["nothing_new", "kind"])
+        _submit(report, author)
+    return report, changed
+
+
+@transaction.atomic
+def report_discard_draft(*, author: User, report: Report) -> None:
+    if report.author_id != author.pk or report.status != ReportStatus.DRAFT:
+        raise PermissionDenied
+    files = [attachment.file for attachment in report.attachments.all()]
+    report.delete()
+    # The rows go with the report; the stored files once the deletion is committed.
+    transaction.on_commit(lambda: [f.storage.delete(f.name) for f in files])
+
+
+def _locked(report: Report) -> Report:
+    return Report.objects.select_for_update().select_related("unit", "author").get(pk=report.pk)
+
+
+def _review(report: Report, actor: User, *, to_status, event, note="", require_note=False, notify_author=True):
+    report = _locked(report)
+    if report.status != ReportStatus.SUBMITTED:
+        raise ValidationError(
+            _("This report is “%(status)s”; only a submitted report can be reviewed.")
+            % {"status": report.get_status_display()}
+        )
+    if require_note and not note.strip():
+        raise ValidationError(_("Give the reason: the collaborator will read it."))
+    report.status = to_status
+    report.reviewed_at = timezone.now()
+    if report.assignee_id is None:
+        report.assignee = actor
+    report.save()
+    _event(report, actor, event, note.strip())
+    if notify_author:
+        with translation.override("vi"):
+            subject = {
+                ReportStatus.ACCEPTED: _("Your report was accepted: %(title)s"),
+                ReportStatus.RETURNED: _("Your report needs more information: %(title)s"),
+                ReportStatus.REJECTED: _("Your report was not accepted: %(title)s"),
+            }[to_status] % {"title": report.title}
+        notify(recipient=report.author, kind=f"report_{to_status}", subject=subject, body=note, link=_link(report))
+    return report
+
+
+@transaction.atomic
+def report_accept(*, actor: User, report: Report, note: str = "") -> Report:
+    return _review(report, actor, to_status=ReportStatus.ACCEPTED, event=EventKind.ACCEPTED, note=note)
+
+
+@transaction.atomic
+def report_return(*, actor: User, report: Report, reason: str) -> Report:
+    """Send back to the author to complete; the reason is required and shown to them."""
+    return _review(
+        report, actor, to_status=ReportStatus.RETURNED, event=EventKind.RETURNED, note=reason, require_note=True
+    )
+
+
+@transaction.atomic
+def report_reject(*, actor: User, report: Report, reason: str) -> Report:
+    return _review(
+        report, actor, to_status=ReportStatus.REJECTED, event=EventKind.REJECTED, note=reason, require_note=True
+    )
+
+
+@transaction.atomic
+def reports_bulk_accept(*, actor: User, reports) -> int:
+    """Accept every submitted report among ``reports`` (already scoped by the caller); others are skipped."""
+    accepted = 0
+    for report in reports.filter(status=ReportStatus.SUBMITTED).order_by("pk"):
+        _review(report, actor, to_status=ReportStatus.ACCEPTED, event=EventKind.ACCEPTED)
+        accepted += 1
+    return accepted
+
+
+@transaction.atomic
+def report_set_alert(*, actor: User, report: Report, level: str, note: str = "") -> Report:
+    if level not in AlertLevel.values:
+        raise ValidationError(_("Unknown alert level."))
+    report = _locked(report)
+    report.alert_level = level
+    report.save(update_fields=["alert_level", "updated_at"])
+    _event(report, actor, EventKind.ALERT, f"{AlertLevel(level).label}. {note}".strip(" ."), internal=True)
+    return report
+
+
+@transaction.atomic
+def report_assign(*, actor: User, report: Report, assignee: User | None) -> Report:
+    if assignee is not None:
+        allowed = User.objects.visible_to(actor).filter(pk=assignee.pk, role__in=[Role.STAFF, Role.ADMIN])
+        if not allowed.exists():
+            raise ValidationError(_("Choose a reviewer among the staff of your unit."))
+    report = _locked(report)
+    report.assignee = assignee
+    report.save(update_fields=["assignee", "updated_at"])
+    _event(report, actor, EventKind.ASSIGNED, assignee.get_full_name() if assignee else "", internal=True)
+    if assignee is not None and assignee.pk != actor.pk:
+        with translation.override("vi"):
+            subject = _("A report was assigned to you: %(title)s") % {"title": report.title}
+        notify(recipient=assignee, kind="report_assigned", subject=subject, link=_link(report))
+    return report
+
+
+@transaction.atomic
+def report_escalate(*, actor: User, report: Report, note: str) -> Report:
+    """Pass the report up to the staff of the unit above the reviewer's, who are notified."""
+    report = _locked(report)
+    base = report.escalated_to or actor.unit or report.unit
+    parent = Unit.objects.get_parent(base)
+    if parent is None:
+        raise ValidationError(_("There is no unit above to escalate to."))
+    if not note.strip():
+        raise ValidationError(_("Say why you escalate this report."))
+    report.escalated_to = parent
+    report.save(update_fields=["escalated_to", "updated_at"])
+    _event(report, actor, EventKind.ESCALATED, f"{parent.name}: {note.strip()}", internal=True)
+    with translation.override("vi"):
+        subject = _("Report escalated to your unit: %(title)s") % {"title": report.title}
+    _notify_many(reviewers_for(parent), kind="report_escalated", subject=subject, body=note, link=_link(report))
+    return report
+
+
+@transaction.atomic
+def report_comment(*, actor: User, report: Report, text: str, internal: bool) -> ReportEvent:
+    if not text.strip():
+        raise ValidationError(_("Write the comment."))
+    event = _event(report, actor, EventKind.COMMENT, text.strip(), internal=internal)
+    if not internal and actor.pk != report.author_id:
+        with translation.override("vi"):
+            subject = _("New comment on your report: %(title)s") % {"title": report.title}
+        notify(recipient=report.author, kind="report_comment", subject=subject, body=text, link=_link(report))
+    return event
+
+
+def reports_flag_overdue() -> int:
+    """Flag submitted reports untouched past REPORT_OVERDUE_HOURS and notify their reviewers once each."""
+    cutoff = timezone.now() - timedelta(hours=settings.REPORT_OVERDUE_HOURS)
+    candidates = Report.objects.filter(
+        status=ReportStatus.SUBMITTED, submitted_at__lt=cutoff, overdue_notified_at__isnull=True
+    ).values_list("pk", flat=True)
+    flagged = 0
+    for pk in list(candidates[:1000]):
+        with transaction.atomic():
+            # Claim: only the run whose UPDATE changes the row notifies.
+            if not Report.objects.filter(pk=pk, overdue_notified_at__isnull=True).update(
+                overdue_notified_at=timezone.now()
+            ):
+                continue
+            report = Report.objects.select_related("unit").get(pk=pk)
+            _event(report, None, EventKind.OVERDUE, internal=True)
+            with translation.override("vi"):
+                subject = _("Report waiting for review: %(title)s") % {"title": report.title}
+            _notify_many(reviewers_for(report.unit), kind="report_overdue", subject=subject, link=_link(report))
+            flagged += 1
+    return flagged
+
+
+# --- rumours -----------------------------------------------------------------------
+
+
+def _rumour_recount(rumour: Rumour) -> None:
+    stats = rumour.sightings.exclude(status=ReportStatus.DRAFT).aggregate(
+        n=Count("pk"), first=Min("submitted_at"), last=Max("submitted_at")
+    )
+    Rumour.objects.filter(pk=rumour.pk).update(
+        sighting_count=stats["n"], first_seen_at=stats["first"], last_seen_at=stats["last"]
+    )
+
+
+@transaction.atomic
+def rumour_create(*, actor: User, title: str, summary: str = "", topic=None, report: Report | None = None) -> Rumour:
+    """Start tracking a rumour, listed for the actor's unit; optionally link the report it came from."""
+    if not title.strip():
+        raise ValidationError(_("Give the rumour a short title."))
+    rumour = Rumour.objects.create(title=title.strip(), summary=summary.strip(), topic=topic, created_by=actor)
+    if actor.unit_id:
+        rumour.listed_units.add(actor.unit)
+    if report is not None:
+        rumour_link(actor=actor, report=report, rumour=rumour)
+    return rumour
+
+
+@transaction.atomic
+def rumour_link(*, actor: User, report: Report, rumour: Rumour) -> Report:
+    """Count a rumour report as a sighting of a tracked rumour."""
+    report = _locked(report)
+    if report.kind != ReportKind.RUMOUR:
+        raise ValidationError(_("Only a rumour report can be linked to a tracked rumour."))
+    previous = report.rumour
+    report.rumour = rumour
+    report.verification = rumour.verification
+    report.save(update_fields=["rumour", "verification", "updated_at"])
+    if actor.unit_id:
+        rumour.listed_units.add(actor.unit)
+    _event(report, actor, EventKind.RUMOUR_LINKED, rumour.title, internal=True)
+    _rumour_recount(rumour)
+    if previous is not None and previous.pk != rumour.pk:
+        _rumour_recount(previous)
+    return report
+
+
+@transaction.atomic
+def rumour_verify(*, actor: User, rumour: Rumour, verification: str, note: str) -> Rumour:
+    """Set whether a rumour is true; a resolution note is required. Linked reports follow."""
+    if verification not in Verification.values:
+        raise ValidationError(_("Unknown verification."))
+    if not note.strip():
+        raise ValidationError(_("Write the resolution note: what was checked and what is the truth."))
+    rumour = Rumour.objects.select_for_update().get(pk=rumour.pk)
+    rumour.verification = verification
+    rumour.resolution_note = note.strip()
+    rumour.verified_by = actor
+    rumour.verified_at = timezone.now()
+    rumour.save()
+    for report in rumour.sightings.all():
+        Report.objects.filter(pk=report.pk).update(verification=verification)
+        _event(report, actor, EventKind.VERIFIED, f"{Verification(verification).label}: {note.strip()}")
+    return rumour
+
+
+# --- export --------------------------------------------------------------------------
+
+
+def reports_export(*, actor: User, reports, file_format: str, parameters: dict) -> tuple[bytes, int]:
+    """The (already scoped and filtered) reports as XLSX or CSV, every cell neutralised
+    against formula injection; records the export (who, when, filters, row count)."""
+    from collaborators.models import ExportRecord
+    from core.spreadsheets import write_csv, write_xlsx
+
+    headers = [
+        _("No."),
+        _("Sent"),
+        _("Unit"),
+        _("Author"),
+        _("Kind"),
+        _("Status"),
+        _("Topic"),
+        _("Focus policy"),
+        _("Title"),
+        _("Content"),
+        _("Direction"),
+        _("Breadth"),
+        _("Concern"),
+        _("Spread"),
+        _("Source"),
+        _("Group concerned"),
+        _("Place"),
+        _("Date observed"),
+        _("People involved"),
+        _("Rapid report"),
+        _("Alert level"),
+        _("Verification"),
+        _("Tracked rumour"),
+        _("Reviewer"),
+    ]
+    rows = [
+        [
+            r.pk,
+            r.submitted_at,
+            r.unit.name,
+            r.author.get_full_name(),
+            str(r.get_kind_display()),
+            str(r.get_status_display()),
+            r.topic.name if r.topic else "",
+            r.focus_policy.name if r.focus_policy else "",
+            r.title,
+            r.content,
+            str(r.get_direction_display()),
+            str(r.get_breadth_display()),
+            str(r.get_concern_display()),
+            str(r.get_spread_display()),
+            str(r.get_source_display()),
+            r.group_concerned,
+            r.place,
+            r.observed_on,
+            r.people_involved,
+            _("Yes") if r.urgent else "",
+            str(r.get_alert_level_display()),
+            str(r.get_verification_display()),
+            r.rumour.title if r.rumour else "",
+            r.assignee.get_full_name() if r.assignee else "",
+        ]
+        for r in reports.select_related("unit", "author", "topic", "focus_policy", "assignee", "rumour")
+    ]
+    headers = [str(h) for h in headers]
+    if file_format == "xlsx":
+        content = write_xlsx(headers, rows, title=str(_("Reports")))
+    elif file_format == "csv":
+        content = write_csv(headers, rows)
+    else:
+        raise ValueError(f"unknown export format {file_format!r}")
+    ExportRecord.objects.create(
+        user=actor, kind="reports", file_format=file_format, row_count=len(rows), parameters=parameters
+    )
+    return content, len(rows)
