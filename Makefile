@@ -40,6 +40,7 @@ test: $(STAMP) messages
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 vendor:
 	bash scripts/vendor_assets.sh
