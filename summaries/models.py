@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 from collaborators.access import ScopedQuerySet
 from collaborators.models import Unit
 from core.periods import day_after, period_bounds, period_month
-from summaries.tallies import ALL_COLUMNS
+from summaries.columns import ALL_COLUMNS
 
 
 class PeriodKind(models.TextChoices):

@@ -17,8 +17,8 @@ from collaborators.models import CollaboratorProfile, CollaboratorStatus, Role, 
 from core import periods
 from core.periods import period_bounds
 from reports.models import FocusPolicy, Report, ReportStatus, Rumour, Topic, Verification
+from summaries.columns import ALL_COLUMNS, COUNTED_Q, FIELDS, HOT_Q, OPEN, columns_of, median_delay, month_of
 from summaries.models import ReporterMonth, ReportingPeriod, RumourMonthTally, Summary, UnitMonthTally
-from summaries.tallies import ALL_COLUMNS, COUNTED_Q, FIELDS, HOT_Q, OPEN, columns_of, median_delay, month_of
 from trainings.models import Registration, RegistrationStatus, SessionStatus, TrainingSession
 
 RISING_MIN_REPORTS = 5  # a topic is "rising" with at least this many reports …

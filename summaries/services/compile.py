@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from reports.models import Direction, Report, ReportKind, ReportStatus, Verification
 from summaries import selectors
+from summaries.columns import COUNTED_Q, FIELDS, HOT_Q, OPEN, columns_of
 from summaries.models import PeriodKind
-from summaries.tallies import COUNTED_Q, FIELDS, HOT_Q, OPEN, columns_of
 
 SECTION_KEYS = ["mood", "opinion", "hot_spots", "rumours", "activity", "outlook", "recommendations"]
 LIST_LIMIT = 15

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from collaborators.models import Unit
 from reports.models import Report
+from summaries.columns import ALL_COLUMNS, FIELDS, columns_of, counted, month_of
 from summaries.models import ReporterMonth, ReportTally, RumourMonthTally, UnitMonthTally
-from summaries.tallies import ALL_COLUMNS, FIELDS, columns_of, counted, month_of
 
 STEPLEN = Unit.steplen
 

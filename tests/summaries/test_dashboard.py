@@ -20,7 +20,7 @@ from reports.filters import ReportFilter
 from reports.models import AlertLevel, Direction, Report, ReportKind
 from reports.selectors import review_queue
 from reports.services import report_accept, report_reject, report_return, rumour_create, rumour_link
-from summaries.tallies import COUNTED_Q
+from summaries.columns import COUNTED_Q
 from tests.factories import UnitFactory, UserFactory
 from tests.summaries.conftest import local, make_report
 

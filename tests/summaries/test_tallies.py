@@ -8,9 +8,9 @@ from django.db.models import Count
 
 from reports.models import Direction, Report, ReportKind, ReportStatus
 from reports.services import report_accept, report_reject, report_return, report_save, rumour_create, rumour_link
+from summaries.columns import ALL_COLUMNS, COLUMNS, COUNTED_Q
 from summaries.models import ReporterMonth, RumourMonthTally, UnitMonthTally
 from summaries.services.tallies import reports_tally, tallies_catch_up, tallies_rebuild
-from summaries.tallies import ALL_COLUMNS, COLUMNS, COUNTED_Q
 from tests.summaries.conftest import local, make_report
 
 

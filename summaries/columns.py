@@ -108,14 +108,6 @@ def columns_of(r) -> list[str]:
     return names
 
 
-def delay_q(column: str) -> Q:
-    """The Q for one delay column, on a queryset annotated with ``delay_days`` (see selectors)."""
-    days = column.removeprefix("delay_")
-    if days.endswith("p"):
-        return Q(delay_days__gte=int(days[:-1]))
-    return Q(delay_days=int(days))
-
-
 def median_delay(counts: dict) -> tuple[int | None, bool]:
     """The median delay in days from the delay columns: (days, is_at_least) or (None, False)."""
     total = sum(counts.get(c, 0) for c in DELAY_COLUMNS)
