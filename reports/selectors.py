@@ -8,10 +8,6 @@ from core.text import fold
 from reports.models import AlertLevel, Report, ReportStatus, Rumour
 
 
-def reports_visible_to(user):
-    return Report.objects.visible_to(user)
-
-
 def review_queue(user):
     """The staff queue: urgent first, then the highest alert level, then the oldest submission."""
     alert_rank = Case(

@@ -269,9 +269,5 @@ class Summary(models.Model):
         }
 
     @property
-    def is_frozen(self):
-        return self.status == SummaryStatus.ISSUED
-
-    @property
     def is_busy(self):
         return self.status in (SummaryStatus.PENDING, SummaryStatus.COMPILING)

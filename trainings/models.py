@@ -153,10 +153,6 @@ class TrainingSession(models.Model):
         return self.status == SessionStatus.PUBLISHED and timezone.now() < self.deadline
 
     @property
-    def has_ended(self) -> bool:
-        return timezone.now() >= self.ends_at
-
-    @property
     def has_started(self) -> bool:
         return timezone.now() >= self.starts_at
 
@@ -229,10 +225,6 @@ class Registration(models.Model):
 
     def __str__(self):
         return f"{self.person} @ {self.session}"
-
-    @property
-    def holds_seat(self):
-        return self.status in SEAT_STATUSES
 
 
 def material_upload_to(instance, filename):

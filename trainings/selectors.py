@@ -8,7 +8,6 @@ from django.db.models import Avg, Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from collaborators.access import is_admin, is_staff_or_admin
-from collaborators.models import User
 from trainings.models import (
     PARTICIPANT_STATUSES,
     SEAT_STATUSES,
@@ -187,11 +186,6 @@ def person_section(person, viewer) -> dict:
             "can_print": viewer.pk == person.pk or is_staff_or_admin(viewer),
         },
     }
-
-
-def people_addable_by(admin):
-    """People an admin may add to a session's list (their scope, active accounts)."""
-    return User.objects.visible_to(admin).filter(is_active=True)
 
 
 def can_manage(user, session) -> bool:

@@ -30,10 +30,6 @@ class UnitQuerySet(ScopedQuerySet, MP_NodeQuerySet):
             Q(valid_to__isnull=True) | Q(valid_to__gte=on)
         )
 
-    def subtree_of(self, unit):
-        """The unit and everything under it: one indexed prefix query on path."""
-        return self.filter(path__startswith=unit.path)
-
     # Scoping (collaborators.access): a unit reaches its own path; collaborators see the chain above them.
     unit_path = "path"
 
@@ -171,18 +167,6 @@ class User(FoldedSearchMixin, AbstractUser):
 
     def get_short_name(self):
         return (self.full_name.split() or [self.username])[-1]
-
-    @property
-    def is_collaborator(self):
-        return self.role == Role.COLLABORATOR and not self.is_superuser
-
-    @property
-    def is_staff_member(self):
-        return self.role == Role.STAFF
-
-    @property
-    def is_unit_admin(self):
-        return self.role == Role.ADMIN or self.is_superuser
 
 
 class Position(models.TextChoices):

@@ -5,7 +5,7 @@ from datetime import date
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from simple_history.utils import bulk_update_with_history
@@ -70,10 +70,6 @@ def _save_with_history(unit: Unit, *, actor: User | None, reason: str = "") -> N
     unit._history_user = actor
     unit._change_reason = _reason(reason) or None
     unit.save()
-
-
-def _is_ended(unit: Unit) -> bool:
-    return unit.valid_to is not None and unit.valid_to < timezone.localdate()
 
 
 def _require_admin(actor: User) -> None:

@@ -106,9 +106,6 @@ class SummaryEditForm(forms.Form):
             for name in DETAIL_FIELDS:
                 self.initial[name] = getattr(summary, name)
 
-    def section_fields(self):
-        return [self[f"section_{key}"] for key in SECTION_KEYS]
-
     def sections(self) -> dict:
         return {key: self.cleaned_data[f"section_{key}"] for key in SECTION_KEYS}
 
