@@ -1,4 +1,4 @@
-"""Reports benchmark (issue 4): the review queue on 1,000,000 reports, and the report form's throughput.
+"""Reports benchmark: the review queue on 1,000,000 reports, and the report form's throughput.
 
     DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/opinion_bench_reports \\
         .venv/bin/python bench/reports.py [--reports 1000000 --repeat 20] [--keep]

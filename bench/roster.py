@@ -1,4 +1,4 @@
-"""Roster benchmark (issue 3): server time of /roster/ against baselines measured in the same run.
+"""Roster benchmark: server time of /roster/ against baselines measured in the same run.
 
     DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/opinion_bench \\
         .venv/bin/python bench/roster.py [--people 10000 --units 7000 --repeat 30 --budget 10] [--keep]

@@ -1,4 +1,4 @@
-"""Summaries benchmark (issue 6 item 5): the dashboard and the monthly compile at 100,000 and 1,000,000 reports.
+"""Summaries benchmark: the dashboard and the monthly compile at 100,000 and 1,000,000 reports.
 
     DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/opinion_bench_summaries \\
         .venv/bin/python bench/summaries.py [--reports 1000000 --first 100000 --repeat 30] [--small] [--keep]

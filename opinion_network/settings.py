@@ -396,7 +396,7 @@ if REPORTING_PERIOD_START_DAY > 28:
     raise ImproperlyConfigured(
         f"Invalid setting REPORTING_PERIOD_START_DAY={REPORTING_PERIOD_START_DAY}: use a day from 1 to 28."
     )
-# Summaries (issue 6): the deadlines are days of the month, the first such day after the period ends.
+# Summaries: the deadlines are days of the month, the first such day after the period ends.
 SUMMARY_COLLABORATOR_DUE_DAY = _positive_int("SUMMARY_COLLABORATOR_DUE_DAY", 15)
 SUMMARY_REVIEW_DUE_DAY = _positive_int("SUMMARY_REVIEW_DUE_DAY", 20)
 SUMMARY_CITY_DUE_DAY = _positive_int("SUMMARY_CITY_DUE_DAY", 23)

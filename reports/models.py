@@ -2,7 +2,8 @@
 
 A report's ``kind`` (what was heard), ``status`` (where it is in the review
 workflow) and ``verification`` (whether a rumour is true) are three separate
-fields that are never merged (DESIGN §3).
+fields that are never merged: a rumour can be
+submitted, accepted and still false.
 """
 
 import uuid

@@ -1,4 +1,4 @@
-"""Thin Celery tasks: they take ids and call services (DESIGN §5)."""
+"""Thin Celery tasks: they take ids, not objects (a row may change before the worker runs), and call services."""
 
 from celery import shared_task
 

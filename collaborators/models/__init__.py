@@ -187,7 +187,7 @@ class CollaboratorStatus(models.TextChoices):
     DISMISSED = "dismissed", _("Dismissed")
 
 
-# Which status may follow which (DESIGN §3: proposed -> active -> suspended / term ended / left / dismissed).
+# Which status may follow which: proposed -> active -> suspended / term ended / left / dismissed.
 STATUS_TRANSITIONS = {
     CollaboratorStatus.PROPOSED: {CollaboratorStatus.ACTIVE, CollaboratorStatus.LEFT},
     CollaboratorStatus.ACTIVE: {

@@ -44,7 +44,7 @@ class DashboardFilterForm(forms.Form):
     The unit choices are the viewer's scope (``Unit.objects.visible_to``); the list shows only the
     viewer's unit and the level below it (the city sees ~7,000 units), but any unit in scope is
     accepted from the query string. A unit out of scope is not an error of the form: the view
-    answers 404 (DESIGN §4).
+    answers 404, as for any object outside the viewer's scope.
     """
 
     period = forms.CharField(

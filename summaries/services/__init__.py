@@ -1,1 +1,1 @@
-"""Every write of the summaries app (DESIGN §2): tallies, compliance reminders, the summaries' workflow."""
+"""Every write of the summaries app: tallies, compliance reminders, the summaries' workflow."""

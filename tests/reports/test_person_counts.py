@@ -1,4 +1,4 @@
-"""A person's roster page shows their report counts (issue 3: the person page with report counts)."""
+"""A person's roster page shows their report counts."""
 
 import pytest
 from django.urls import reverse
