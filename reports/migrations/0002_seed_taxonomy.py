@@ -1,4 +1,4 @@
-"""The federation's topics and the focus policies of 2025 (VOCABULARY.md). Admins edit them later."""
+"""The federation's topics and the focus policies of 2025 (see docs/vocabulary.md). Admins edit them later."""
 
 from datetime import date
 

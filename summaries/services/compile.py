@@ -24,7 +24,7 @@ LIST_LIMIT = 15
 
 
 def section_headings() -> dict:
-    """The sections of the official report, in order (VOCABULARY.md, "The monthly report's outline")."""
+    """The sections of the official report, in the order of the federation's monthly report (docs/vocabulary.md)."""
     return {
         "mood": _("General mood and thinking"),
         "opinion": _("Opinion on events, policies and guidelines"),
