@@ -41,6 +41,11 @@ class Notification(models.Model):
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("body"), blank=True)
     link = models.CharField(_("link"), max_length=500, blank=True)
+    # The object the message names and links to (a report, a note, a session...). It is written only
+    # for people who can open that object, and lists show a row only while they still can.
+    # "app_label.model" and primary key; empty for a message about nothing in particular.
+    about_model = models.CharField(_("about"), max_length=100, blank=True)
+    about_id = models.PositiveBigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)

@@ -6,7 +6,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from collaborators.signals import invitation_issued
-from notifications.services import notify
+from notifications.services import notify_account
 
 
 @receiver(invitation_issued)
@@ -14,7 +14,7 @@ def send_invitation(sender, invitation, token, **kwargs):
     """The activation link goes out by e-mail through the outbox, in the same transaction."""
     user = invitation.user
     with translation.override("vi"):
-        notify(
+        notify_account(
             recipient=user,
             kind="invitation",
             subject=_("Invitation to the public-opinion collaborator network"),

@@ -1,13 +1,23 @@
-"""Writes for the outbox: create a notification, deliver it, mark it read."""
+"""Writes for the outbox: create a notification, deliver it, mark it read.
+
+A notification that names or links something (a report, a note, a session, a summary) is written
+only for the people who can open that thing: :func:`notify` and :func:`notify_many` take the object
+itself and drop every recipient for whom ``visible_to`` of its model does not return it. A link
+without its object is refused, so no caller can skip the check. Messages of another kind are
+explicit: :func:`notify_account` for a person's own account (an activation link, even before the
+account is active) and :func:`notify_address` for outside addresses (bodies the federation reports to).
+"""
 
 import logging
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
-from django.db import transaction
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import Q, Value
 from django.utils import timezone
 
 from notifications.models import Notification, NotificationAttachment
@@ -16,20 +26,123 @@ logger = logging.getLogger(__name__)
 
 # Kinds that go to people whose account is not active yet (they have no other way in).
 KINDS_FOR_INACTIVE = {"invitation"}
+# Visibility of an object for many people is asked in one UNION query of this many arms at most
+# (SQLite refuses more than 500 in one compound statement).
+UNION_ARMS = 400
+
+
+class UnscopedNotification(ValueError):
+    """A notification that links somewhere without saying which object it is about."""
+
+
+def _scoped_manager(model):
+    manager = model._default_manager
+    if not hasattr(manager, "visible_to"):
+        raise UnscopedNotification(f"{model.__name__} has no visible_to(): nobody can be notified about it")
+    return manager
+
+
+def readers_among(obj, people) -> list:
+    """Those of ``people`` (users or their ids) who can open ``obj`` through its model's ``visible_to``.
+
+    The rule is the model's own ``visible_to``, asked for every person, but in bulk: one query loads
+    the active people with their units, and one query per UNION_ARMS people asks the database, as
+    one UNION of ``visible_to(person).filter(pk=obj.pk)``, which of them get the row back.
+    Returns the people who can, with their units loaded, in the order given.
+    """
+    ids = []
+    for person in people:
+        pk = getattr(person, "pk", person)
+        if pk is not None and pk not in ids:
+            ids.append(pk)
+    if not ids:
+        return []
+    manager = _scoped_manager(type(obj))
+    loaded = {p.pk: p for p in get_user_model().objects.filter(pk__in=ids, is_active=True).select_related("unit")}
+    arms = []
+    for pk in ids:
+        person = loaded.get(pk)
+        if person is None:
+            continue
+        visible = manager.visible_to(person)
+        if visible.query.is_empty():
+            continue
+        arms.append(visible.filter(pk=obj.pk).order_by().values_list(Value(pk, output_field=models.BigIntegerField())))
+    can = set()
+    for start in range(0, len(arms), UNION_ARMS):
+        chunk = arms[start : start + UNION_ARMS]
+        query = chunk[0].union(*chunk[1:], all=True) if len(chunk) > 1 else chunk[0]
+        can.update(row[0] for row in query)
+    return [loaded[pk] for pk in ids if pk in can]
+
+
+def _enqueue_after_commit(ids) -> None:
+    ids = list(ids)
+    transaction.on_commit(lambda: [_enqueue_delivery(pk) for pk in ids])
 
 
 @transaction.atomic
-def notify(*, recipient, kind: str, subject: str, body: str = "", link: str = "") -> Notification:
-    """Write a notification in the caller's transaction and deliver it after commit.
+def notify_many(*, recipients, about, kind: str, subject: str, body: str = "", link: str = "") -> list[Notification]:
+    """Write one notification about ``about`` for each of ``recipients`` who can open it, in the
+    caller's transaction, and deliver them after commit. The others get nothing.
 
-    The row is the message: if the transaction rolls back, nothing is sent;
-    if the broker is down when the transaction commits, the row stays unsent
-    and the periodic sweep delivers it later.
+    ``about`` is the object the message names and links to; it is required whenever there is a link.
+    The rows are the messages: if the transaction rolls back, nothing is sent; if the broker is down
+    when it commits, the rows stay unsent and the periodic sweep delivers them later.
+    """
+    if about is None:
+        if link:
+            raise UnscopedNotification("A notification with a link must say which object it links to.")
+        people = [p for p in recipients if p is not None]
+        about_model, about_id = "", None
+    else:
+        people = readers_among(about, recipients)
+        about_model, about_id = about._meta.label_lower, about.pk
+    seen, rows = set(), []
+    for person in people:
+        if person.pk in seen:
+            continue
+        seen.add(person.pk)
+        rows.append(
+            Notification(
+                recipient=person,
+                kind=kind,
+                subject=subject[:255],
+                body=body,
+                link=link,
+                about_model=about_model,
+                about_id=about_id,
+            )
+        )
+    if not rows:
+        return []
+    created = Notification.objects.bulk_create(rows)
+    _enqueue_after_commit(n.pk for n in created)
+    return created
+
+
+def notify(*, recipient, about=None, kind: str, subject: str, body: str = "", link: str = "") -> Notification | None:
+    """One person's notification about ``about`` (see :func:`notify_many`); None when they cannot open it."""
+    created = notify_many(recipients=[recipient], about=about, kind=kind, subject=subject, body=body, link=link)
+    return created[0] if created else None
+
+
+@transaction.atomic
+def notify_account(*, recipient, kind: str, subject: str, body: str = "", link: str = "") -> Notification:
+    """A message about the recipient's own account (an activation link), sent even before it is active.
+
+    The link carries a token for this person alone, so there is no other object to check.
     """
     notification = Notification.objects.create(
-        recipient=recipient, kind=kind, subject=subject[:255], body=body, link=link
+        recipient=recipient,
+        kind=kind,
+        subject=subject[:255],
+        body=body,
+        link=link,
+        about_model=recipient._meta.label_lower,
+        about_id=recipient.pk,
     )
-    transaction.on_commit(lambda: _enqueue_delivery(notification.pk))
+    _enqueue_after_commit([notification.pk])
     return notification
 
 
@@ -46,8 +159,21 @@ def notify_address(
     for filename, content, content_type in attachments:
         attachment = NotificationAttachment(notification=notification, filename=filename, content_type=content_type)
         attachment.file.save(filename, ContentFile(content), save=True)
-    transaction.on_commit(lambda: _enqueue_delivery(notification.pk))
+    _enqueue_after_commit([notification.pk])
     return notification
+
+
+def still_open_to(notification: Notification) -> bool:
+    """Whether the recipient can still open what the notification is about (people move, scopes change)."""
+    if notification.recipient_id is None or not notification.about_model:
+        return True
+    if notification.kind in KINDS_FOR_INACTIVE:
+        return True
+    try:
+        model = apps.get_model(notification.about_model)
+    except LookupError:
+        return False
+    return bool(readers_among(model(pk=notification.about_id), [notification.recipient_id]))
 
 
 def _address(notification: Notification) -> str:
@@ -102,7 +228,8 @@ def notification_deliver(*, notification_id: int) -> bool:
         return False
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
     try:
-        address = _address(notification)
+        # Checked again at sending time: an e-mail never names what its reader can no longer open.
+        address = _address(notification) if still_open_to(notification) else ""
         if address:
             _send(notification, address)
     except Exception as exc:

@@ -1,14 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from collaborators.access import get_visible_or_404
 from notifications import services
-from notifications.models import Notification
 from notifications.selectors import notifications_for
 
 
@@ -22,7 +20,8 @@ def notification_list(request):
 @require_POST
 def notification_open(request, pk):
     """Mark one notification read and follow its link (only to this site)."""
-    notification = get_visible_or_404(Notification, request.user, pk=pk)
+    # Through the same list the person sees: a row about something they can no longer open is gone.
+    notification = get_object_or_404(notifications_for(request.user), pk=pk)
     services.notification_mark_read(notification=notification)
     link = notification.link
     if link and url_has_allowed_host_and_scheme(link, allowed_hosts={request.get_host()}):

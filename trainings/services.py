@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from collaborators.models import CollaboratorStatus, Role, Unit, User
 from collaborators.services.people import profile_mark_trained
-from notifications.services import notify
+from notifications.services import notify, notify_many
 from trainings.models import (
     SEAT_STATUSES,
     CalendarFeedToken,
@@ -185,8 +185,9 @@ def session_publish(*, actor: User, session: TrainingSession) -> int:
         "venue": session.venue or session.online_link or "—",
         "deadline": date_format(timezone.localtime(session.deadline), "SHORT_DATETIME_FORMAT"),
     }
-    for person in invitees:
-        notify(recipient=person, kind="training_invitation", subject=subject, body=body, link=_link(session))
+    notify_many(
+        recipients=invitees, about=session, kind="training_invitation", subject=subject, body=body, link=_link(session)
+    )
     return len(invitees)
 
 
@@ -203,7 +204,6 @@ def session_cancel(*, actor: User, session: TrainingSession, reason: str = "") -
     session.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
     if not was_published:
         return 0
-    told = 0
     subject = _("Training cancelled: %(title)s") % {"title": session.title}
     body = _("The training %(title)s on %(when)s has been cancelled.") % {
         "title": session.title,
@@ -214,12 +214,15 @@ def session_cancel(*, actor: User, session: TrainingSession, reason: str = "") -
     registrations = session.registrations.filter(
         status__in=[RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED]
     ).select_related("person")
-    for registration in registrations:
-        notify(
-            recipient=registration.person, kind="training_cancelled", subject=subject, body=body, link=_link(session)
-        )
-        told += 1
-    return told
+    told = notify_many(
+        recipients=[registration.person for registration in registrations],
+        about=session,
+        kind="training_cancelled",
+        subject=subject,
+        body=body,
+        link=_link(session),
+    )
+    return len(told)
 
 
 @transaction.atomic
@@ -343,6 +346,7 @@ def _promote_waitlist(session: TrainingSession) -> list[Registration]:
         registration.save(update_fields=["status", "updated_at"])
         notify(
             recipient=registration.person,
+            about=session,
             kind="training_seat",
             subject=_("A seat is yours: %(title)s") % {"title": session.title},
             body=_("A seat has freed up and you are now registered for %(title)s on %(when)s.")
@@ -481,6 +485,7 @@ def registration_remind(*, registration_id: int, now: datetime | None = None) ->
         session = registration.session
         notify(
             recipient=registration.person,
+            about=session,
             kind="training_reminder",
             subject=_("Reminder: %(title)s starts %(when)s") % {"title": session.title, "when": _when(session)},
             body=_("You are registered for %(title)s on %(when)s at %(venue)s.")

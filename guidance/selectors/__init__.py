@@ -12,6 +12,7 @@ from guidance.services import targeted_collaborators
 from reports.models import Report, ReportStatus, Rumour
 
 EFFECT_DAYS = 14
+SENT = [status for status in ReportStatus.values if status != ReportStatus.DRAFT]
 
 
 def notes_visible_to(user):
@@ -158,31 +159,37 @@ def answered_rumour_ids(rumour_ids) -> set[int]:
 
 
 def answers_for(user) -> list[dict]:
-    """A person's own sent reports that published guidance answers, each with its notes. Three queries."""
-    published = Q(rumour__guidance_notes__status=NoteStatus.PUBLISHED) | Q(
-        guidance_answers__status=NoteStatus.PUBLISHED
-    )
-    reports = list(
-        Report.objects.filter(author=user)
-        .exclude(status=ReportStatus.DRAFT)
-        .filter(published)
-        .distinct()
-        .order_by("-pk")
-    )
-    if not reports:
-        return []
-    rumour_ids = {r.rumour_id for r in reports if r.rumour_id}
-    notes = (
-        GuidanceNote.objects.filter(status=NoteStatus.PUBLISHED)
-        .filter(Q(rumours__in=rumour_ids) | Q(questions__in=reports))
+    """A person's own sent reports that published guidance they can open answers, each with those notes.
+
+    A note answers every sighting of its rumours, but it is sent to some units only: a report whose
+    answering notes the person cannot open is not listed (the title of a note they could not open
+    would otherwise show here). Two queries.
+    """
+    notes = list(
+        notes_visible_to(user)
+        .filter(status=NoteStatus.PUBLISHED)
+        .filter(
+            Q(rumours__sightings__author=user, rumours__sightings__status__in=SENT)
+            | Q(questions__author=user, questions__status__in=SENT)
+        )
         .distinct()
         .prefetch_related("rumours", "questions")
+        .order_by("-published_at", "-pk")
     )
-    answers = {r.pk: {"report": r, "notes": []} for r in reports}
-    for note in notes:
-        rumours = {x.pk for x in note.rumours.all()}
-        questions = {x.pk for x in note.questions.all()}
-        for r in reports:
-            if r.rumour_id in rumours or r.pk in questions:
-                answers[r.pk]["notes"].append(note)
-    return list(answers.values())
+    if not notes:
+        return []
+    rumour_ids = {r.pk for note in notes for r in note.rumours.all()}
+    question_ids = {q.pk for note in notes for q in note.questions.all()}
+    reports = list(
+        Report.objects.filter(author=user, status__in=SENT)
+        .filter(Q(rumour__in=rumour_ids) | Q(pk__in=question_ids))
+        .order_by("-pk")
+    )
+    answered_by = {
+        note.pk: ({r.pk for r in note.rumours.all()}, {q.pk for q in note.questions.all()}) for note in notes
+    }
+    answers = []
+    for report in reports:
+        answering = [n for n in notes if report.rumour_id in answered_by[n.pk][0] or report.pk in answered_by[n.pk][1]]
+        answers.append({"report": report, "notes": answering})
+    return answers

@@ -16,7 +16,7 @@ from collaborators.models import Role, Unit, User
 from core import uploads as files
 from core.text import fold
 from guidance.models import GuidanceNote, NoteAttachment, NoteStatus, Receipt, RumourAlert
-from notifications.services import notify
+from notifications.services import notify_many
 from reports.models import Report, ReportKind, ReportStatus, Rumour
 from reports.services import federation_staff
 
@@ -90,15 +90,20 @@ def guidance_save(*, author: User, data: dict, note: GuidanceNote | None = None)
     return note
 
 
-def targeted_collaborators(note: GuidanceNote):
-    """Active collaborators in the subtrees of the note's target units."""
+def targeted_people(note: GuidanceNote):
+    """Active people of any role in the subtrees of the note's target units."""
     paths = list(note.target_units.values_list("path", flat=True))
     if not paths:
         return User.objects.none()
     condition = Q()
     for path in paths:
         condition |= Q(unit__path__startswith=path)
-    return User.objects.filter(condition, is_active=True, role=Role.COLLABORATOR)
+    return User.objects.filter(condition, is_active=True)
+
+
+def targeted_collaborators(note: GuidanceNote):
+    """Active collaborators in the subtrees of the note's target units."""
+    return targeted_people(note).filter(role=Role.COLLABORATOR)
 
 
 @transaction.atomic
@@ -139,23 +144,31 @@ def guidance_publish_due(*, now=None) -> int:
 
 
 def _announce(note: GuidanceNote) -> None:
-    """Notify the targeted collaborators, and the authors of the reports the note answers."""
+    """Notify the targeted collaborators, and the authors of the reports the note answers.
+
+    A rumour is often heard far beyond the units a note is sent to: only the authors of sightings (and
+    questions) inside the note's target units are told, since the note is theirs to open; the outbox
+    drops anyone else who could not open it.
+    """
     link = _link(note)
-    for person in targeted_collaborators(note):
-        notify(
-            recipient=person, kind="guidance", subject=_("New guidance: %(title)s") % {"title": note.title}, link=link
-        )
+    notify_many(
+        recipients=targeted_collaborators(note),
+        about=note,
+        kind="guidance",
+        subject=_("New guidance: %(title)s") % {"title": note.title},
+        link=link,
+    )
     answered = Report.objects.exclude(status=ReportStatus.DRAFT).filter(
         Q(rumour__in=note.rumours.all()) | Q(pk__in=note.questions.values("pk"))
     )
-    for author in User.objects.filter(pk__in=answered.values("author"), is_active=True):
-        notify(
-            recipient=author,
-            kind="guidance_answer",
-            subject=_("Your report has an answer: %(title)s") % {"title": note.title},
-            body=_("The federation has published guidance that answers a report you sent."),
-            link=link,
-        )
+    notify_many(
+        recipients=targeted_people(note).filter(pk__in=answered.values("author")),
+        about=note,
+        kind="guidance_answer",
+        subject=_("Your report has an answer: %(title)s") % {"title": note.title},
+        body=_("The federation has published guidance that answers a report you sent."),
+        link=link,
+    )
 
 
 MAX_FILES_PER_NOTE = 5
@@ -247,17 +260,15 @@ def rumour_alerts() -> int:
         try:
             with transaction.atomic():
                 RumourAlert.objects.create(rumour=rumour, sightings=row["n"], units=row["units"])
-                for person in staff:
-                    notify(
-                        recipient=person,
-                        kind="guidance_alert",
-                        subject=_("Rumour spreading: %(title)s") % {"title": rumour.title},
-                        body=_(
-                            "%(n)s sightings in %(units)s units in the last %(days)s days. Consider issuing guidance."
-                        )
-                        % {"n": row["n"], "units": row["units"], "days": settings.GUIDANCE_ALERT_DAYS},
-                        link=reverse("reports:rumour_detail", args=[rumour.pk]),
-                    )
+                notify_many(
+                    recipients=staff,
+                    about=rumour,
+                    kind="guidance_alert",
+                    subject=_("Rumour spreading: %(title)s") % {"title": rumour.title},
+                    body=_("%(n)s sightings in %(units)s units in the last %(days)s days. Consider issuing guidance.")
+                    % {"n": row["n"], "units": row["units"], "days": settings.GUIDANCE_ALERT_DAYS},
+                    link=reverse("reports:rumour_detail", args=[rumour.pk]),
+                )
         except IntegrityError:  # another run claimed this rumour
             continue
         alerted += 1

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from collaborators.models import Role, Unit, User
 from guidance.models import PulseMode, PulseRecipient, PulseRequest, PulseStatus
-from notifications.services import notify
+from notifications.services import notify, notify_many
 from reports.models import Report, ReportStatus
 
 
@@ -127,14 +127,14 @@ def pulse_open(*, actor: User, request: PulseRequest) -> PulseRequest:
     request.opened_at = now
     request.save(update_fields=["status", "opened_at"])
     deadline = date_format(timezone.localtime(request.deadline), "SHORT_DATETIME_FORMAT")
-    for person in people:
-        notify(
-            recipient=person,
-            kind="pulse",
-            subject=_("Request for opinion: %(question)s") % {"question": request.question},
-            body=_("Please tell us what workers think, by %(deadline)s.") % {"deadline": deadline},
-            link=_answer_link(request),
-        )
+    notify_many(
+        recipients=people,
+        about=request,
+        kind="pulse",
+        subject=_("Request for opinion: %(question)s") % {"question": request.question},
+        body=_("Please tell us what workers think, by %(deadline)s.") % {"deadline": deadline},
+        link=_answer_link(request),
+    )
     return request
 
 
@@ -213,6 +213,7 @@ def pulse_remind(*, now=None) -> int:
             deadline = date_format(timezone.localtime(request.deadline), "SHORT_DATETIME_FORMAT")
             notify(
                 recipient=recipient.person,
+                about=request,
                 kind="pulse_reminder",
                 subject=_("Reminder: your opinion is requested by %(deadline)s") % {"deadline": deadline},
                 body=request.question,

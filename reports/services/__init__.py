@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from collaborators.models import Role, Unit, User
 from collaborators.services.people import profile_mark_reported
-from notifications.services import notify
+from notifications.services import notify, notify_many
 from reports.models import (
     AlertLevel,
     EventKind,
@@ -68,12 +68,9 @@ def _event(report, actor, kind, note="", *, internal=False):
     return ReportEvent.objects.create(report=report, actor=actor, kind=kind, note=note, internal=internal)
 
 
-def _notify_many(people, *, kind, subject, body="", link=""):
-    seen = set()
-    for person in people:
-        if person.pk not in seen:
-            seen.add(person.pk)
-            notify(recipient=person, kind=kind, subject=subject, body=body, link=link)
+def _notify_many(people, *, report, kind, subject, body=""):
+    """Tell ``people`` about ``report``; those who cannot open it are dropped by notify_many."""
+    notify_many(recipients=people, about=report, kind=kind, subject=subject, body=body, link=_link(report))
 
 
 def _link(report):
@@ -165,7 +162,7 @@ def _submit(report: Report, author: User) -> None:
             kind="report_urgent",
             subject=subject,
             body=body,
-            link=_link(report),
+            report=report,
         )
 
 
@@ -219,7 +216,14 @@ def _review(report: Report, actor: User, *, to_status, event, note="", require_n
                 ReportStatus.RETURNED: _("Your report needs more information: %(title)s"),
                 ReportStatus.REJECTED: _("Your report was not accepted: %(title)s"),
             }[to_status] % {"title": report.title}
-        notify(recipient=report.author, kind=f"report_{to_status}", subject=subject, body=note, link=_link(report))
+        notify(
+            recipient=report.author,
+            about=report,
+            kind=f"report_{to_status}",
+            subject=subject,
+            body=note,
+            link=_link(report),
+        )
     return report
 
 
@@ -277,7 +281,7 @@ def report_assign(*, actor: User, report: Report, assignee: User | None) -> Repo
     if assignee is not None and assignee.pk != actor.pk:
         with translation.override("vi"):
             subject = _("A report was assigned to you: %(title)s") % {"title": report.title}
-        notify(recipient=assignee, kind="report_assigned", subject=subject, link=_link(report))
+        notify(recipient=assignee, about=report, kind="report_assigned", subject=subject, link=_link(report))
     return report
 
 
@@ -296,7 +300,7 @@ def report_escalate(*, actor: User, report: Report, note: str) -> Report:
     _event(report, actor, EventKind.ESCALATED, f"{parent.name}: {note.strip()}", internal=True)
     with translation.override("vi"):
         subject = _("Report escalated to your unit: %(title)s") % {"title": report.title}
-    _notify_many(reviewers_for(parent), kind="report_escalated", subject=subject, body=note, link=_link(report))
+    _notify_many(reviewers_for(parent), report=report, kind="report_escalated", subject=subject, body=note)
     return report
 
 
@@ -308,7 +312,9 @@ def report_comment(*, actor: User, report: Report, text: str, internal: bool) ->
     if not internal and actor.pk != report.author_id:
         with translation.override("vi"):
             subject = _("New comment on your report: %(title)s") % {"title": report.title}
-        notify(recipient=report.author, kind="report_comment", subject=subject, body=text, link=_link(report))
+        notify(
+            recipient=report.author, about=report, kind="report_comment", subject=subject, body=text, link=_link(report)
+        )
     return event
 
 
@@ -330,7 +336,7 @@ def reports_flag_overdue() -> int:
             _event(report, None, EventKind.OVERDUE, internal=True)
             with translation.override("vi"):
                 subject = _("Report waiting for review: %(title)s") % {"title": report.title}
-            _notify_many(reviewers_for(report.unit), kind="report_overdue", subject=subject, link=_link(report))
+            _notify_many(reviewers_for(report.unit), report=report, kind="report_overdue", subject=subject)
             flagged += 1
     return flagged
 

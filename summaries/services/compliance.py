@@ -47,6 +47,7 @@ def compliance_reminders_send(*, today=None) -> int:
                 with override(settings.LANGUAGE_CODE):
                     notify(
                         recipient=person,
+                        about=person,  # a reminder about the person's own duty to report
                         kind="compliance_reminder",
                         subject=_("Reminder: your report for %(period)s is due on %(due)s")
                         % {"period": period, "due": formats.date_format(due, "d/m/Y")},

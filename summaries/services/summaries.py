@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from collaborators.access import is_staff_or_admin
 from collaborators.models import Role, Unit, User
-from notifications.services import notify, notify_address
+from notifications.services import notify_address, notify_many
 from summaries.documents import render_docx, render_xlsx
 from summaries.models import PeriodKind, ReportingPeriod, Summary, SummaryStatus, UnitMonthTally
 from summaries.services.compile import SECTION_KEYS, compile_delay, draft_sections, summary_figures
@@ -336,9 +336,15 @@ def summary_issue(*, actor: User, summary: Summary) -> Summary:
         subject = _("Summary %(number)s issued: %(title)s") % {"number": summary.number, "title": content["title"]}
         link = f"/summaries/{summary.pk}/"
         parent = Unit.objects.get_parent(summary.scope)
-        for person in _staff_of([summary.scope] + ([parent] if parent else [])):
-            if person.pk != actor.pk:
-                notify(recipient=person, kind="summary_issued", subject=subject, link=link)
+        # The staff of the summary's unit and of the unit above (who receive it); the outbox keeps
+        # only those who can open it.
+        notify_many(
+            recipients=[p for p in _staff_of([summary.scope] + ([parent] if parent else [])) if p.pk != actor.pk],
+            about=summary,
+            kind="summary_issued",
+            subject=subject,
+            link=link,
+        )
         files = [(f"{name}.docx", docx, DOCX_TYPE), (f"{name}.xlsx", xlsx, XLSX_TYPE)]
         body = _("Please find attached %(title)s (%(number)s, issued on %(date)s).") % {
             "title": content["title"],

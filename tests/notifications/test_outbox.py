@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 def test_notify_delivers_by_email_after_commit(collaborator, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        notification = notify(recipient=collaborator, kind="test", subject="Có báo cáo mới", link="/reports/1/")
+        notification = notify(
+            recipient=collaborator, about=collaborator, kind="test", subject="Có báo cáo mới", link="/reports/1/"
+        )
     notification.refresh_from_db()
     assert notification.sent_at is not None
     assert len(mail.outbox) == 1
@@ -139,7 +141,7 @@ def test_list_shows_only_my_notifications(client, collaborator, other_collaborat
 
 
 def test_opening_marks_read_and_follows_the_link(client, collaborator):
-    notification = notify(recipient=collaborator, kind="test", subject="Mở", link="/notifications/")
+    notification = notify(recipient=collaborator, about=collaborator, kind="test", subject="Mở", link="/notifications/")
     client.force_login(collaborator)
     response = client.post(reverse("notifications:open", args=[notification.pk]))
     assert response.status_code == 302 and response["Location"] == "/notifications/"
@@ -157,7 +159,9 @@ def test_opening_someone_elses_notification_is_404(client, collaborator, unit_st
 
 
 def test_external_links_are_not_followed(client, collaborator):
-    notification = notify(recipient=collaborator, kind="test", subject="Lừa", link="https://evil.example/")
+    notification = notify(
+        recipient=collaborator, about=collaborator, kind="test", subject="Lừa", link="https://evil.example/"
+    )
     client.force_login(collaborator)
     response = client.post(reverse("notifications:open", args=[notification.pk]))
     assert response["Location"] == reverse("notifications:list")
