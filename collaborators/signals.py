@@ -6,9 +6,21 @@ current transaction; the notifications app writes the outbox message for it.
 ``units_moved(units)``: units (with their branches) were moved under another parent in
 the current transaction (a move, or a merger that moved children); anything that
 counts per ancestor (the summaries' rollups) recounts those branches.
+
+Signals through which higher apps add to this app's pages (each receiver returns its part):
+
+``person_page_sections(person, viewer)``: a person's roster page is shown to ``viewer``, who may
+see the person. A receiver returns None or ``{"template": "...", "data": {...}}``, a block of the
+page (the person's reports, their trainings), holding only what the viewer's scope allows.
+
+``unit_figures(units, viewer)``: the units pages show ``units`` (all in the viewer's scope) to
+``viewer``. A receiver returns ``{label: {unit path: n}}``, figures counted over each unit's whole
+subtree, at a cost that does not grow with the number of units (grouped queries, none per unit).
 """
 
 from django.dispatch import Signal
 
 invitation_issued = Signal()
 units_moved = Signal()
+person_page_sections = Signal()
+unit_figures = Signal()

@@ -6,3 +6,6 @@ class GuidanceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "guidance"
     verbose_name = _("Guidance")
+
+    def ready(self):
+        from guidance import receivers  # noqa: F401  (answers to requests for opinion through the report form)

@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "guidance",
     "trainings",
     "summaries",
+    # The shell, above every app: its commands (seed_demo) may use all of them.
+    "opinion_network",
 ]
 
 MIDDLEWARE = [
@@ -284,6 +286,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
+# Periodic jobs are declared by each app in its own schedules.py and written to the beat schedule by
+# `manage.py setup_periodic_tasks`; settings hold only the values they read, such as this interval.
 NOTIFICATION_SWEEP_MINUTES = _positive_int("NOTIFICATION_SWEEP_MINUTES", 5)
 # A delivery claim expires after this many seconds, so a worker killed mid-send
 # leaves the message for the next sweep instead of losing it.
@@ -299,30 +303,6 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
-# Periodic jobs, written to django-celery-beat by `manage.py setup_periodic_tasks`
-# (run by `make run` and on deployment). Admins may change them in /admin/ later;
-# the command only creates what is missing unless --reset is given.
-PERIODIC_TASKS = [
-    {
-        "name": "notifications.sweep",
-        "task": "notifications.tasks.sweep_notifications",
-        "every_minutes": NOTIFICATION_SWEEP_MINUTES,
-        "description": "Deliver notifications still unsent (broker outage, killed worker).",
-    },
-    {
-        "name": "trainings.reminders",
-        "task": "trainings.tasks.send_reminders",
-        "crontab": {"minute": 0, "hour": 8},
-        "description": "Remind registered people of tomorrow's trainings (one reminder per registration).",
-    },
-    {
-        "name": "trainings.complete",
-        "task": "trainings.tasks.complete_sessions",
-        "every_minutes": 60,
-        "description": "Complete ended trainings; the unmarked become absent.",
-    },
-]
-
 # Roster: how long an invitation (link or printed code) stays valid, and the
 # version of the personal-data consent text people accept on activation.
 INVITATION_VALID_DAYS = _positive_int("INVITATION_VALID_DAYS", 14)
@@ -330,64 +310,16 @@ PERSONAL_DATA_CONSENT_VERSION = "2025-10"
 
 # Reports: submitted reports untouched this long are flagged overdue and their reviewers told once.
 REPORT_OVERDUE_HOURS = _positive_int("REPORT_OVERDUE_HOURS", 48)
-PERIODIC_TASKS.append(
-    {
-        "name": "reports.overdue",
-        "task": "reports.tasks.flag_overdue_reports",
-        "every_minutes": 60,
-        "description": "Flag reports waiting for review too long and notify reviewers once.",
-    }
-)
 
 # Guidance: federation staff are alerted once when a rumour gains more than GUIDANCE_ALERT_SIGHTINGS
 # sightings within GUIDANCE_ALERT_DAYS days across at least GUIDANCE_ALERT_UNITS units.
 GUIDANCE_ALERT_SIGHTINGS = _positive_int("GUIDANCE_ALERT_SIGHTINGS", 10)
 GUIDANCE_ALERT_DAYS = _positive_int("GUIDANCE_ALERT_DAYS", 3)
 GUIDANCE_ALERT_UNITS = _positive_int("GUIDANCE_ALERT_UNITS", 3)
-PERIODIC_TASKS.append(
-    {
-        "name": "guidance.rumour_alerts",
-        "task": "guidance.tasks.rumour_alerts",
-        "every_minutes": 60,
-        "description": "Alert federation staff once per rumour spreading fast, to issue guidance.",
-    }
-)
-
-PERIODIC_TASKS.append(
-    {
-        "name": "guidance.publish_due",
-        "task": "guidance.tasks.publish_due_notes",
-        "every_minutes": 5,
-        "description": "Publish the guidance notes whose publish time has come, and notify their targets once.",
-    }
-)
 
 # Requests for opinion: the people asked who have not answered are reminded once, this many hours
 # before the deadline; the same job closes the requests whose deadline has passed.
 PULSE_REMINDER_HOURS = _positive_int("PULSE_REMINDER_HOURS", 24)
-PERIODIC_TASKS.append(
-    {
-        "name": "guidance.pulse",
-        "task": "guidance.tasks.pulse_remind_and_close",
-        "every_minutes": 15,
-        "description": "Remind once those asked who have not answered; close requests at the deadline.",
-    }
-)
-
-# Higher apps that take part in the report form (reports.extensions): answering a request for opinion.
-REPORT_FORM_EXTENSIONS = ["guidance.report_form.pulse_answer"]
-
-# Functions that `seed_demo` calls after the roster, in order; each app adds its own
-# (a callable taking no arguments, idempotent, returning a one-line summary).
-DEMO_SEEDERS = [
-    "reports.demo.seed",
-    "guidance.demo.seed",
-    "trainings.demo.seed",
-    "summaries.demo.seed",
-]
-
-# Sections that higher apps add to a person's roster page (callables taking person and viewer).
-PERSON_PAGE_SECTIONS = ["reports.selectors.person_section", "trainings.selectors.person_section"]
 
 # Reporting periods: the report of month M covers the REPORTING_PERIOD_START_DAY of M-1 to the day before it
 # in M (Decree 09/2019/NĐ-CP: the 15th to the 14th); 1 gives calendar months. See collaborators/periods.py.
@@ -412,42 +344,6 @@ SUMMARY_COMPILE_LEASE_SECONDS = _positive_int("SUMMARY_COMPILE_LEASE_SECONDS", 6
 # The issuing body's parent printed above its name on the documents, and the place on the date line.
 SUMMARY_PARENT_BODY = env.str("SUMMARY_PARENT_BODY", default="TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM")
 SUMMARY_PLACE = env.str("SUMMARY_PLACE", default="Hà Nội")
-PERIODIC_TASKS += [
-    {
-        "name": "summaries.compile_monthly",
-        "task": "summaries.tasks.compile_due_summaries",
-        "crontab": {"minute": 30, "hour": 1},
-        "kwargs": {"kind": "monthly"},
-        "description": (
-            "Compile the last month's summaries (city, unions with reports) once the review deadline has passed."
-        ),
-    },
-    {
-        "name": "summaries.compile_weekly",
-        "task": "summaries.tasks.compile_due_summaries",
-        "crontab": {"minute": 0, "hour": 2},
-        "kwargs": {"kind": "weekly"},
-        "description": "Compile last week's summaries for the city and every union with reports (once).",
-    },
-    {
-        "name": "summaries.resume_compiles",
-        "task": "summaries.tasks.resume_compiles",
-        "every_minutes": 15,
-        "description": "Finish summaries whose compile was interrupted (worker lost, broker down).",
-    },
-    {
-        "name": "summaries.compliance_reminders",
-        "task": "summaries.tasks.send_compliance_reminders",
-        "crontab": {"minute": 0, "hour": 9},
-        "description": "Remind active collaborators who have not reported, a few days before the due day.",
-    },
-    {
-        "name": "summaries.tallies_catch_up",
-        "task": "summaries.tasks.tallies_catch_up",
-        "every_minutes": 30,
-        "description": "Re-count reports changed outside the usual path into the dashboard tallies.",
-    },
-]
 # The bodies a city summary is addressed to ("Kính gửi"); a union's summary goes to the unit above it.
 SUMMARY_CITY_ADDRESSED_TO = env.list(
     "SUMMARY_CITY_ADDRESSED_TO",

@@ -11,7 +11,11 @@ from django.views.decorators.http import require_GET
 
 from collaborators.access import home_role
 from collaborators.selectors import unit_overview
+from guidance.selectors import unread_for
+from guidance.selectors.pulse import open_for
 from notifications.selectors import notifications_for
+
+HOME_ITEMS = 5
 
 
 @login_required
@@ -22,7 +26,12 @@ def home(request):
         "role": role,
         "recent_notifications": notifications_for(user)[:5],
     }
-    if role != "collaborator":
+    if role == "collaborator":
+        # What a collaborator should act on first: the requests for opinion waiting for their answer
+        # (nearest deadline first), then the guidance they have not read.
+        context["open_requests"] = open_for(user, limit=HOME_ITEMS)
+        context["unread_guidance"] = unread_for(user, limit=HOME_ITEMS)
+    else:
         context["overview"] = unit_overview(user)
     return render(request, f"home/{role}.html", context)
 

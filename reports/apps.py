@@ -7,13 +7,4 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Opinion reports")
 
     def ready(self):
-        from collaborators.selectors.units import register_subtree_counter
-        from reports.models import Report, ReportStatus
-
-        # The unit tree shows how many reports each subtree has sent (drafts are private).
-        register_subtree_counter(
-            "reports",
-            label=_("Reports"),
-            queryset=lambda: Report.objects.exclude(status=ReportStatus.DRAFT),
-            path_lookup="unit__path",
-        )
+        from reports import receivers  # noqa: F401  (connects the signal receivers)

@@ -94,14 +94,14 @@ def _display(field, value):
 
 
 def person_section(person, viewer) -> dict:
-    """The report counts on a person's roster page (called by collaborators through a setting).
+    """The report counts on a person's roster page (answered through collaborators' person_page_sections).
 
-    The roster has already checked the viewer may see the person. Counts are of sent reports
-    by status, plus the sent total and "nothing new" submissions: one aggregate query.
+    Counts are of the person's sent reports that the viewer may see (their own, or those filed in the
+    staff's scope), by status, plus the sent total and "nothing new" submissions: one aggregate query.
     """
     from django.db.models import Count, Q
 
-    sent = Report.objects.filter(author=person).exclude(status=ReportStatus.DRAFT)
+    sent = Report.objects.visible_to(viewer).filter(author=person).exclude(status=ReportStatus.DRAFT)
     totals = sent.aggregate(
         total=Count("pk"),
         nothing_new=Count("pk", filter=Q(nothing_new=True)),
@@ -112,3 +112,14 @@ def person_section(person, viewer) -> dict:
         "template": "reports/_partials/person_reports.html",
         "data": {"total": totals["total"], "nothing_new": totals["nothing_new"], "by_status": rows},
     }
+
+
+def sent_reports_per_subtree(*, units, viewer) -> dict[str, int]:
+    """{unit path: sent reports filed in its subtree that the viewer may see}: one grouped query per depth.
+
+    Drafts are private to their authors and never counted. Answers collaborators' ``unit_figures``.
+    """
+    from collaborators.selectors.units import subtree_counts
+
+    sent = Report.objects.visible_to(viewer).exclude(status=ReportStatus.DRAFT)
+    return subtree_counts(sent, list(units), path_lookup="unit__path")

@@ -18,7 +18,7 @@ def compile_summary(self, summary_id: int) -> bool:
     return False
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=300)
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=300, soft_time_limit=240)
 def compile_due_summaries(kind: str = "monthly", today: str | None = None) -> int:
     """``today`` (ISO date) only to replay a given day; the schedule passes nothing."""
     from datetime import date
@@ -26,16 +26,16 @@ def compile_due_summaries(kind: str = "monthly", today: str | None = None) -> in
     return len(services.summaries_schedule_due(kind=kind, today=date.fromisoformat(today) if today else None))
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=120)
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=120, soft_time_limit=100)
 def resume_compiles() -> int:
     return len(services.summaries_resume())
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=600)
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=600, soft_time_limit=540)
 def send_compliance_reminders() -> int:
     return compliance_reminders_send()
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=600)
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=600, soft_time_limit=540)
 def tallies_catch_up() -> int:
     return _tallies_catch_up()

@@ -174,15 +174,14 @@ def training_history(person):
 
 
 def person_section(person, viewer) -> dict:
-    """The training history block on a person's roster page (called by collaborators through a setting).
-
-    The roster has already checked the viewer may see the person.
-    """
+    """The training history block on a person's roster page (answered through collaborators'
+    person_page_sections): only the registrations the viewer may see (their own, or their scope's)."""
+    visible = Registration.objects.visible_to(viewer).values("pk")
     return {
         "template": "trainings/_partials/person_trainings.html",
         "data": {
             "person": person,
-            "registrations": list(training_history(person)[:50]),
+            "registrations": list(training_history(person).filter(pk__in=visible)[:50]),
             "can_print": viewer.pk == person.pk or is_staff_or_admin(viewer),
         },
     }

@@ -1,11 +1,10 @@
 """Reads for units and people."""
 
-from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from collaborators.models import CollaboratorProfile, Role, Unit, User
+from collaborators.signals import person_page_sections
 
 
 def unit_overview(user) -> dict:
@@ -33,6 +32,11 @@ def profile_or_blank(person: User) -> CollaboratorProfile:
         return CollaboratorProfile(user=person)
 
 
+def _sections_of_higher_apps(*, person: User, viewer) -> list[dict]:
+    replies = person_page_sections.send(sender=User, person=person, viewer=viewer)
+    return [section for _receiver, section in replies if section]
+
+
 def person_page(*, person: User, viewer) -> dict:
     """What a person's page shows, with personal fields only for those allowed to see them."""
     from collaborators.access import is_admin, is_staff_or_admin
@@ -49,8 +53,8 @@ def person_page(*, person: User, viewer) -> dict:
         "status_changes": person.status_changes.select_related("changed_by", "decision")[:50],
         "decisions": person.decisions.select_related("unit").order_by("-issued_on"),
         "invitations": person.invitations.select_related("created_by")[:5] if in_scope_staff else [],
-        # Sections of higher apps (training history...), named in settings, not imported here.
-        "extra_sections": [import_string(p)(person, viewer) for p in settings.PERSON_PAGE_SECTIONS],
+        # Blocks of higher apps (reports, training history), which answer the signal: not imported here.
+        "extra_sections": _sections_of_higher_apps(person=person, viewer=viewer),
     }
 
 

@@ -1,34 +1,27 @@
 """Reads for the units pages: the tree, a unit's page, search, history.
 
-Counts per unit cover the unit's whole subtree (people whose unit path starts
-with the unit's path). They are computed with one grouped query per counter
+Figures per unit cover the unit's whole subtree (people whose unit path starts
+with the unit's path). They are computed with one grouped query per figure
 and per tree depth among the listed units, whatever the number of units, so a
 page of the tree costs a fixed number of queries even with 7,000 units.
 
-Higher apps add their own subtree counters (reports, trainings…) through
-``register_subtree_counter`` from their ``AppConfig.ready()``, without this
-app importing them::
-
-    register_subtree_counter(
-        "reports", label=_("Reports"),
-        queryset=lambda: Report.objects.exclude(status="draft"),
-        path_lookup="unit__path",
-    )
+This app counts the people itself. Higher apps add their own figures (the reports
+sent in each subtree...) by answering the ``unit_figures`` signal from their
+``receivers.py``; they count with ``subtree_counts`` at the same fixed cost.
 """
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from os.path import commonprefix
 
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import formats, timezone
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from collaborators.models import Role, Unit, User
+from collaborators.signals import unit_figures
 from core.text import fold
 
 CHILDREN_PAGE_SIZE = 100
@@ -36,38 +29,14 @@ SEARCH_LIMIT = 50
 PICK_LIMIT = 20
 
 
-# --- Subtree counters (the extension point) ---------------------------------------------
+# --- Figures per subtree ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SubtreeCounter:
-    """Rows counted per unit subtree: ``queryset()`` rows whose ``path_lookup`` starts with the unit's path."""
+def subtree_counts(queryset: QuerySet, units: list[Unit], *, path_lookup: str = "unit__path") -> dict[str, int]:
+    """{unit path: rows of ``queryset`` in its subtree} for the listed units: one grouped query per depth.
 
-    key: str
-    label: str
-    queryset: Callable[[], QuerySet]
-    path_lookup: str = "unit__path"
-
-
-_COUNTERS: dict[str, SubtreeCounter] = {}
-
-
-def register_subtree_counter(
-    key: str, *, label, queryset: Callable[[], QuerySet], path_lookup: str = "unit__path"
-) -> None:
-    """Add a column of subtree counts to the units pages (idempotent: the key replaces an earlier one)."""
-    _COUNTERS[key] = SubtreeCounter(key=key, label=label, queryset=queryset, path_lookup=path_lookup)
-
-
-def subtree_counters() -> list[SubtreeCounter]:
-    return list(_COUNTERS.values())
-
-
-register_subtree_counter("people", label=_("People"), queryset=lambda: User.objects.all())
-
-
-def _counts_for(counter: SubtreeCounter, units: list[Unit]) -> dict[str, int]:
-    """{unit path: rows in its subtree} for the listed units: one grouped query per depth."""
+    A row is in a unit's subtree when its ``path_lookup`` starts with the unit's path.
+    """
     by_depth: dict[int, set[str]] = defaultdict(set)
     for unit in units:
         by_depth[len(unit.path) // Unit.steplen].add(unit.path)
@@ -78,9 +47,8 @@ def _counts_for(counter: SubtreeCounter, units: list[Unit]) -> dict[str, int]:
         common = commonprefix(sorted(paths))
         common = common[: len(common) - len(common) % Unit.steplen]
         rows = (
-            counter.queryset()
-            .filter(**{f"{counter.path_lookup}__startswith": common})
-            .annotate(subtree_path=Substr(counter.path_lookup, 1, length))
+            queryset.filter(**{f"{path_lookup}__startswith": common})
+            .annotate(subtree_path=Substr(path_lookup, 1, length))
             .filter(subtree_path__in=paths)
             .order_by()
             .values("subtree_path")
@@ -89,6 +57,14 @@ def _counts_for(counter: SubtreeCounter, units: list[Unit]) -> dict[str, int]:
         )
         counts.update(rows)
     return counts
+
+
+def _higher_app_figures(user, rows: list[Unit]) -> list[tuple[str, dict[str, int]]]:
+    """[(label, {unit path: n})] from the apps answering ``unit_figures``, in the order they answered."""
+    figures = []
+    for _receiver, reply in unit_figures.send(sender=Unit, units=rows, viewer=user):
+        figures.extend((str(label), values) for label, values in (reply or {}).items())
+    return figures
 
 
 def _in_scope(user, unit: Unit) -> bool:
@@ -100,18 +76,20 @@ def _in_scope(user, unit: Unit) -> bool:
 def units_with_counts(user, units: Iterable[Unit]) -> list[Unit]:
     """The given units (those in the user's scope), each annotated for display.
 
-    Sets on each unit: ``counts`` ({counter key: n}), ``count_cells`` ([(label, n)]
-    in the counters' order), ``ended`` (dissolved or merged before today) and
-    ``not_yet`` (in force from a later date). Costs one query per counter and per
-    distinct depth among the units, none per unit.
+    Sets on each unit: ``people_count`` (people in its subtree), ``figures`` ({label: n} from
+    higher apps), ``count_cells`` ([(label, n)], people first), ``ended`` (dissolved or merged
+    before today) and ``not_yet`` (in force from a later date). Costs one query per figure and
+    per distinct depth among the units, none per unit.
     """
     today = timezone.localdate()
     rows = [unit for unit in units if _in_scope(user, unit)]
-    counters = subtree_counters()
-    per_counter = {counter.key: _counts_for(counter, rows) for counter in counters} if rows else {}
+    people = subtree_counts(User.objects.all(), rows) if rows else {}
+    figures = _higher_app_figures(user, rows) if rows else []
+    people_label = gettext("People")
     for unit in rows:
-        unit.counts = {key: values.get(unit.path, 0) for key, values in per_counter.items()}
-        unit.count_cells = [(counter.label, unit.counts[counter.key]) for counter in counters]
+        unit.people_count = people.get(unit.path, 0)
+        unit.figures = {label: values.get(unit.path, 0) for label, values in figures}
+        unit.count_cells = [(people_label, unit.people_count), *unit.figures.items()]
         unit.ended = unit.valid_to is not None and unit.valid_to < today
         unit.not_yet = unit.valid_from is not None and unit.valid_from > today
     return rows
@@ -301,7 +279,6 @@ def unit_page(user, unit: Unit, *, include_ended: bool = True) -> dict:
         "more_children": more_children,
         "predecessors": list(visible.filter(successors=unit).order_by("name")),
         "successors": list(visible.filter(predecessors=unit).order_by("name")),
-        "counters": subtree_counters(),
         **unit_permissions(user, unit),
     }
 

@@ -42,7 +42,6 @@ def unit_tree(request):
     context = {
         "query": query,
         "hide_ended": hide_ended,
-        "counters": selectors.subtree_counters(),
         "can_manage": is_admin(request.user),
         "search_limit": selectors.SEARCH_LIMIT,
     }

@@ -23,10 +23,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from collaborators.access import role_required
 from collaborators.models import Role
 from reports import selectors, services
-from reports.extensions import prepare_all, record_all
 from reports.forms import MORE_DETAILS, ReportForm
 from reports.models import Attachment, EventKind, Report, ReportEvent, ReportStatus
 from reports.services.attachments import attachment_add
+from reports.signals import report_form_preparing, report_form_saved
 
 collaborator_required = role_required(Role.COLLABORATOR)
 SENT_TOKEN_SESSION_KEY = "reports_sent_token"  # noqa: S105 - a session key, not a secret
@@ -67,6 +67,12 @@ def _return_reason(report):
     return report.events.filter(kind=EventKind.RETURNED).order_by("-created_at", "-pk").first()
 
 
+def _form_extras(*, user, params, report) -> list[dict]:
+    """What higher apps add to the form (answering a request for opinion...), through report_form_preparing."""
+    replies = report_form_preparing.send(sender=Report, user=user, params=params, report=report)
+    return [extra for _receiver, extra in replies if extra]
+
+
 def _render_form(request, form, report=None, status=200, extras=()):
     report = report if report is not None and report.pk else None
     more_details = [form[name] for name in MORE_DETAILS]
@@ -90,7 +96,7 @@ def _render_form(request, form, report=None, status=200, extras=()):
 def _handle_post(request, *, report=None):
     """Validate and save (draft) or send; one transaction for the report and its files."""
     existing = report.attachments.count() if report is not None else 0
-    extras = prepare_all(user=request.user, params=request.POST, report=report)
+    extras = _form_extras(user=request.user, params=request.POST, report=report)
     form = ReportForm(
         request.POST,
         request.FILES,
@@ -114,8 +120,8 @@ def _handle_post(request, *, report=None):
                     saved, changed = services.report_save(
                         author=request.user, token=token, data=form.report_data(), submit=True
                     )
-                # Higher apps link the report to what it answers (settings.REPORT_FORM_EXTENSIONS).
-                record_all(user=request.user, params=request.POST, report=saved)
+                # Higher apps link the report to what it answers; a ValidationError rolls it all back.
+                report_form_saved.send(sender=Report, user=request.user, params=request.POST, report=saved)
     except PermissionDenied:
         raise Http404 from None  # a token that belongs to someone else's report
     except ValidationError as exc:
@@ -148,7 +154,7 @@ def report_new(request):
         if not draft.is_editable_by_author:
             return redirect("reports:mine")
         return redirect("reports:edit", pk=draft.pk)
-    extras = prepare_all(user=request.user, params=request.GET, report=None)
+    extras = _form_extras(user=request.user, params=request.GET, report=None)
     initial = {}
     for extra in extras:
         initial.update(extra.get("initial") or {})
@@ -167,7 +173,7 @@ def report_edit(request, pk):
         return redirect("reports:detail", pk=report.pk)
     if request.method == "POST":
         return _handle_post(request, report=report)
-    extras = prepare_all(user=request.user, params=request.GET, report=report)
+    extras = _form_extras(user=request.user, params=request.GET, report=report)
     return _render_form(request, ReportForm(user=request.user, instance=report), report, extras=extras)
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from collaborators.models import Role, Unit, UnitKind, User
 from collaborators.selectors import units as selectors_units
 from collaborators.services import units as services
+from collaborators.signals import unit_figures
 from tests.factories import UnitFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -123,8 +124,8 @@ def test_tree_shows_kind_code_and_people_counted_over_the_whole_subtree(
     client.force_login(unit_staff)
     [root] = client.get(url("unit_tree")).context["roots"]
     assert root == union
-    assert root.counts["people"] == 3  # the staff member at the union and two collaborators below
-    assert root.child_rows == [grassroots] and root.child_rows[0].counts["people"] == 2
+    assert root.people_count == 3  # the staff member at the union and two collaborators below
+    assert root.child_rows == [grassroots] and root.child_rows[0].people_count == 2
     html = html_of(client.get(url("unit_tree")))
     assert "WARD-A-01" in html and "Công đoàn cơ sở" in html
 
@@ -249,16 +250,24 @@ def test_units_with_counts_leaves_out_units_outside_the_users_scope(unit_staff, 
     assert selectors_units.units_with_counts(unit_staff, [union, other_union]) == [union]
 
 
-def test_a_higher_app_can_add_a_subtree_counter(unit_staff, union, grassroots, collaborator):
-    selectors_units.register_subtree_counter(
-        "collaborators_only", label="CTV", queryset=lambda: User.objects.filter(role=Role.COLLABORATOR)
-    )
+def test_a_higher_app_adds_a_figure_per_unit_through_the_unit_figures_signal(
+    unit_staff, union, grassroots, collaborator
+):
+    seen = []
+
+    def collaborators_only(sender, *, units, viewer, **kwargs):
+        seen.append((list(units), viewer))
+        counted = User.objects.filter(role=Role.COLLABORATOR)
+        return {"CTV": selectors_units.subtree_counts(counted, units)}
+
+    unit_figures.connect(collaborators_only, dispatch_uid="test.collaborators_only")
     try:
         [row] = selectors_units.units_with_counts(unit_staff, [union])
-        assert row.counts["people"] == 2 and row.counts["collaborators_only"] == 1
-        assert ("CTV", 1) in row.count_cells
     finally:
-        selectors_units._COUNTERS.pop("collaborators_only")
+        unit_figures.disconnect(dispatch_uid="test.collaborators_only")
+    assert seen == [([union], unit_staff)]
+    assert row.people_count == 2 and row.figures["CTV"] == 1
+    assert ("CTV", 1) in row.count_cells and row.count_cells[0] == ("People", 2)
 
 
 # --- A unit's page --------------------------------------------------------------------------
@@ -272,7 +281,7 @@ def test_unit_page_shows_its_details_breadcrumb_children_and_link_to_its_people(
     html = html_of(response)
     assert response.context["ancestors"] == [city]
     assert response.context["children"] == [grassroots]
-    assert response.context["unit"].counts["people"] == 1
+    assert response.context["unit"].people_count == 1
     assert f'href="{reverse("roster:person_list")}?unit={union.pk}"' in html
     for action in ("unit_edit", "unit_move", "unit_dissolve", "unit_merge", "unit_history"):
         assert url(action, union) in html

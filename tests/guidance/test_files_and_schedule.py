@@ -162,4 +162,6 @@ def test_a_publish_time_in_the_past_is_refused_in_vietnamese(client, unit_staff,
 
 
 def test_the_publish_job_is_registered():
-    assert "guidance.tasks.publish_due_notes" in {spec["task"] for spec in django_settings.PERIODIC_TASKS}
+    from guidance.schedules import SCHEDULES
+
+    assert "guidance.tasks.publish_due_notes" in {spec["task"] for spec in SCHEDULES}

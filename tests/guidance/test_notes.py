@@ -243,15 +243,14 @@ def test_library_query_count_does_not_grow(client, request, unit_staff, union, a
     assert response.content.decode().count('data-testid="note-row"') == 16
 
 
-def test_the_home_partial_lists_unread_guidance_first(rf, unit_staff, union, collaborator):
-    from django.template import Context, Template
-
+def test_the_home_page_lists_the_collaborators_unread_guidance(client, unit_staff, union, collaborator):
     read = make_note(unit_staff, targets=[union], title="Đã đọc rồi")
     unread = make_note(unit_staff, targets=[union], title="Chưa đọc")
     guidance_acknowledge(note=read, person=collaborator)
-    request = rf.get("/")
-    request.user = collaborator
-    html = Template("{% load guidance_tags %}{% unread_guidance %}").render(Context({"request": request}))
+    client.force_login(collaborator)
+    response = client.get(reverse("home"))
+    assert response.context["unread_guidance"] == [unread]
+    html = response.content.decode().split('data-testid="unread-guidance"')[1].split("</section>")[0]
     assert unread.title in html
     assert read.title not in html
 

@@ -375,7 +375,9 @@ def test_requests_close_at_the_deadline_once(pulse):
 
 
 def test_the_job_is_registered_in_the_periodic_tasks():
-    tasks = {spec["task"] for spec in settings.PERIODIC_TASKS}
+    from guidance.schedules import SCHEDULES
+
+    tasks = {spec["task"] for spec in SCHEDULES}
     assert "guidance.tasks.pulse_remind_and_close" in tasks
 
 

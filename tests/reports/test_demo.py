@@ -6,6 +6,7 @@ from django.db.models import Count, F, Max, Min, Q
 
 from collaborators.models import CollaboratorProfile, Role, User
 from core.text import fold
+from opinion_network.management.commands import seed_demo
 from reports import demo
 from reports.models import Report, ReportEvent, ReportKind, ReportStatus, Rumour, Verification
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def seeded(settings, monkeypatch):
     settings.DEBUG = True
     # The reports seeder alone: higher apps' seeders add their own reports (answers to a request for opinion).
-    settings.DEMO_SEEDERS = ["reports.demo.seed"]
+    monkeypatch.setattr(seed_demo, "APP_SEEDERS", [demo.seed])
     monkeypatch.setattr(demo, "REPORT_COUNT", 400)
     call_command("seed_demo", verbosity=0)
 

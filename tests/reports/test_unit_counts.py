@@ -1,8 +1,10 @@
-"""The unit tree counts each subtree's sent reports (the reports app registers the counter)."""
+"""The units pages count each subtree's sent reports (the reports app answers collaborators' unit_figures)."""
 
 import pytest
+from django.utils.translation import gettext
 
 from collaborators.selectors.units import units_with_counts
+from tests.factories import UnitFactory
 from tests.reports.conftest import make_report
 
 pytestmark = pytest.mark.django_db
@@ -13,8 +15,9 @@ def test_unit_tree_counts_sent_reports_per_subtree_but_not_drafts(unit_staff, un
     make_report(collaborator)
     make_report(collaborator, submit=False)  # a draft stays private
     rows = {unit.pk: unit for unit in units_with_counts(unit_staff, [union, grassroots])}
-    assert rows[union.pk].counts["reports"] == 2
-    assert rows[grassroots.pk].counts["reports"] == 2
+    reports = gettext("Reports")
+    assert rows[union.pk].figures[reports] == 2
+    assert rows[grassroots.pk].figures[reports] == 2
 
 
 def test_unit_tree_page_shows_the_report_count(client, unit_staff, union, collaborator):
@@ -22,3 +25,16 @@ def test_unit_tree_page_shows_the_report_count(client, unit_staff, union, collab
     client.force_login(unit_staff)
     html = client.get(f"/roster/units/{union.pk}/").content.decode()
     assert "Báo cáo" in html
+
+
+def test_report_figures_cost_one_query_per_depth_whatever_the_number_of_units(
+    unit_staff, union, collaborator, django_assert_num_queries
+):
+    make_report(collaborator)
+    few = [UnitFactory(parent=union) for _ in range(2)]
+    with django_assert_num_queries(2):  # people, reports: one grouped query each for the one depth
+        units_with_counts(unit_staff, few)
+    many = few + [UnitFactory(parent=union) for _ in range(20)]
+    with django_assert_num_queries(2):
+        rows = units_with_counts(unit_staff, many)
+    assert all(row.figures[gettext("Reports")] == 0 for row in rows)

@@ -1,0 +1,69 @@
+"""Guidance's part in the reports app's events (reports cannot import this app; it sends signals).
+
+Connected from ``GuidanceConfig.ready``.
+
+Answering a request for opinion through the report form: a collaborator asked opens
+``/reports/new/?request=<id>``; the form shows the question and is pre-filled with its topic and focus
+policy (``report_form_preparing``), and the report is linked to the request in the form's transaction
+(``report_form_saved``), where a refusal rolls the report back.
+"""
+
+from django.dispatch import receiver
+
+from guidance.models import PulseRecipient
+from guidance.services.pulse import pulse_answer_record, recipient_for
+from reports.models import ReportKind
+from reports.signals import report_form_preparing, report_form_saved
+
+REQUEST_PARTIAL = "guidance/_partials/report_form_request.html"
+
+
+def _linked_recipient(*, user, report) -> PulseRecipient | None:
+    """The person's row in the request that an existing report already answers, if any."""
+    if report is None or not report.pk:
+        return None
+    return (
+        PulseRecipient.objects.select_related("request", "request__topic", "request__focus_policy", "report")
+        .filter(report=report, person=user)
+        .first()
+    )
+
+
+@receiver(report_form_preparing, dispatch_uid="guidance.report_form_request")
+def show_the_request_on_the_report_form(sender, *, user, params, report, **kwargs):
+    """The question above the form, and a new answer pre-filled from the request; 404 unless the person was asked."""
+    recipient = _linked_recipient(user=user, report=report)
+    if recipient is None:
+        request_id = params.get("request")
+        if not request_id:
+            return None
+        recipient = recipient_for(request_id=request_id, person=user)
+    pulse = recipient.request
+    accepts = pulse.accepts_answers()
+    initial = {}
+    if accepts and report is None:
+        initial = {
+            "kind": ReportKind.OPINION,
+            "topic": pulse.topic,
+            "focus_policy": pulse.focus_policy,
+            "title": pulse.question[:200],
+        }
+    answered_with_another = recipient.report_id and recipient.report_id != getattr(report, "pk", None)
+    return {
+        "initial": initial,
+        "template": REQUEST_PARTIAL,
+        "context": {
+            "pulse": pulse,
+            "accepts": accepts,
+            "other_report": recipient.report if answered_with_another else None,
+        },
+    }
+
+
+@receiver(report_form_saved, dispatch_uid="guidance.report_form_answer")
+def link_the_report_to_the_request(sender, *, user, params, report, **kwargs):
+    """The saved report becomes the person's answer (once sent); a refusal raises ValidationError."""
+    linked = _linked_recipient(user=user, report=report)
+    request_id = linked.request_id if linked else params.get("request")
+    if request_id:
+        pulse_answer_record(report=report, person=user, request_id=request_id)

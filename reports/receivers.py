@@ -1,0 +1,22 @@
+"""The reports app's part in lower apps' events (they cannot import this app; they send signals).
+
+Connected from ``ReportsConfig.ready``.
+"""
+
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+
+from collaborators.signals import person_page_sections, unit_figures
+from reports import selectors
+
+
+@receiver(person_page_sections, dispatch_uid="reports.person_page_reports")
+def person_reports_section(sender, *, person, viewer, **kwargs):
+    """The person's report counts, of the reports the viewer may see."""
+    return selectors.person_section(person, viewer)
+
+
+@receiver(unit_figures, dispatch_uid="reports.unit_figures_reports")
+def reports_per_unit(sender, *, units, viewer, **kwargs):
+    """The units pages show how many reports each subtree has sent (drafts are private)."""
+    return {_("Reports"): selectors.sent_reports_per_subtree(units=units, viewer=viewer)}
