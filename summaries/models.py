@@ -1,12 +1,13 @@
 """Reporting periods, monthly tallies kept current per report, and the periodic summaries."""
 
+import re
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from collaborators.access import ScopedQuerySet
@@ -180,6 +181,28 @@ class ReportTally(models.Model):
 
     def __str__(self):
         return str(self.report_id)
+
+
+# The sections of a summary's text (``Summary.sections``), in the order of the federation's monthly report.
+# They live with the model because the services, the edit form, the page and the documents all read them.
+SECTION_KEYS = ["mood", "opinion", "hot_spots", "rumours", "activity", "outlook", "recommendations"]
+
+
+def section_headings() -> dict:
+    """The headings of the sections, in the language of the moment (called when a page or document is made)."""
+    return {
+        "mood": gettext("General mood and thinking"),
+        "opinion": gettext("Opinion on events, policies and guidelines"),
+        "hot_spots": gettext("Pressing issues and hot spots"),
+        "rumours": gettext("Rumours and false or harmful information"),
+        "activity": gettext("Training and network activity"),
+        "outlook": gettext("Outlook"),
+        "recommendations": gettext("Recommendations and proposals"),
+    }
+
+
+# A recipient line of ``Summary.recipients`` that carries an e-mail address: "Name <address>".
+ADDRESS = re.compile(r"<\s*([^<>\s]+@[^<>\s]+)\s*>\s*$")
 
 
 class SummaryStatus(models.TextChoices):

@@ -6,9 +6,7 @@ from django.utils.translation import gettext as _
 
 from collaborators.models import Unit
 from reports.models import Direction, ReportKind, ReportStatus
-from summaries.models import PeriodKind
-from summaries.services.compile import SECTION_KEYS, section_headings
-from summaries.services.summaries import ADDRESS
+from summaries.models import ADDRESS, SECTION_KEYS, PeriodKind, section_headings
 
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII"]
 SECTION_TABLES = {

@@ -9,8 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from collaborators.models import Unit
 from core.periods import period_month
-from summaries.models import PeriodKind, ReportingPeriod
-from summaries.services.compile import SECTION_KEYS, section_headings
+from summaries.models import SECTION_KEYS, PeriodKind, ReportingPeriod, section_headings
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 

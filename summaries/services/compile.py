@@ -19,21 +19,7 @@ from summaries import selectors
 from summaries.columns import COUNTED_Q, FIELDS, HOT_Q, OPEN, columns_of
 from summaries.models import PeriodKind
 
-SECTION_KEYS = ["mood", "opinion", "hot_spots", "rumours", "activity", "outlook", "recommendations"]
 LIST_LIMIT = 15
-
-
-def section_headings() -> dict:
-    """The sections of the official report, in the order of the federation's monthly report (docs/vocabulary.md)."""
-    return {
-        "mood": _("General mood and thinking"),
-        "opinion": _("Opinion on events, policies and guidelines"),
-        "hot_spots": _("Pressing issues and hot spots"),
-        "rumours": _("Rumours and false or harmful information"),
-        "activity": _("Training and network activity"),
-        "outlook": _("Outlook"),
-        "recommendations": _("Recommendations and proposals"),
-    }
 
 
 def _range(period):

@@ -1,7 +1,6 @@
 """The summaries' workflow: schedule → compile (Celery, claimed) → edit → approve → issue (files, outbox)."""
 
 import logging
-import re
 import time
 from datetime import timedelta
 
@@ -17,8 +16,16 @@ from collaborators.access import is_staff_or_admin
 from collaborators.models import Role, Unit, User
 from notifications.services import notify_address, notify_many
 from summaries.documents import render_docx, render_xlsx
-from summaries.models import PeriodKind, ReportingPeriod, Summary, SummaryStatus, UnitMonthTally
-from summaries.services.compile import SECTION_KEYS, compile_delay, draft_sections, summary_figures
+from summaries.models import (
+    ADDRESS,
+    SECTION_KEYS,
+    PeriodKind,
+    ReportingPeriod,
+    Summary,
+    SummaryStatus,
+    UnitMonthTally,
+)
+from summaries.services.compile import compile_delay, draft_sections, summary_figures
 
 logger = logging.getLogger(__name__)
 
@@ -233,9 +240,6 @@ def summary_compile_new(*, actor: User, scope: Unit, kind: str, period: Reportin
 
 def _clean_lines(text: str) -> str:
     return "\n".join(line.strip() for line in (text or "").splitlines() if line.strip())
-
-
-ADDRESS = re.compile(r"<\s*([^<>\s]+@[^<>\s]+)\s*>\s*$")
 
 
 def recipient_addresses(summary: Summary) -> list[tuple[str, str]]:

@@ -12,9 +12,8 @@ from collaborators.access import get_visible_or_404, home_unit, staff_or_404
 from summaries import selectors
 from summaries.documents.content import tables
 from summaries.forms.summaries import CompileForm, SummaryEditForm
-from summaries.models import PeriodKind, ReportingPeriod, Summary, SummaryStatus
+from summaries.models import SECTION_KEYS, PeriodKind, ReportingPeriod, Summary, SummaryStatus, section_headings
 from summaries.services import summaries as services
-from summaries.services.compile import SECTION_KEYS, section_headings
 
 
 def _error(request, error: ValidationError) -> None:
