@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Avg, Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from collaborators.access import is_admin, is_staff_or_admin
+from collaborators.access import home_unit, is_admin, is_staff_or_admin
 from trainings.models import (
     PARTICIPANT_STATUSES,
     SEAT_STATUSES,
@@ -104,13 +104,21 @@ def attendance_rows(*, session: TrainingSession, viewer):
     )
 
 
-def feedback_summary(*, session: TrainingSession) -> dict:
-    rated = session.registrations.filter(rating__isnull=False)
+def feedback_summary(*, session: TrainingSession, viewer) -> dict:
+    """The feedback of the participants the viewer may see (``Registration.objects.visible_to``): the
+    federation sees a city session whole, a union's staff only their own people's ratings and comments.
+    ``whole`` says whether that is everyone on the session's list, so the page can say whose figures they are.
+    """
+    mine = Registration.objects.visible_to(viewer).filter(session=session)
+    rated = mine.filter(rating__isnull=False)
     figures = rated.aggregate(average=Avg("rating"), count=Count("pk"))
     distribution = dict(rated.values_list("rating").annotate(n=Count("pk")).values_list("rating", "n"))
-    attended = session.registrations.filter(status=RegistrationStatus.ATTENDED).count()
+    attended = mine.filter(status=RegistrationStatus.ATTENDED).count()
+    outside = session.registrations.exclude(pk__in=mine.values("pk")).exists()
     total = figures["count"] or 0
     return {
+        "whole": not outside,
+        "scope_unit": home_unit(viewer),
         "average": figures["average"],
         "count": total,
         "attended": attended,
@@ -122,7 +130,7 @@ def feedback_summary(*, session: TrainingSession) -> dict:
             }
             for r in range(5, 0, -1)
         ],
-        "comments": rated.exclude(comment="").select_related("person").order_by("-feedback_at")[:200],
+        "comments": rated.exclude(comment="").order_by("-feedback_at")[:200],
     }
 
 

@@ -447,7 +447,9 @@ def feedback(request, pk):
 def results(request, pk):
     session = _visible(request, pk)
     return render(
-        request, "trainings/results.html", {"session": session, **selectors.feedback_summary(session=session)}
+        request,
+        "trainings/results.html",
+        {"session": session, **selectors.feedback_summary(session=session, viewer=request.user)},
     )
 
 

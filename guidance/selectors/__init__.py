@@ -149,6 +149,17 @@ def effect(note: GuidanceNote) -> dict | None:
     return {"published": published, "rows": rows, "totals": totals, "has_rumours": bool(rumours)}
 
 
+def note_rumours_for(note: GuidanceNote, user):
+    """The rumours a note answers that this reader can open (a note for one union may answer a rumour
+    tracked by another: its title is not shown to people who could not open it)."""
+    return Rumour.objects.visible_to(user).filter(guidance_notes=note).order_by("title")
+
+
+def note_questions_for(note: GuidanceNote, user):
+    """The question reports a note answers that this reader can open, with their units."""
+    return Report.objects.visible_to(user).filter(guidance_answers=note).select_related("unit").order_by("-pk")
+
+
 def answered_rumour_ids(rumour_ids) -> set[int]:
     """Which of these rumours a published note answers."""
     return set(

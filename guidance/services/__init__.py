@@ -85,8 +85,15 @@ def guidance_save(*, author: User, data: dict, note: GuidanceNote | None = None)
     note.search_text = fold(f"{note.title} {nh3.clean(body, tags=set())}")
     note.save()
     note.target_units.set(targets)
-    note.rumours.set(data.get("rumours") or [])
-    note.questions.set([q for q in data.get("questions") or [] if q.kind == ReportKind.QUESTION])
+    rumours = list(data.get("rumours") or [])
+    questions = [q for q in data.get("questions") or [] if q.kind == ReportKind.QUESTION]
+    # A note names what it answers: only rumours and questions its author can open.
+    if len(rumours) != Rumour.objects.visible_to(author).filter(pk__in=[r.pk for r in rumours]).count():
+        raise ValidationError(_("You can only answer rumours you can open."))
+    if len(questions) != Report.objects.visible_to(author).filter(pk__in=[q.pk for q in questions]).count():
+        raise ValidationError(_("You can only answer questions you can open."))
+    note.rumours.set(rumours)
+    note.questions.set(questions)
     return note
 
 

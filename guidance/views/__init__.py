@@ -61,8 +61,8 @@ def note_detail(request, pk):
         "receipt": receipt,
         "targets": note.target_units.all(),
         "files": note.attachments.all(),
-        "rumours": note.rumours.all(),
-        "questions": note.questions.select_related("unit") if manage else [],
+        "rumours": selectors.note_rumours_for(note, request.user),
+        "questions": selectors.note_questions_for(note, request.user) if manage else [],
         "reach": selectors.reach(note) if manage and note.status == NoteStatus.PUBLISHED else None,
         "is_staff": is_staff_or_admin(request.user),
     }
@@ -160,7 +160,8 @@ def note_effect(request, pk):
             ],
             "published": rows.index(next(row for row in rows if row["offset"] == 0)),
         }
-    return render(request, "guidance/note_effect.html", {"note": note, "effect": effect, "rumours": note.rumours.all()})
+    rumours = selectors.note_rumours_for(note, request.user)
+    return render(request, "guidance/note_effect.html", {"note": note, "effect": effect, "rumours": rumours})
 
 
 @login_required

@@ -325,20 +325,23 @@ def rumour_list(request):
         request.GET or None, queryset=Rumour.objects.visible_to(request.user).select_related("topic")
     )
     page = Paginator(rumours.qs.order_by("-last_seen_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
-    units_seen = {}
+    units_seen, in_scope = {}, {}
     if staff:
-        # The units the viewer may see that each rumour on the page was heard in: one query.
-        pairs = (
+        # The units the viewer may see that each rumour on the page was heard in, and how often: one query.
+        # A rumour's own count is city-wide; the page shows the viewer's share beside it.
+        rows = (
             Report.objects.visible_to(request.user)
             .filter(rumour__in=[rumour.pk for rumour in page])
             .values_list("rumour_id", "unit__name")
-            .distinct()
+            .annotate(n=Count("pk"))
             .order_by("rumour_id", "unit__name")
         )
-        for rumour_id, unit_name in pairs:
+        for rumour_id, unit_name, n in rows:
             units_seen.setdefault(rumour_id, []).append(unit_name)
+            in_scope[rumour_id] = in_scope.get(rumour_id, 0) + n
     for rumour in page:
         rumour.units_seen = units_seen.get(rumour.pk, [])
+        rumour.in_scope = in_scope.get(rumour.pk, 0)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
