@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from core import uploads
 from guidance.models import GuidanceNote, NoteAttachment, PulseRecipient, PulseRequest, Receipt, RumourAlert
 
 
@@ -46,7 +47,16 @@ class PulseRecipientAdmin(admin.ModelAdmin):
     raw_id_fields = ("request", "person", "unit", "report")
 
 
+class NoteAttachmentAdminForm(uploads.CheckedUploadModelForm):
+    upload_use = uploads.GUIDANCE_FILE
+
+
 @admin.register(NoteAttachment)
 class NoteAttachmentAdmin(admin.ModelAdmin):
+    """A file added here is checked as in the app (core.uploads); its name and kind are filled by the check."""
+
+    form = NoteAttachmentAdminForm
     list_display = ("original_name", "note", "content_type", "size")
     raw_id_fields = ("note", "uploaded_by")
+    fields = ("note", "file", "uploaded_by", "original_name", "content_type", "size")
+    readonly_fields = ("original_name", "content_type", "size")

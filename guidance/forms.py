@@ -10,7 +10,6 @@ from collaborators.models import Unit
 from core import uploads as files
 from guidance.models import PulseMode
 from guidance.services import MAX_FILES_PER_NOTE
-from reports.forms import MultipleFileField
 from reports.models import FocusPolicy, Report, ReportKind, ReportStatus, Rumour, Topic
 
 OUT_OF_SCOPE = _("You can only send guidance to units in your own scope.")
@@ -57,7 +56,7 @@ class GuidanceNoteForm(forms.Form):
     questions = forms.ModelMultipleChoiceField(
         label=_("Questions it answers"), queryset=Report.objects.none(), required=False
     )
-    attachments = MultipleFileField(label=_("Files"))
+    attachments = files.MultipleFileField(label=_("Files"), use=files.GUIDANCE_FILE)
     publish_at = forms.DateTimeField(
         label=_("Publish at"),
         required=False,
@@ -70,9 +69,8 @@ class GuidanceNoteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.existing_files = existing_files
         self.fields["attachments"].help_text = _(
-            "Official documents or leaflets: images (JPEG, PNG, WebP), PDF or Word (.docx); at most %(size)s MB "
-            "each and %(count)s per note."
-        ) % {"size": files.MAX_BYTES // (1024 * 1024), "count": MAX_FILES_PER_NOTE}
+            "Official documents, leaflets, slides: %(kinds)s; at most %(size)s MB each and %(count)s per note."
+        ) % {"kinds": files.GUIDANCE_FILE.describe(), "size": files.GUIDANCE_FILE.max_mb, "count": MAX_FILES_PER_NOTE}
         self.fields["target_units"].queryset = Unit.objects.visible_to(author).filter(valid_to__isnull=True)
         self.fields["rumours"].queryset = Rumour.objects.visible_to(author).order_by("-last_seen_at", "-pk")
         self.fields["questions"].queryset = (
@@ -83,17 +81,12 @@ class GuidanceNoteForm(forms.Form):
         )
 
     def clean_attachments(self):
+        # Each file was checked by the field (core.uploads); here only how many the note may hold.
         uploads = self.cleaned_data.get("attachments") or []
-        errors = []
-        for uploaded in uploads:
-            try:
-                files.check_upload(uploaded)
-            except ValidationError as exc:
-                errors.extend(exc.messages)
         if self.existing_files + len(uploads) > MAX_FILES_PER_NOTE:
-            errors.append(_("A note can have at most %(max)s files; remove one first.") % {"max": MAX_FILES_PER_NOTE})
-        if errors:
-            raise ValidationError(errors)
+            raise ValidationError(
+                _("A note can have at most %(max)s files; remove one first.") % {"max": MAX_FILES_PER_NOTE}
+            )
         return uploads
 
     def clean_publish_at(self):

@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 from collaborators.access import ScopedQuerySet
 from collaborators.models import Unit
 from core.search import FoldedSearchQuerySet
+from core.uploads import GUIDANCE_FILE, UploadValidator
 from reports.models import FocusPolicy, Report, Rumour, Topic
 
 
@@ -109,7 +110,7 @@ class NoteAttachment(models.Model):
     and served only through the scoped download view."""
 
     note = models.ForeignKey(GuidanceNote, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=note_file_path, max_length=255)
+    file = models.FileField(upload_to=note_file_path, max_length=255, validators=[UploadValidator(GUIDANCE_FILE.code)])
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField(_("size"))

@@ -204,6 +204,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = _read("MEDIA_ROOT", lambda: Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media"))))
+# Uploaded files are never served from MEDIA_URL (no URL pattern, no web server alias): only the scoped
+# download views send them, as downloads (core.downloads). The largest file each upload accepts, in MB:
+UPLOAD_MAX_MB_REPORT = _positive_int("UPLOAD_MAX_MB_REPORT", 10)
+UPLOAD_MAX_MB_GUIDANCE = _positive_int("UPLOAD_MAX_MB_GUIDANCE", 20)
+UPLOAD_MAX_MB_TRAINING = _positive_int("UPLOAD_MAX_MB_TRAINING", 30)
+UPLOAD_MAX_MB_ROSTER_IMPORT = _positive_int("UPLOAD_MAX_MB_ROSTER_IMPORT", 5)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

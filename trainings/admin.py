@@ -1,11 +1,21 @@
 from django.contrib import admin
 
+from core import uploads
 from trainings.models import CalendarFeedToken, Material, Registration, TrainingSession
 
 
+class MaterialAdminForm(uploads.CheckedUploadModelForm):
+    upload_use = uploads.TRAINING_MATERIAL
+
+
 class MaterialInline(admin.TabularInline):
+    """A file added here is checked as in the app (core.uploads); its name and kind are filled by the check."""
+
     model = Material
+    form = MaterialAdminForm
     extra = 0
+    fields = ["title", "file", "url", "original_name", "content_type", "size"]
+    readonly_fields = ["original_name", "content_type", "size"]
 
 
 @admin.register(TrainingSession)

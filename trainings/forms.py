@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from collaborators.filters import UnitChoiceField, unit_label
 from collaborators.models import Position, Role, Unit, User
+from core import uploads
 from core.text import normalise_phone
 from trainings.models import RegistrationStatus, TrainingSession
 
@@ -215,8 +216,12 @@ class FeedbackForm(forms.Form):
 
 class MaterialForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=255)
-    file = forms.FileField(label=_("File"), required=False)
+    file = uploads.UploadField(label=_("File"), required=False, use=uploads.TRAINING_MATERIAL)
     url = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = uploads.TRAINING_MATERIAL.help_text()
 
     def clean(self):
         data = super().clean()

@@ -1,6 +1,7 @@
 """Training sessions, registrations (with waitlist, attendance and feedback), materials and calendar feeds."""
 
 import secrets
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from collaborators.access import Role, ScopedQuerySet
 from collaborators.models import Unit
+from core.uploads import TRAINING_MATERIAL, UploadValidator
 
 # Check-in codes avoid characters that are easy to misread on a projector (0/O, 1/I/L).
 CHECKIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -228,7 +230,8 @@ class Registration(models.Model):
 
 
 def material_upload_to(instance, filename):
-    return f"trainings/{instance.session_id}/{secrets.token_hex(8)}/{filename}"
+    # A random name: the uploaded name is kept only as data (original_name), never as a path.
+    return f"trainings/{instance.session_id}/{uuid.uuid4().hex}"
 
 
 class Material(models.Model):
@@ -238,7 +241,17 @@ class Material(models.Model):
         TrainingSession, on_delete=models.CASCADE, related_name="materials", verbose_name=_("session")
     )
     title = models.CharField(_("title"), max_length=255)
-    file = models.FileField(_("file"), upload_to=material_upload_to, blank=True, max_length=500)
+    file = models.FileField(
+        _("file"),
+        upload_to=material_upload_to,
+        blank=True,
+        max_length=500,
+        validators=[UploadValidator(TRAINING_MATERIAL.code)],
+    )
+    # Filled from the upload check (core.uploads): the name as sent, and the kind the bytes are.
+    original_name = models.CharField(_("file name"), max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("size"), default=0)
     url = models.URLField(_("link"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from collaborators.models import CollaboratorStatus, Role, Unit, User
 from collaborators.services.people import profile_mark_trained
+from core import uploads
 from notifications.services import notify, notify_many
 from trainings.models import (
     SEAT_STATUSES,
@@ -439,9 +440,26 @@ def feedback_submit(*, registration: Registration, rating: int, comment: str = "
 
 @transaction.atomic
 def material_add(*, actor: User, session: TrainingSession, title: str, file=None, url: str = "") -> Material:
+    """Add a file or a link for a session's participants.
+
+    A file's type is decided from its bytes (core.uploads, TRAINING_MATERIAL): web pages, scripts, SVG,
+    programs and Office files with macros are refused. It is stored under a random name and served only
+    as a download. Raises ValidationError, and stores nothing, for a refused file.
+    """
     if not file and not url:
         raise ValidationError(_("Attach a file or give a link."))
-    return Material.objects.create(session=session, title=title, file=file or "", url=url, created_by=actor)
+    if not file:
+        return Material.objects.create(session=session, title=title, url=url, created_by=actor)
+    checked = uploads.check_upload(file, uploads.TRAINING_MATERIAL)
+    return Material.objects.create(
+        session=session,
+        title=title,
+        file=file,
+        original_name=checked.name,
+        content_type=checked.content_type,
+        size=checked.size,
+        created_by=actor,
+    )
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from collaborators.access import STAFF_ROLES, get_visible_or_404, is_admin, role_required
 from collaborators.models import Role
+from core.downloads import file_download_response
 from core.text import fold
 from trainings import selectors, services
 from trainings.calendar import calendar_bytes
@@ -420,7 +421,8 @@ def material_download(request, pk, material_id):
     material = get_object_or_404(Material, session=session, pk=material_id)
     if material.url and not material.file:
         return HttpResponseRedirect(material.url)
-    return FileResponse(material.file.open("rb"), as_attachment=True, filename=material.file.name.rsplit("/", 1)[-1])
+    # Materials stored before names were kept as data have none: the title stands in.
+    return file_download_response(material.file, material.original_name or material.title, material.content_type)
 
 
 @require_POST

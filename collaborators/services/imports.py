@@ -32,6 +32,7 @@ from collaborators.models import (
 )
 from collaborators.models.imports import ImportBatch, ImportStatus
 from collaborators.services.people import user_create, username_from
+from core import uploads
 from core.spreadsheets import parse_date, read_table, write_csv, write_xlsx
 from core.text import fold, normalise_phone
 
@@ -344,6 +345,7 @@ def import_preview(*, actor: User, uploaded_file) -> ImportBatch:
     spreadsheet, too big, empty, too many rows, unknown encoding, wrong
     columns. The batch carries ``ignored_columns`` (not stored) for the page.
     """
+    uploads.check_upload(uploaded_file, uploads.ROSTER_IMPORT)  # the one upload rule, before any parsing
     headers, table = read_table(uploaded_file)
     mapping, ignored = map_headers(headers)
     rows = [
@@ -354,7 +356,7 @@ def import_preview(*, actor: User, uploaded_file) -> ImportBatch:
     batch = ImportBatch.objects.create(
         created_by=actor,
         unit=actor.unit,
-        filename=(getattr(uploaded_file, "name", "") or "")[-255:],
+        filename=uploads.safe_name(getattr(uploaded_file, "name", "")),
         rows=checked,
         error_count=_error_count(checked),
     )

@@ -16,15 +16,14 @@ from collaborators.forms.imports import ImportUploadForm
 from collaborators.models import Role
 from collaborators.models.imports import ImportBatch, ImportStatus
 from collaborators.services import imports as services
+from core.downloads import bytes_download_response
 from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 
 CONTENT_TYPES = {"xlsx": XLSX_CONTENT_TYPE, "csv": CSV_CONTENT_TYPE}
 
 
 def _attachment(content: bytes, fmt: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return bytes_download_response(content, filename, CONTENT_TYPES[fmt])
 
 
 @role_required(Role.ADMIN)

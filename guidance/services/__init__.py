@@ -183,13 +183,13 @@ MAX_FILES_PER_NOTE = 5
 
 @transaction.atomic
 def note_attachment_add(*, note: GuidanceNote, uploaded_file, actor: User) -> NoteAttachment:
-    """Attach a file to a draft note. The type is decided from the bytes (core.uploads.check_upload, the same
-    rules as report attachments); the file is stored under a random name and served only by the scoped view.
+    """Attach a file to a draft note. The type is decided from the bytes (core.uploads, GUIDANCE_FILE);
+    the file is stored under a random name and served only by the scoped view, as a download.
     Raises ValidationError for a refused file, a full note or a published note."""
     note = GuidanceNote.objects.select_for_update().get(pk=note.pk)
     if note.status != NoteStatus.DRAFT:
         raise ValidationError(_("A published note cannot be edited."))
-    checked = files.check_upload(uploaded_file)
+    checked = files.check_upload(uploaded_file, files.GUIDANCE_FILE)
     if note.attachments.count() >= MAX_FILES_PER_NOTE:
         raise ValidationError(
             _("A note can have at most %(max)s files; remove one first.") % {"max": MAX_FILES_PER_NOTE}

@@ -6,12 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from collaborators.access import STAFF_ROLES, get_visible_or_404, is_staff_or_admin, role_required
+from core.downloads import file_download_response
 from guidance import selectors, services
 from guidance.forms import GuidanceNoteForm
 from guidance.models import GuidanceNote, NoteAttachment, NoteStatus
@@ -176,20 +177,7 @@ def note_file(request, pk, file_pk):
     always a download, never rendered."""
     note = get_visible_or_404(GuidanceNote, request.user, pk=pk)
     attachment = get_object_or_404(NoteAttachment, pk=file_pk, note=note)
-    try:
-        handle = attachment.file.open("rb")
-    except OSError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_download_response(attachment.file, attachment.original_name, attachment.content_type)
 
 
 @require_POST

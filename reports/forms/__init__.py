@@ -17,28 +17,9 @@ from reports.models import FocusPolicy, Report, ReportKind, Topic
 MORE_DETAILS = ["breadth", "concern", "spread", "source", "group_concerned", "place", "people_involved"]
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input (the Django 5 documentation's pattern); each checked by core.uploads."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": files.ACCEPT_ATTRIBUTE}))
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, (list, tuple)):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
-
-
 class ReportForm(forms.ModelForm):
     token = forms.UUIDField(widget=forms.HiddenInput)
-    attachments = MultipleFileField(label=_("Attachments"))
+    attachments = files.MultipleFileField(label=_("Attachments"), use=files.REPORT_ATTACHMENT)
 
     class Meta:
         model = Report
@@ -101,7 +82,7 @@ class ReportForm(forms.ModelForm):
         self.fields["people_involved"].widget.attrs.update({"min": 0, "inputmode": "numeric"})
         self.fields["attachments"].help_text = _(
             "Photos (JPEG, PNG, WebP), PDF or Word (.docx); at most %(size)s MB each and %(count)s per report."
-        ) % {"size": files.MAX_BYTES // (1024 * 1024), "count": files.MAX_PER_REPORT}
+        ) % {"size": files.REPORT_ATTACHMENT.max_mb, "count": files.MAX_PER_REPORT}
         if not self.is_bound and "token" not in self.initial:
             self.initial["token"] = instance.client_token if instance.pk else uuid.uuid4()
 
@@ -115,20 +96,9 @@ class ReportForm(forms.ModelForm):
         return (self.cleaned_data.get("title") or "").strip()
 
     def clean_attachments(self):
+        # Each file was checked by the field (core.uploads); here only how many the report may hold.
         uploads = self.cleaned_data.get("attachments") or []
-        errors = []
-        for uploaded in uploads:
-            try:
-                files.check_upload(uploaded)
-            except ValidationError as exc:
-                errors.extend(exc.messages)
-        if not errors:
-            try:
-                files.check_count(existing=self.existing_attachments, adding=len(uploads))
-            except ValidationError as exc:
-                errors.extend(exc.messages)
-        if errors:
-            raise ValidationError(errors)
+        files.check_count(existing=self.existing_attachments, adding=len(uploads))
         return uploads
 
     def clean(self):

@@ -35,7 +35,7 @@ def _same_file_attached(report: Report, uploaded, name: str, size: int) -> Attac
 def attachment_add(*, report: Report, uploaded_file, actor: User) -> Attachment:
     """Attach an uploaded file to a report its author can still edit.
 
-    The type is decided from the bytes (core.uploads.check_upload); the file
+    The type is decided from the bytes (core.uploads, REPORT_ATTACHMENT); the file
     is stored under MEDIA_ROOT/attachments/<report>/<random> and served only
     through the scoped download view. An identical file already attached (a
     resent form) is not stored twice: the existing attachment is returned.
@@ -44,7 +44,7 @@ def attachment_add(*, report: Report, uploaded_file, actor: User) -> Attachment:
     report = Report.objects.select_for_update().get(pk=report.pk)
     if report.author_id != actor.pk or not report.is_editable_by_author:
         raise PermissionDenied
-    checked = files.check_upload(uploaded_file)
+    checked = files.check_upload(uploaded_file, files.REPORT_ATTACHMENT)
     existing = _same_file_attached(report, uploaded_file, checked.name, checked.size)
     if existing is not None:
         return existing

@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, Case, Count, Q, Value, When
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from collaborators.access import STAFF_ROLES, get_visible_or_404, is_staff_or_admin, role_required
+from core.downloads import bytes_download_response
 from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from reports import selectors, services
 from reports.filters import REVIEW_STATUSES, ReportFilter, RumourFilter, overdue_cutoff
@@ -130,9 +130,7 @@ def reports_export(request, fmt):
     content, _count = services.reports_export(
         actor=request.user, reports=queue.qs, file_format=fmt, parameters=parameters
     )
-    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="bao-cao-{timezone.localdate():%Y-%m-%d}.{fmt}"'
-    return response
+    return bytes_download_response(content, f"bao-cao-{timezone.localdate():%Y-%m-%d}.{fmt}", CONTENT_TYPES[fmt])
 
 
 # --- one report ----------------------------------------------------------------------------

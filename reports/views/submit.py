@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from collaborators.access import role_required
 from collaborators.models import Role
+from core.downloads import file_download_response
 from reports import selectors, services
 from reports.forms import MORE_DETAILS, ReportForm
 from reports.models import Attachment, EventKind, Report, ReportEvent, ReportStatus
@@ -246,17 +247,4 @@ def attachment_download(request, pk, attachment_pk):
     """A report's file, only to those who may see the report; always a download, never rendered."""
     report = get_object_or_404(Report.objects.visible_to(request.user), pk=pk)
     attachment = get_object_or_404(Attachment, pk=attachment_pk, report=report)
-    try:
-        handle = attachment.file.open("rb")
-    except OSError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_download_response(attachment.file, attachment.original_name, attachment.content_type)

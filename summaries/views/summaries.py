@@ -3,12 +3,14 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from collaborators.access import get_visible_or_404, home_unit, staff_or_404
+from core import uploads
+from core.downloads import file_download_response
 from summaries import selectors
 from summaries.documents.content import tables
 from summaries.forms.summaries import CompileForm, SummaryEditForm
@@ -152,9 +154,7 @@ def summary_download(request, pk, kind):
     field = {"docx": summary.docx, "xlsx": summary.xlsx}.get(kind)
     if not field:
         raise Http404
-    response = FileResponse(field.open("rb"), as_attachment=True, filename=field.name.rsplit("/", 1)[-1])
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_download_response(field, field.name.rsplit("/", 1)[-1], uploads.KINDS[kind].content_type)
 
 
 @staff_or_404

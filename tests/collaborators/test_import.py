@@ -590,7 +590,7 @@ def test_a_bad_file_uploaded_through_the_page_shows_the_message_and_stores_nothi
     client.force_login(union_admin)
     response = client.post(reverse("roster:import_upload"), {"file": SimpleUploadedFile("a.xlsx", b"hello\x00\x01")})
     assert response.status_code == 200
-    assert "not a spreadsheet" in response.content.decode()
+    assert "is not an accepted file. Accepted: Excel (.xlsx), CSV." in response.content.decode()
     assert not ImportBatch.objects.exists()
 
 

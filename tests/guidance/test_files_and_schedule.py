@@ -49,7 +49,7 @@ def test_staff_attach_a_file_through_the_form_stored_under_a_random_name(client,
     assert (django_settings.MEDIA_ROOT / attachment.file.name).read_bytes() == pdf_bytes()
 
 
-def test_a_disguised_file_is_refused_with_a_vietnamese_message_and_nothing_saved(client, unit_staff, union):
+def test_a_disguised_file_is_refused_with_a_message_and_nothing_saved(client, unit_staff, union, english):
     client.force_login(unit_staff)
     fake = upload("anh.png", b"<html><script>alert(1)</script></html>", "image/png")
     response = client.post(
@@ -57,7 +57,7 @@ def test_a_disguised_file_is_refused_with_a_vietnamese_message_and_nothing_saved
         {"title": "Định hướng", "body": "<p>Nội dung</p>", "target_units": [union.pk], "attachments": [fake]},
     )
     assert response.status_code == 200
-    assert "không thuộc loại được chấp nhận" in response.content.decode()
+    assert "is not an accepted file" in response.content.decode()
     assert not GuidanceNote.objects.exists() and not NoteAttachment.objects.exists()
 
 

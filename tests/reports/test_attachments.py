@@ -1,5 +1,6 @@
 """Attachments: the type decided from the bytes, limits, polyglots refused, downloads scoped."""
 
+import html
 import io
 import struct
 import uuid
@@ -15,6 +16,14 @@ from core import uploads as files
 from reports import services
 from reports.models import Attachment, Report, ReportStatus, Topic
 from reports.services.attachments import attachment_add
+from tests.upload_samples import (
+    ACCEPTABLE,
+    DANGEROUS,
+    RANDOM_STORED_NAME,
+    assert_download_headers,
+    oversized,
+    stored_files,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -133,7 +142,7 @@ def test_accepted_types_are_recognised_from_their_bytes(name, data, expected):
         ("polyglot.pdf", pdf_bytes() + zip_bytes({"evil.js": b"alert(1)"}), "two kinds of file at once"),
         ("polyglot.png", png_bytes() + zip_bytes({"a.txt": b"x"}), "two kinds of file at once"),
         ("macro.docx", docx_bytes(macros=True), "contains macros"),
-        ("archive.docx", zip_bytes({"readme.txt": b"hello"}), "is not a Word (.docx) document"),
+        ("archive.docx", zip_bytes({"readme.txt": b"hello"}), "is not an accepted file"),
         ("prefixed.docx", b"GIF89a" + docx_bytes(), "is not an accepted file"),
         ("empty.pdf", b"", "is empty"),
     ],
@@ -147,7 +156,7 @@ def test_refused_files_name_the_file_and_say_why(name, data, message):
 
 
 def test_a_file_over_ten_megabytes_is_refused():
-    big = upload("to.pdf", b"%PDF-1.4\n" + b"0" * files.MAX_BYTES + b"\n%%EOF\n")
+    big = upload("to.pdf", b"%PDF-1.4\n" + b"0" * files.REPORT_ATTACHMENT.max_bytes + b"\n%%EOF\n")
     with pytest.raises(ValidationError, match="larger than 10 MB"):
         files.check_upload(big)
 
@@ -220,7 +229,7 @@ def _post(client, files_, **data):
 @pytest.mark.parametrize(
     ("files_", "message"),
     [
-        ([("big.pdf", b"%PDF-1.4\n" + b"0" * files.MAX_BYTES + b"\n%%EOF\n")], "larger than 10 MB"),
+        ([("big.pdf", b"%PDF-1.4\n" + b"0" * files.REPORT_ATTACHMENT.max_bytes + b"\n%%EOF\n")], "larger than 10 MB"),
         ([(f"{i}.png", png_bytes(2, i + 1)) for i in range(6)], "at most 5 attachments"),
         ([("hop-dong.pdf", b"PK-but-not-really, just text")], "is not an accepted file"),
         ([("polyglot.pdf", pdf_bytes() + zip_bytes({"x.js": b"alert(1)"}))], "two kinds of file at once"),
@@ -307,7 +316,7 @@ def test_the_author_downloads_the_file_as_an_attachment_with_its_name(client, co
     assert response["X-Content-Type-Options"] == "nosniff"
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment;")
-    assert "filename*=utf-8''Bi%C3%AAn%20b%E1%BA%A3n%20h%E1%BB%8Dp.pdf" in disposition
+    assert "filename*=UTF-8''Bi%C3%AAn%20b%E1%BA%A3n%20h%E1%BB%8Dp.pdf" in disposition
 
 
 def test_staff_of_the_subtree_download_files_of_a_submitted_report(
@@ -352,3 +361,53 @@ def test_files_are_not_served_from_media_url(client, collaborator, sent_with_fil
     report, attachment = sent_with_file
     client.force_login(collaborator)
     assert client.get(settings.MEDIA_URL + attachment.file.name).status_code == 404
+
+
+# --- every sample through the report form ----------------------------------------------------------
+
+REPORT_ACCEPTS = [sample for sample in ACCEPTABLE if sample[3] in files.REPORT_ATTACHMENT.kinds]
+REPORT_REFUSES = [
+    (s, name, data, "is not an accepted file")
+    for s, name, data, kind in ACCEPTABLE
+    if kind not in files.REPORT_ATTACHMENT.kinds
+]
+REPORT_REFUSES += DANGEROUS
+
+
+@pytest.mark.parametrize(("sample", "name", "data", "kind"), REPORT_ACCEPTS, ids=[s[0] for s in REPORT_ACCEPTS])
+def test_each_accepted_kind_is_stored_under_a_random_name_and_downloaded_safely(
+    client, collaborator, settings, sample, name, data, kind
+):
+    client.force_login(collaborator)
+    response = _post(client, [upload(name, data, content_type="text/html")])
+    assert response.status_code == 302
+    attachment = Attachment.objects.get()
+    assert (attachment.original_name, attachment.content_type) == (name, files.KINDS[kind].content_type)
+    assert RANDOM_STORED_NAME.match(attachment.file.name.rsplit("/", 1)[-1])
+    assert [path.name for path in stored_files(settings.MEDIA_ROOT)] == [attachment.file.name.rsplit("/", 1)[-1]]
+    download = _download(client, attachment.report, attachment)
+    assert_download_headers(download, content_type=files.KINDS[kind].content_type)
+    assert b"".join(download.streaming_content) == data
+
+
+@pytest.mark.parametrize(("sample", "name", "data", "message"), REPORT_REFUSES, ids=[s[0] for s in REPORT_REFUSES])
+def test_each_refused_sample_leaves_no_report_no_row_and_no_file(
+    client, collaborator, settings, sample, name, data, message
+):
+    client.force_login(collaborator)
+    response = _post(client, [upload(name, data, content_type="image/png")])
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert message in page and name in page
+    assert not Report.objects.exists() and not Attachment.objects.exists()
+    assert stored_files(settings.MEDIA_ROOT) == []
+
+
+def test_a_file_over_the_report_limit_is_refused_through_the_form(client, collaborator, settings):
+    settings.UPLOAD_MAX_MB_REPORT = 1
+    name, data = oversized(files.REPORT_ATTACHMENT)
+    client.force_login(collaborator)
+    response = _post(client, [upload(name, data)])
+    assert response.status_code == 400
+    assert "larger than 1 MB" in response.content.decode()
+    assert not Attachment.objects.exists() and stored_files(settings.MEDIA_ROOT) == []

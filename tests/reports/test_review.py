@@ -528,7 +528,10 @@ def test_the_export_holds_the_filtered_queue_neutralised_and_is_recorded(
     client.force_login(unit_staff)
     response = client.get(reverse("reports:export", kwargs={"fmt": "csv"}), {"kind": "opinion"})
     assert response.status_code == 200
-    assert response["Content-Disposition"] == f'attachment; filename="bao-cao-{timezone.localdate():%Y-%m-%d}.csv"'
+    assert response["Content-Disposition"].startswith(
+        f'attachment; filename="bao-cao-{timezone.localdate():%Y-%m-%d}.csv"'
+    )
+    assert response["X-Content-Type-Options"] == "nosniff"
     rows = csv_rows(response)
     assert len(rows) == 2
     title_col = 8

@@ -228,7 +228,10 @@ def test_compile_now_from_the_page_then_edit_approve_issue_download(
     summary.refresh_from_db()
     assert summary.status == SummaryStatus.ISSUED
     download = client.get(reverse("summaries:download", args=[summary.pk, "docx"]))
-    assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment; filename=")
+    assert download["Content-Type"] == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert download["Content-Security-Policy"] == "sandbox; default-src 'none'"
     assert Document(io.BytesIO(b"".join(download.streaming_content))).paragraphs
     # Frozen: no edit page for an issued summary.
     assert client.get(reverse("summaries:edit", args=[summary.pk])).status_code == 302
