@@ -1,10 +1,31 @@
 """Thin Celery tasks: they take ids, not objects (a row may change before the worker runs), and call services."""
 
+import logging
+
 from celery import shared_task
+from django.db import transaction
 
 from summaries.services import summaries as services
 from summaries.services.compliance import compliance_reminders_send
 from summaries.services.tallies import tallies_catch_up as _tallies_catch_up
+
+logger = logging.getLogger(__name__)
+
+
+def compile_after_commit(summary_id: int) -> None:
+    """Queue the compile of a pending summary once the transaction that left it pending commits.
+
+    The services leave summaries pending and the callers (these tasks, the summaries views) queue them:
+    this module imports the services, so the services cannot import it back.
+    """
+    transaction.on_commit(lambda: _enqueue_compile(summary_id))
+
+
+def _enqueue_compile(summary_id: int) -> None:
+    try:
+        compile_summary.delay(summary_id)
+    except Exception:  # broker down: the row is pending; resume_compiles picks it up
+        logger.warning("Could not enqueue the compile of summary %s; it will be resumed", summary_id, exc_info=True)
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=20, time_limit=900, soft_time_limit=840)
@@ -23,12 +44,18 @@ def compile_due_summaries(kind: str = "monthly", today: str | None = None) -> in
     """``today`` (ISO date) only to replay a given day; the schedule passes nothing."""
     from datetime import date
 
-    return len(services.summaries_schedule_due(kind=kind, today=date.fromisoformat(today) if today else None))
+    queued = services.summaries_schedule_due(kind=kind, today=date.fromisoformat(today) if today else None)
+    for summary_id in queued:
+        compile_after_commit(summary_id)
+    return len(queued)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=120, soft_time_limit=100)
 def resume_compiles() -> int:
-    return len(services.summaries_resume())
+    ids = services.summaries_resume()
+    for summary_id in ids:
+        _enqueue_compile(summary_id)
+    return len(ids)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=600, soft_time_limit=540)

@@ -39,19 +39,6 @@ def _require_staff_in_scope(actor: User, summary: Summary) -> None:
         raise PermissionDenied
 
 
-def _enqueue_compile(summary_id: int) -> None:
-    from summaries.tasks import compile_summary
-
-    try:
-        compile_summary.delay(summary_id)
-    except Exception:  # broker down: the row is pending; resume_compiles picks it up
-        logger.warning("Could not enqueue the compile of summary %s; it will be resumed", summary_id, exc_info=True)
-
-
-def _after_commit_compile(summary_id: int) -> None:
-    transaction.on_commit(lambda: _enqueue_compile(summary_id))
-
-
 def _default_addressing(scope: Unit) -> dict:
     """Who a new summary is addressed to: the city's bodies (settings) or, for a union, the unit above it."""
     parent = Unit.objects.get_parent(scope)
@@ -103,7 +90,8 @@ def _scopes_with_activity(period: ReportingPeriod) -> list[Unit]:
 
 
 def summaries_schedule_due(*, kind: str, today=None) -> list[int]:
-    """Create (once) the summaries of the last period and queue their compiles. Runs daily.
+    """Create (once) the summaries of the last period; return the ids of those waiting to be compiled, which
+    the daily task queues (``summaries.tasks``: the tasks call the services, so the services do not queue).
 
     Weekly: last week's, from the Monday after it. Monthly: the period that ended last, once the unions'
     review deadline has passed (SUMMARY_REVIEW_DUE_DAY), so the figures include their reviews and staff
@@ -122,20 +110,16 @@ def summaries_schedule_due(*, kind: str, today=None) -> list[int]:
         summary, _created = summary_schedule(scope=scope, period=period)
         if summary.status == SummaryStatus.PENDING:
             queued.append(summary.pk)
-            _after_commit_compile(summary.pk)
     return queued
 
 
 def summaries_resume() -> list[int]:
-    """Queue again the compiles that are pending, or whose claim lapsed (a worker lost mid-compile)."""
+    """The compiles to queue again: pending, or whose claim lapsed (a worker lost mid-compile)."""
     now = timezone.now()
     stale = Q(status=SummaryStatus.PENDING, created_at__lt=now - timedelta(minutes=1)) | Q(
         status=SummaryStatus.COMPILING, claimed_until__lt=now
     )
-    ids = list(Summary.objects.filter(stale).values_list("pk", flat=True)[:200])
-    for pk in ids:
-        _enqueue_compile(pk)
-    return ids
+    return list(Summary.objects.filter(stale).values_list("pk", flat=True)[:200])
 
 
 def summary_claim(*, summary_id: int) -> bool:
@@ -210,7 +194,7 @@ def summary_compile(*, summary_id: int) -> bool:
 
 @transaction.atomic
 def summary_request_compile(*, actor: User, summary: Summary) -> Summary:
-    """ "Compile now": the figures are recompiled in the background; the page shows progress."""
+    """ "Compile now": the summary is left pending for the view to queue its compile; the page shows progress."""
     _require_staff_in_scope(actor, summary)
     summary = Summary.objects.select_for_update().get(pk=summary.pk)
     if summary.status in (SummaryStatus.APPROVED, SummaryStatus.ISSUED):
@@ -221,7 +205,6 @@ def summary_request_compile(*, actor: User, summary: Summary) -> Summary:
     summary.progress = 0
     summary._change_reason = _("Compile requested.")
     summary.save()
-    _after_commit_compile(summary.pk)
     return summary
 
 
@@ -231,7 +214,6 @@ def summary_compile_new(*, actor: User, scope: Unit, kind: str, period: Reportin
         raise PermissionDenied
     summary, created = summary_schedule(scope=scope, period=period)
     if created:
-        _after_commit_compile(summary.pk)
         return summary
     if summary.status in (SummaryStatus.APPROVED, SummaryStatus.ISSUED, SummaryStatus.PENDING):
         return summary
@@ -384,5 +366,4 @@ def summary_correct(*, actor: User, summary: Summary) -> Summary:
         signer_title=summary.signer_title,
         signer_name=summary.signer_name,
     )
-    _after_commit_compile(correction.pk)
     return correction

@@ -16,6 +16,7 @@ from summaries.documents.content import tables
 from summaries.forms.summaries import CompileForm, SummaryEditForm
 from summaries.models import SECTION_KEYS, PeriodKind, ReportingPeriod, Summary, SummaryStatus, section_headings
 from summaries.services import summaries as services
+from summaries.tasks import compile_after_commit
 
 
 def _error(request, error: ValidationError) -> None:
@@ -52,6 +53,8 @@ def summary_compile_new(request):
     summary = services.summary_compile_new(
         actor=request.user, scope=data["scope"], kind=data["period"].kind, period=data["period"]
     )
+    if summary.status == SummaryStatus.PENDING:
+        compile_after_commit(summary.pk)
     messages.success(request, _("The summary is being compiled; this page shows its progress."))
     return redirect("summaries:detail", summary.pk)
 
@@ -118,6 +121,8 @@ def _action(request, pk, service, success):
     except ValidationError as error:
         _error(request, error)
         return redirect("summaries:detail", summary.pk)
+    if result.status == SummaryStatus.PENDING:  # compile again, or a correction: the worker compiles it
+        compile_after_commit(result.pk)
     messages.success(request, success)
     return redirect("summaries:detail", result.pk)
 
