@@ -58,10 +58,12 @@ from collaborators.models import (  # noqa: E402
     Gender,
     Position,
     Role,
+    TrainingAttendance,
     Unit,
     UnitKind,
     User,
 )
+from collaborators.services.people import reporting_activities_record  # noqa: E402
 from core.text import fold  # noqa: E402
 
 PAGE_SIZE = 50  # the view's Paginator(…, 50)
@@ -221,7 +223,7 @@ def load_people(rng: random.Random, n_people: int, root: Unit, communes: list, g
 
     statuses, status_weights = list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values())
     positions = list(Position.values)
-    profiles = []
+    profiles, trainings, sendings = [], [], []
     for user in users:
         status = rng.choices(statuses, status_weights)[0]
         profiles.append(
@@ -232,13 +234,16 @@ def load_people(rng: random.Random, n_people: int, root: Unit, communes: list, g
                 status=status,
                 status_since=today - timedelta(days=rng.randint(0, 900)),
                 birth_year=rng.randint(1965, 2002),
-                last_trained_on=today - timedelta(days=rng.randint(0, 700)) if rng.random() < 0.6 else None,
-                last_reported_on=today - timedelta(days=rng.randint(0, 90))
-                if status == CollaboratorStatus.ACTIVE
-                else None,
             )
         )
+        # The roster's facts, as the trainings and reports services write them.
+        if rng.random() < 0.6:
+            trainings.append(TrainingAttendance(person=user, attended_on=today - timedelta(days=rng.randint(0, 700))))
+        if status == CollaboratorStatus.ACTIVE:
+            sendings.append((user.pk, today - timedelta(days=rng.randint(0, 90))))
     CollaboratorProfile.objects.bulk_create(profiles, batch_size=2000)
+    TrainingAttendance.objects.bulk_create(trainings, batch_size=2000)
+    reporting_activities_record(sendings=sendings)
     return users[0], users[1 : 1 + len(communes)]
 
 
@@ -320,7 +325,9 @@ def raw_sql(prefix, words=(), page=1):
     where_sql = " AND ".join(where)
     select = (
         "SELECT u.id, u.full_name, u.username, u.phone, u.is_active, u.role, un.name,"
-        " p.position, p.status, p.last_reported_on, p.consent_withdrawn_at"
+        " p.position, p.status, p.consent_withdrawn_at,"
+        " (SELECT ra.first_reported_on FROM collaborators_reportingactivity ra"
+        " WHERE ra.person_id = u.id ORDER BY ra.month DESC LIMIT 1)"
         " FROM collaborators_user u JOIN collaborators_unit un ON un.id = u.unit_id"
         " LEFT JOIN collaborators_collaboratorprofile p ON p.user_id = u.id"
         f" WHERE {where_sql} ORDER BY un.path, u.full_name, u.id LIMIT {PAGE_SIZE} OFFSET %s"

@@ -8,8 +8,10 @@ migrates it, loads a city federation -> 84 commune/ward unions -> grassroots uni
 and 20,000 people (bench/roster.py's loaders), 120 tracked rumours, then reports with
 INSERT ... SELECT generate_series spread over 36 months (kinds, topics, focus policies, direction,
 breadth, concern, urgent, alert level, observation date, status by age, rumour links). Reports
-loaded by SQL bypass the post_save receiver, so they are then tallied through the real incremental
-service, ``reports_tally(report_ids=...)``, in batches of 5,000 ids (reports/s printed).
+loaded by SQL bypass the reports services (and the signals they send), so they are then tallied
+through the real incremental service, ``reports_tally(report_ids=...)``, in batches of 5,000 ids
+(reports/s printed), and their authors' reporting facts recorded through
+``collaborators.services.people.reporting_activities_record``.
 
 Measured in one run, at --first reports and again after growing to --reports (loaded in the same
 36 months, tallied incrementally on top of the first tallies):
@@ -69,6 +71,8 @@ from bench.roster import (  # noqa: E402
     timed,
 )
 from collaborators.models import Role, Unit, User  # noqa: E402
+from collaborators.services.people import reporting_activities_record  # noqa: E402
+from core.periods import period_month  # noqa: E402
 from core.text import fold  # noqa: E402
 from reports.models import FocusPolicy, Report, Rumour, Topic, Verification  # noqa: E402
 from summaries import selectors  # noqa: E402
@@ -287,6 +291,22 @@ def tally_after(last_id: int) -> tuple[int, float]:
     return changed, time.perf_counter() - started
 
 
+def record_facts_after(last_id: int) -> float:
+    """The reporting facts (one per author and period of a first sending) of reports with id > last_id,
+    as the reports service writes them when a report is sent."""
+    started = time.perf_counter()
+    sent = (
+        Report.objects.filter(pk__gt=last_id, first_submitted_at__isnull=False)
+        .exclude(status="draft")
+        .order_by()
+        .values_list("author_id", "first_submitted_at")
+    )
+    reporting_activities_record(
+        sendings=((author_id, timezone.localdate(moment)) for author_id, moment in sent.iterator(chunk_size=20_000))
+    )
+    return time.perf_counter() - started
+
+
 # ---------------------------------------------------------------------------------------------
 # Raw SQL: the same figures straight from the reports table
 # ---------------------------------------------------------------------------------------------
@@ -317,7 +337,7 @@ def sql_params(unit: Unit, month: date) -> dict:
         "end": local_start(selectors.month_add(month, 1)),
         "month_start": local_start(month),
         "month_end": local_start(selectors.month_add(month, 1)),
-        "silent_since": timezone.localdate() - timedelta(weeks=settings.SUMMARY_SILENT_WEEKS),
+        "silent_month": period_month(timezone.localdate() - timedelta(weeks=settings.SUMMARY_SILENT_WEEKS)),
     }
 
 
@@ -354,7 +374,9 @@ SELECT count(*) FROM (
     SELECT p.unit_id FROM collaborators_user p JOIN collaborators_unit u ON u.id = p.unit_id
     JOIN collaborators_collaboratorprofile cp ON cp.user_id = p.id
     WHERE u.path LIKE %(prefix)s AND p.role = 'collaborator' AND p.is_active AND cp.status = 'active'
-    GROUP BY p.unit_id HAVING max(cp.last_reported_on) < %(silent_since)s OR max(cp.last_reported_on) IS NULL
+    GROUP BY p.unit_id HAVING NOT bool_or(EXISTS (
+        SELECT 1 FROM collaborators_reportingactivity ra WHERE ra.person_id = p.id AND ra.month >= %(silent_month)s
+    ))
 ) s
 """
 
@@ -873,6 +895,7 @@ def main():
             vac = vacuum_analyze()
             print(f"  loaded in {load_s:.0f} s, VACUUM ANALYZE {vac:.0f} s; tallying …", flush=True)
             changed, tally_s = tally_after(last_id)
+            print(f"  reporting facts recorded in {record_facts_after(last_id):.0f} s", flush=True)
             vac = vacuum_analyze()
             rows = UnitMonthTally.objects.count()
             print(

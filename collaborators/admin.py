@@ -43,7 +43,7 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
 
 @admin.register(CollaboratorProfile)
 class CollaboratorProfileAdmin(SimpleHistoryAdmin):
-    list_display = ["user", "position", "status", "status_since", "term_end", "last_trained_on", "last_reported_on"]
+    list_display = ["user", "position", "status", "status_since", "term_end"]
     list_filter = ["status", "position"]
     search_fields = ["user__full_name", "user__username"]
     raw_id_fields = ["user", "recognition_decision"]

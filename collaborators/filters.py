@@ -10,7 +10,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ModelChoiceField
 
-from collaborators.models import CollaboratorStatus, Position, Role, Unit, User
+from collaborators.models import (
+    CollaboratorStatus,
+    Position,
+    ReportingActivity,
+    Role,
+    TrainingAttendance,
+    Unit,
+    User,
+)
+from core.periods import period_month
 
 
 def unit_label(unit):
@@ -103,21 +112,13 @@ class PeopleFilter(django_filters.FilterSet):
         return queryset.filter(unit__path__startswith=unit.path)
 
     def filter_trained(self, queryset, name, value):
-        since = timezone.localdate() - timedelta(days=365)
-        if value:
-            return queryset.filter(profile__last_trained_on__gte=since)
-        return queryset.exclude(profile__last_trained_on__gte=since)
+        """Attended a training session in the last 12 months (the facts the trainings service writes)."""
+        trained = TrainingAttendance.trained_since(timezone.localdate() - timedelta(days=365))
+        return queryset.filter(trained) if value else queryset.exclude(trained)
 
     def filter_reported(self, queryset, name, value):
-        start = reporting_period_start()
-        if value:
-            return queryset.filter(profile__last_reported_on__gte=start)
-        return queryset.exclude(profile__last_reported_on__gte=start)
-
-
-def reporting_period_start(today=None):
-    """First day of the current reporting period (monthly by default)."""
-    from core.periods import period_bounds, period_month
-
-    today = today or timezone.localdate()
-    return period_bounds(period_month(today))[0]
+        """Reported in the period in progress: the fact the reports service writes at a report's first
+        sending, the one the dashboard, compliance and the reminders count (a returned report sent again
+        counts in the period it was first sent in)."""
+        reported = ReportingActivity.reported_in(period_month(timezone.localdate()))
+        return queryset.filter(reported) if value else queryset.exclude(reported)

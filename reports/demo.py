@@ -4,7 +4,8 @@ Called after the roster (settings.DEMO_SEEDERS). Idempotent: the demo reports ca
 in a fixed uuid5 namespace, and when the first one exists nothing is added. Everything is written
 with bulk_create (a few seconds on SQLite), so what save() and the services would do is done here:
 search_text is folded, timestamps are set in the past, the rumours' sighting figures are recounted
-with the same aggregate as reports.services._rumour_recount, and profiles' last_reported_on follow.
+with the same aggregate as reports.services._rumour_recount, and the authors' reporting facts (one per
+person and period of a first sending) are recorded as the reports service records them.
 No notification is sent: submitted reports older than REPORT_OVERDUE_HOURS are marked as already
 flagged, so the periodic task does not wake up on demo data.
 
@@ -22,7 +23,8 @@ from django.db import connection
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
-from collaborators.models import CollaboratorProfile, CollaboratorStatus, Role, Unit, User
+from collaborators.models import CollaboratorStatus, Role, Unit, User
+from collaborators.services.people import reporting_activities_record
 from reports.models import (
     AlertLevel,
     Breadth,
@@ -828,17 +830,11 @@ def _recount(rumours):
 
 
 def _mark_reported(reports):
-    latest = {}
-    for report in reports:
-        if report.status != ReportStatus.DRAFT and report.submitted_at:
-            day = timezone.localtime(report.submitted_at).date()
-            if day > latest.get(report.author_id, day - timedelta(days=1)):
-                latest[report.author_id] = day
-    profiles = list(CollaboratorProfile.objects.filter(user_id__in=latest))
-    changed = []
-    for profile in profiles:
-        day = latest[profile.user_id]
-        if profile.last_reported_on is None or profile.last_reported_on < day:
-            profile.last_reported_on = day
-            changed.append(profile)
-    CollaboratorProfile.objects.bulk_update(changed, ["last_reported_on"], batch_size=500)
+    """The reporting facts of the demo's sent reports: the period of each first sending."""
+    reporting_activities_record(
+        sendings=[
+            (report.author_id, timezone.localdate(report.first_submitted_at))
+            for report in reports
+            if report.status != ReportStatus.DRAFT and report.first_submitted_at
+        ]
+    )

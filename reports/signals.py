@@ -10,9 +10,35 @@ with its context. It may raise Http404 (e.g. a link to something the person may 
 ``report_form_saved(user, params, report)``: the report form was saved (or sent), inside the form's
 transaction. A receiver may raise ValidationError: its message is shown on the form and everything the
 form wrote is rolled back.
+
+Domain events, sent by ``reports.services`` inside the transaction that made the change, after the
+change is saved (a receiver's writes commit or roll back with it; an exception in a receiver undoes
+the change). The sender is the model class; every argument is keyword-only:
+
+``report_sent(report, resubmission)``: the author sent ``report`` for review. ``resubmission`` is False
+the first time (the report's reporting period is then fixed, and the author's reporting fact written)
+and True when a returned report is sent again.
+
+``report_edited(report)``: the author changed a report that was returned to them, without sending it
+again yet (it still counts, as returned, where it was first sent).
+
+``report_reviewed(report, event)``: staff acted on a sent report; ``event`` is the ``ReportEvent``
+recorded (its ``kind``: accepted, returned, rejected, escalated, or alert, for a new alert level).
+
+``report_linked_to_rumour(report, rumour, previous)``: a rumour report was counted as a sighting of
+``rumour``; ``previous`` is the rumour it counted for before, or None.
+
+``rumour_verified(rumour, actor)``: ``actor`` set the rumour's verification and resolution note; its
+sightings (the linked reports) took the same verification.
 """
 
 from django.dispatch import Signal
 
 report_form_preparing = Signal()
 report_form_saved = Signal()
+
+report_sent = Signal()
+report_edited = Signal()
+report_reviewed = Signal()
+report_linked_to_rumour = Signal()
+rumour_verified = Signal()

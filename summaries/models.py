@@ -160,19 +160,6 @@ class RumourMonthTally(models.Model):
         return f"{self.unit_id} {self.month:%Y-%m} {self.rumour_id}"
 
 
-class ReporterMonth(models.Model):
-    """Who sent at least one report (or a "nothing new" note) in a month: compliance without scanning reports."""
-
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["month", "person"], name="reporter_month_once")]
-
-    def __str__(self):
-        return f"{self.person_id} {self.month:%Y-%m}"
-
-
 class ReportTally(models.Model):
     """What a report was last counted as, so a change is applied as a difference (no recount)."""
 

@@ -1,33 +1,27 @@
-"""Keep the monthly tallies current as reports change (reports cannot import this app).
+"""Keep the monthly tallies current as reports change (reports and collaborators cannot import this app).
 
-The receiver only calls the service, inside the transaction that saved the report: the tallies
-commit or roll back with it.
+Each receiver only calls the tally service, inside the transaction of the service that sent the signal:
+the tallies commit or roll back with the change. Every write that changes what a report counts for goes
+through one of these signals (``reports.signals``): the first sending and each later one, the author's
+changes to a returned report, staff's reviews (accept, return, reject, alert level), a link to a tracked
+rumour; drafts count nowhere, so their saves (the form's autosave) send nothing. A moved branch changes
+its reports' ancestors (``collaborators.signals.units_moved``). Writes that bypass the services are
+caught by the periodic catch-up (``tallies_catch_up``).
 """
 
-from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from collaborators.signals import units_moved
-from reports.models import Report
+from reports.signals import report_edited, report_linked_to_rumour, report_reviewed, report_sent
 from summaries.services.tallies import reports_tally, units_retally
 
 
-def _ever_sent(report) -> bool:
-    """A report never sent (a draft: first_submitted_at is set on the first send, never cleared) counts
-    nowhere and never did, so its saves (the form's autosave) skip the tally's queries."""
-    return report.first_submitted_at is not None
-
-
-@receiver(post_save, sender=Report, dispatch_uid="summaries.tally_report")
-def tally_saved_report(sender, instance, raw=False, **kwargs):
-    if not raw and _ever_sent(instance):
-        reports_tally(report_ids=[instance.pk])
-
-
-@receiver(post_delete, sender=Report, dispatch_uid="summaries.untally_report")
-def tally_deleted_report(sender, instance, **kwargs):
-    if _ever_sent(instance):
-        reports_tally(report_ids=[instance.pk])
+@receiver(report_sent, dispatch_uid="summaries.tally_sent_report")
+@receiver(report_edited, dispatch_uid="summaries.tally_edited_report")
+@receiver(report_reviewed, dispatch_uid="summaries.tally_reviewed_report")
+@receiver(report_linked_to_rumour, dispatch_uid="summaries.tally_linked_report")
+def tally_report(sender, report, **kwargs):
+    reports_tally(report_ids=[report.pk])
 
 
 @receiver(units_moved, dispatch_uid="summaries.retally_moved_units")

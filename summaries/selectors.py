@@ -13,12 +13,12 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 from django.db.models.functions import Collate, Substr
 from django.utils import timezone
 
-from collaborators.models import CollaboratorProfile, CollaboratorStatus, Role, Unit, User
+from collaborators.models import CollaboratorStatus, ReportingActivity, Role, Unit, User
 from core import periods
 from core.periods import period_bounds
 from reports.models import FocusPolicy, Report, ReportStatus, Rumour, Topic, Verification
 from summaries.columns import ALL_COLUMNS, COUNTED_Q, FIELDS, HOT_Q, OPEN, columns_of, median_delay, month_of
-from summaries.models import ReporterMonth, ReportingPeriod, RumourMonthTally, Summary, UnitMonthTally
+from summaries.models import ReportingPeriod, RumourMonthTally, Summary, UnitMonthTally
 from trainings.models import Registration, RegistrationStatus, SessionStatus, TrainingSession
 
 RISING_MIN_REPORTS = 5  # a topic is "rising" with at least this many reports …
@@ -111,8 +111,13 @@ def _code_point_order(field: str):
 def compliance(unit: Unit, period: ReportingPeriod, *, limit: int = 50) -> dict:
     """Per unit directly under ``unit``: active collaborators, how many reported in the period, silent units.
 
-    Reads people and the per-month reporter rows, never the reports, and counts in the database: one
-    row per unit directly under ``unit`` and ``limit`` people come back, whatever the roster's size.
+    Reads people and the reporting facts (``ReportingActivity``: one row per person and period, written
+    at a report's first sending, the rows the roster's "reported" filter and the reminders read too),
+    never the reports, and counts in the database: one row per unit directly under ``unit`` and
+    ``limit`` people come back, whatever the roster's size.
+
+    A unit is silent when none of its active collaborators has reported in a period that ends within
+    the last SUMMARY_SILENT_WEEKS weeks; "last" is the day their latest such period's first report came.
     """
     month = period.month
     active = User.objects.filter(
@@ -123,7 +128,7 @@ def compliance(unit: Unit, period: ReportingPeriod, *, limit: int = 50) -> dict:
     )
     child_len = len(unit.path) + Unit.steplen
     children = {u.path: u for u in Unit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1)}
-    reported_q = Exists(ReporterMonth.objects.filter(month=month, person=OuterRef("pk")))
+    reported_q = ReportingActivity.reported_in(month)
     # A person's unit path cut to the level below ``unit`` (people in ``unit`` itself keep its path).
     per_unit = {
         row["child"]: {"active": row["active"], "reported": row["reported"]}
@@ -151,23 +156,23 @@ def compliance(unit: Unit, period: ReportingPeriod, *, limit: int = 50) -> dict:
             }
         )
     rows.sort(key=lambda row: (row["rate"] if row["rate"] is not None else 101, row["unit"].path))
-    silent_since = timezone.localdate() - timedelta(weeks=settings.SUMMARY_SILENT_WEEKS)
-    last = (
-        CollaboratorProfile.objects.filter(  # the profiles of ``active``, without joining the people twice
-            user__unit__path__startswith=unit.path,
-            user__role=Role.COLLABORATOR,
-            user__is_active=True,
-            status=CollaboratorStatus.ACTIVE,
-        )
-        .values("user__unit_id")
-        .annotate(last=Max("last_reported_on"))
-        .filter(Q(last__lt=silent_since) | Q(last__isnull=True))
+    since_month = periods.period_month(timezone.localdate() - timedelta(weeks=settings.SUMMARY_SILENT_WEEKS))
+    recent = Exists(ReportingActivity.objects.filter(month__gte=since_month, person=OuterRef("pk")))
+    silent_ids = set(
+        active.values("unit_id")
+        .annotate(recent=Count("pk", filter=recent))
+        .filter(recent=0)
+        .order_by()
+        .values_list("unit_id", flat=True)
     )
-    silent_ids = {row["user__unit_id"]: row["last"] for row in last}
-    silent = [
-        {"unit": u, "last": silent_ids[u.pk]}
-        for u in Unit.objects.filter(pk__in=list(silent_ids)[: limit * 4]).order_by("path")[:limit]
-    ]
+    shown = list(Unit.objects.filter(pk__in=list(silent_ids)[: limit * 4]).order_by("path")[:limit])
+    last = dict(  # only for the units shown: their people's latest reporting fact
+        ReportingActivity.objects.filter(person__in=active.filter(unit__in=shown))
+        .values("person__unit_id")
+        .annotate(last=Max("first_reported_on"))
+        .values_list("person__unit_id", "last")
+    )
+    silent = [{"unit": u, "last": last.get(u.pk)} for u in shown]
     silent.sort(key=lambda row: (row["last"] is not None, row["last"] or date.min))
     reported = sum(r["reported"] for r in rows)
     total_active = sum(r["active"] for r in rows)

@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from collaborators.models import Role, Unit, User
-from collaborators.services.people import profile_mark_trained
+from collaborators.services.people import training_attendance_record
 from trainings.models import Material, Registration, RegistrationStatus, SessionStatus, TrainingSession
 
 COMMENTS = [
@@ -163,5 +163,5 @@ def seed() -> str:
                     registration.comment = rng.choice(COMMENTS)
                     registration.feedback_at = ends_at + timedelta(hours=2)
                 registration.save()
-                profile_mark_trained(user=person, on=timezone.localdate(starts_at))
+                training_attendance_record(person=person, session_id=session.pk, on=timezone.localdate(starts_at))
     return f"Trainings: {created} sessions created ({TrainingSession.objects.count()} in all)."

@@ -19,7 +19,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from collaborators.models import CollaboratorStatus, Role, Unit, User
-from collaborators.services.people import profile_mark_trained
+from collaborators.services.people import training_attendance_record, training_attendance_withdraw
 from core import uploads
 from notifications.services import notify, notify_many
 from trainings.models import (
@@ -366,12 +366,16 @@ def _record_attended(registration: Registration, *, actor: User | None, at: date
     registration.checked_in_at = registration.checked_in_at or at
     registration.marked_by = actor
     registration.save(update_fields=["status", "checked_in_at", "marked_by", "updated_at"])
-    profile_mark_trained(user=registration.person, on=timezone.localdate(registration.session.starts_at))
+    training_attendance_record(
+        person=registration.person,
+        session_id=registration.session_id,
+        on=timezone.localdate(registration.session.starts_at),
+    )
 
 
 @transaction.atomic
 def attendance_mark(*, registration: Registration, attended: bool, actor: User) -> Registration:
-    """Tick (or untick) a person's attendance. Ticking updates their profile's last training date."""
+    """Tick (or untick) a person's attendance; the roster's training facts follow (recorded or withdrawn)."""
     session = _lock(registration.session)
     registration = Registration.objects.select_for_update().select_related("person", "session").get(pk=registration.pk)
     if session.status not in (SessionStatus.PUBLISHED, SessionStatus.COMPLETED):
@@ -402,6 +406,7 @@ def checkin_with_code(*, session: TrainingSession, person: User, code: str) -> R
         raise ValidationError(_("Check-in opens one hour before the session starts."))
     if now > session.ends_at:
         raise ValidationError(_("This check-in code has expired: the session has ended."))
+        training_attendance_withdraw(person=registration.person, session_id=registration.session_id)
     given = (code or "").strip().upper().replace(" ", "")
     if not hmac.compare_digest(given.encode(), session.checkin_code.upper().encode()):
         raise ValidationError(_("Wrong check-in code. Check the code shown in the room and try again."))

@@ -242,10 +242,6 @@ class CollaboratorProfile(models.Model):
         verbose_name=_("recognition decision"),
     )
     term_end = models.DateField(_("term ends"), null=True, blank=True)
-    # Kept current by the trainings and reports apps through services here,
-    # so the roster can filter without importing those higher layers.
-    last_trained_on = models.DateField(_("last trained on"), null=True, blank=True)
-    last_reported_on = models.DateField(_("last reported on"), null=True, blank=True)
     consent_version = models.CharField(_("consent version"), max_length=32, blank=True)
     consent_given_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
     consent_withdrawn_at = models.DateTimeField(_("consent withdrawn at"), null=True, blank=True)
@@ -259,8 +255,6 @@ class CollaboratorProfile(models.Model):
         verbose_name_plural = _("collaborator profiles")
         indexes = [
             models.Index(fields=["status"], name="profile_status_idx"),
-            models.Index(fields=["last_trained_on"], name="profile_trained_idx"),
-            models.Index(fields=["last_reported_on"], name="profile_reported_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -391,3 +385,4 @@ class ExportRecord(models.Model):
 
 
 from collaborators.models.imports import ImportBatch  # noqa: E402,F401
+from collaborators.models.activity import ReportingActivity, TrainingAttendance  # noqa: E402,F401

@@ -1,9 +1,9 @@
 """Reads for units and people."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from collaborators.models import CollaboratorProfile, Role, Unit, User
+from collaborators.models import CollaboratorProfile, ReportingActivity, Role, TrainingAttendance, Unit, User
 from collaborators.signals import person_page_sections
 
 
@@ -20,8 +20,30 @@ def unit_overview(user) -> dict:
 
 
 def people_visible_to(user):
-    """The roster rows a person may list, with what the list page shows (no N+1)."""
-    return User.objects.visible_to(user).select_related("unit", "profile").order_by("unit__path", "full_name", "pk")
+    """The roster rows a person may list, with what the list page shows (no N+1): ``last_reported_on``
+    is the day of the first report of the latest period the person reported in (their reporting facts)."""
+    latest = ReportingActivity.objects.filter(person=OuterRef("pk")).order_by("-month")
+    return (
+        User.objects.visible_to(user)
+        .select_related("unit", "profile")
+        .annotate(last_reported_on=Subquery(latest.values("first_reported_on")[:1]))
+        .order_by("unit__path", "full_name", "pk")
+    )
+
+
+def person_activity(person: User) -> dict:
+    """The person's latest reporting and training facts: ``last_reported_on`` (the first report of the
+    latest period they reported in) and ``last_trained_on`` (the latest training attended)."""
+    reported = ReportingActivity.objects.filter(person=OuterRef("pk")).order_by("-month")
+    trained = TrainingAttendance.objects.filter(person=OuterRef("pk")).order_by("-attended_on")
+    return (  # one query for both
+        User.objects.filter(pk=person.pk)
+        .values(
+            last_reported_on=Subquery(reported.values("first_reported_on")[:1]),
+            last_trained_on=Subquery(trained.values("attended_on")[:1]),
+        )
+        .get()
+    )
 
 
 def profile_or_blank(person: User) -> CollaboratorProfile:
@@ -53,6 +75,7 @@ def person_page(*, person: User, viewer) -> dict:
         "status_changes": person.status_changes.select_related("changed_by", "decision")[:50],
         "decisions": person.decisions.select_related("unit").order_by("-issued_on"),
         "invitations": person.invitations.select_related("created_by")[:5] if in_scope_staff else [],
+        "activity": person_activity(person),
         # Blocks of higher apps (reports, training history), which answer the signal: not imported here.
         "extra_sections": _sections_of_higher_apps(person=person, viewer=viewer),
     }
@@ -104,8 +127,7 @@ def personal_data_export(*, user: User) -> dict:
             "status": profile.status,
             "status_since": profile.status_since,
             "term_end": profile.term_end,
-            "last_trained_on": profile.last_trained_on,
-            "last_reported_on": profile.last_reported_on,
+            **person_activity(user),
             "consent_version": profile.consent_version,
             "consent_given_at": profile.consent_given_at,
             "consent_withdrawn_at": profile.consent_withdrawn_at,

@@ -24,12 +24,15 @@ from collaborators.models import (
     Invitation,
     InvitationChannel,
     RecognitionDecision,
+    ReportingActivity,
     Role,
     StatusChange,
+    TrainingAttendance,
     Unit,
     User,
 )
 from collaborators.signals import invitation_issued
+from core.periods import period_month
 from core.text import fold
 
 INVITATION_SALT = "collaborators.invitation"
@@ -406,11 +409,44 @@ def person_anonymise(*, actor: User, user: User) -> User:
     return user
 
 
-def profile_mark_trained(*, user: User, on: date) -> None:
-    """Called by the trainings app when a person attends a session."""
-    CollaboratorProfile.objects.filter(user=user).exclude(last_trained_on__gte=on).update(last_trained_on=on)
+# --- facts written by the apps above (collaborators.models.activity) ---------------------------
 
 
-def profile_mark_reported(*, user: User, on: date) -> None:
-    """Called by the reports app when a person submits a report."""
-    CollaboratorProfile.objects.filter(user=user).exclude(last_reported_on__gte=on).update(last_reported_on=on)
+def reporting_activity_record(*, person: User, on: date) -> None:
+    """Record that ``person`` reported in the period of ``on``; the reports service calls it when a
+    report is sent for the first time. Once per person and period: a later report of the same period,
+    or a returned report sent again, changes nothing."""
+    reporting_activities_record(sendings=[(person.pk, on)])
+
+
+def reporting_activities_record(*, sendings) -> int:
+    """The same for many first sendings at once, given as (person id, local day) pairs (demo data and
+    benchmarks load reports in bulk). Keeps the earliest day of each period; a period already recorded
+    keeps its row. Returns how many (person, period) pairs were given."""
+    first = {}
+    for person_id, day in sendings:
+        key = (person_id, period_month(day))
+        if key not in first or day < first[key]:
+            first[key] = day
+    keys = sorted(first)
+    for start in range(0, len(keys), 1000):
+        ReportingActivity.objects.bulk_create(
+            [
+                ReportingActivity(person_id=person_id, month=month, first_reported_on=first[(person_id, month)])
+                for person_id, month in keys[start : start + 1000]
+            ],
+            ignore_conflicts=True,
+        )
+    return len(keys)
+
+
+def training_attendance_record(*, person: User, session_id: int | None, on: date) -> None:
+    """Record that ``person`` attended training session ``session_id`` on ``on`` (the trainings service
+    calls it when attendance is ticked or the person checks in). Idempotent. ``session_id`` None: a
+    training taken before sessions were kept in the application (one such fact per person)."""
+    TrainingAttendance.objects.update_or_create(person=person, session_id=session_id, defaults={"attended_on": on})
+
+
+def training_attendance_withdraw(*, person: User, session_id: int) -> None:
+    """Attendance at ``session_id`` was unticked: the person no longer counts as trained by it."""
+    TrainingAttendance.objects.filter(person=person, session_id=session_id).delete()

@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from collaborators.models import Role, Unit, User
-from collaborators.services.people import profile_mark_reported
+from collaborators.services.people import reporting_activity_record
 from notifications.services import notify, notify_many
 from reports.models import (
     AlertLevel,
@@ -25,6 +25,7 @@ from reports.models import (
 )
 
 # Fields a collaborator fills in; everything else is set by the workflow.
+from reports.signals import report_edited, report_linked_to_rumour, report_reviewed, report_sent, rumour_verified
 AUTHOR_FIELDS = [
     "kind",
     "topic",
@@ -131,6 +132,8 @@ def report_save(*, author: User, token, data: dict, submit: bool) -> tuple[Repor
         _submit(report, author)
     return report, True
 
+    elif report.first_submitted_at is not None:  # a returned report, changed before it is sent again
+        report_edited.send(sender=Report, report=report)
 
 def _author_data(data: dict) -> dict:
     values = {name: data[name] for name in AUTHOR_FIELDS if name in data}
@@ -144,17 +147,20 @@ def _submit(report: Report, author: User) -> None:
     resubmission = report.status == ReportStatus.RETURNED
     now = timezone.now()
     report.unit = author.unit
+    first_sending = report.first_submitted_at is None
     report.status = ReportStatus.SUBMITTED
     report.submitted_at = now
     report.first_submitted_at = report.first_submitted_at or now
     report.overdue_notified_at = None
     report.save()
     _event(report, author, EventKind.RESUBMITTED if resubmission else EventKind.SUBMITTED)
-    profile_mark_reported(user=author, on=timezone.localdate())
+    if first_sending:  # the period of the first sending; sending a returned report again adds nothing
+        reporting_activity_record(person=author, on=timezone.localdate(now))
     if report.rumour_id:
         _rumour_recount(report.rumour)
     if report.urgent and not resubmission:
         with translation.override("vi"):
+    report_sent.send(sender=Report, report=report, resubmission=resubmission)
             subject = _("Rapid report: %(title)s") % {"title": report.title}
             body = _("%(unit)s sent a rapid report. Open it to review.") % {"unit": report.unit.name}
         _notify_many(
@@ -208,7 +214,7 @@ def _review(report: Report, actor: User, *, to_status, event, note="", require_n
     if report.assignee_id is None:
         report.assignee = actor
     report.save()
-    _event(report, actor, event, note.strip())
+    report_reviewed.send(sender=Report, report=report, event=_event(report, actor, event, note.strip()))
     if notify_author:
         with translation.override("vi"):
             subject = {
@@ -264,7 +270,8 @@ def report_set_alert(*, actor: User, report: Report, level: str, note: str = "")
     report = _locked(report)
     report.alert_level = level
     report.save(update_fields=["alert_level", "updated_at"])
-    _event(report, actor, EventKind.ALERT, f"{AlertLevel(level).label}. {note}".strip(" ."), internal=True)
+    event = _event(report, actor, EventKind.ALERT, f"{AlertLevel(level).label}. {note}".strip(" ."), internal=True)
+    report_reviewed.send(sender=Report, report=report, event=event)
     return report
 
 
@@ -297,7 +304,8 @@ def report_escalate(*, actor: User, report: Report, note: str) -> Report:
         raise ValidationError(_("Say why you escalate this report."))
     report.escalated_to = parent
     report.save(update_fields=["escalated_to", "updated_at"])
-    _event(report, actor, EventKind.ESCALATED, f"{parent.name}: {note.strip()}", internal=True)
+    event = _event(report, actor, EventKind.ESCALATED, f"{parent.name}: {note.strip()}", internal=True)
+    report_reviewed.send(sender=Report, report=report, event=event)
     with translation.override("vi"):
         subject = _("Report escalated to your unit: %(title)s") % {"title": report.title}
     _notify_many(reviewers_for(parent), report=report, kind="report_escalated", subject=subject, body=note)
@@ -398,6 +406,7 @@ def rumour_verify(*, actor: User, rumour: Rumour, verification: str, note: str) 
     rumour.verified_by = actor
     rumour.verified_at = timezone.now()
     rumour.save()
+    report_linked_to_rumour.send(sender=Report, report=report, rumour=rumour, previous=previous)
     for report in rumour.sightings.all():
         Report.objects.filter(pk=report.pk).update(verification=verification)
         _event(report, actor, EventKind.VERIFIED, f"{Verification(verification).label}: {note.strip()}")
@@ -423,6 +432,7 @@ def reports_export(*, actor: User, reports, file_format: str, parameters: dict) 
         _("Topic"),
         _("Focus policy"),
         _("Title"),
+    rumour_verified.send(sender=Rumour, rumour=rumour, actor=actor)
         _("Content"),
         _("Direction"),
         _("Breadth"),

@@ -8,9 +8,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from collaborators.models import CollaboratorStatus, Role, User
+from collaborators.models import CollaboratorStatus, ReportingActivity, Role, User
 from notifications.services import notify
-from summaries.models import ComplianceReminder, ReporterMonth, ReportingPeriod
+from summaries.models import ComplianceReminder, ReportingPeriod
 
 
 def reminder_window(period: ReportingPeriod):
@@ -31,11 +31,10 @@ def compliance_reminders_send(*, today=None) -> int:
     if not start <= today <= end:
         return 0
     due = period.collaborators_due_on
-    reported = ReporterMonth.objects.filter(month=period.month).values("person_id")
     already = ComplianceReminder.objects.filter(period=period).values("person_id")
     people = (
         User.objects.filter(role=Role.COLLABORATOR, is_active=True, profile__status=CollaboratorStatus.ACTIVE)
-        .exclude(pk__in=reported)
+        .exclude(ReportingActivity.reported_in(period.month))
         .exclude(pk__in=already)
         .order_by("pk")
     )

@@ -3,9 +3,12 @@
 ``reports_tally(report_ids=...)`` recounts what each report contributes, compares it with what the
 report was last counted as (``ReportTally``), and adds the difference to the tallies of the report's
 unit's ancestors down to SUMMARY_ROLLUP_DEPTH. It runs in the transaction that changed the report
-(the post_save receiver), so the tallies always equal a recount of the committed reports; the
-periodic catch-up re-applies it to reports changed since its last run, for writes that bypass
-``save()``.
+(the receivers of the reports app's domain signals, summaries/receivers.py), so the tallies always
+equal a recount of the committed reports; the periodic catch-up re-applies it to reports changed
+since its last run and takes out deleted ones, for writes that bypass the reports services.
+
+Who reported in a period is not counted here: it is a fact the reports service writes once per person
+and period (``collaborators.models.ReportingActivity``).
 """
 
 from collections import defaultdict
@@ -13,12 +16,13 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from collaborators.models import Unit
 from reports.models import Report
 from summaries.columns import ALL_COLUMNS, FIELDS, columns_of, counted, month_of
-from summaries.models import ReporterMonth, ReportTally, RumourMonthTally, UnitMonthTally
+from summaries.models import ReportTally, RumourMonthTally, UnitMonthTally
 
 STEPLEN = Unit.steplen
 
@@ -131,15 +135,6 @@ def reports_tally(*, report_ids) -> int:
             _add(deltas, rumour_deltas, snapshot.counted, -1)
             to_delete.append(report_id)
     _apply(deltas, rumour_deltas)
-    reporters = {
-        (r["author_id"], month_of(r["first_submitted_at"]))
-        for r in reports
-        if r["first_submitted_at"] is not None and r["status"] != "draft"
-    }
-    if reporters:
-        ReporterMonth.objects.bulk_create(
-            [ReporterMonth(person_id=p, month=m) for p, m in sorted(reporters)], ignore_conflicts=True
-        )
     if to_delete:
         ReportTally.objects.filter(report_id__in=to_delete).delete()
     if to_save:
@@ -151,7 +146,11 @@ def reports_tally(*, report_ids) -> int:
 
 def _tally_in_batches(reports, size: int = 2000) -> int:
     """reports_tally over a queryset of reports, streamed by id, one transaction per ``size`` reports."""
-    ids = reports.order_by().values_list("pk", flat=True)  # unordered: no walk of the default ordering's index
+    # Unordered: no walk of the default ordering's index.
+    return _tally_ids_in_batches(reports.order_by().values_list("pk", flat=True), size)
+
+
+def _tally_ids_in_batches(ids, size: int = 2000) -> int:
     changed, batch = 0, []
     for pk in ids.iterator(chunk_size=size):
         batch.append(pk)
@@ -172,14 +171,18 @@ CATCH_UP_KEY = "summaries.tallies.catch_up"
 def tallies_catch_up(*, overlap_minutes: int = 10) -> int:
     """Re-apply the tally to reports changed since the last catch-up (a safety net; usually nothing).
 
-    Writes through ``QuerySet.update()`` bypass the receiver but most still bump ``updated_at`` via
-    ``save()`` elsewhere; this catches anything the receiver missed. Returns how many changed.
+    The reports services signal every change they make; a write outside them (a shell, a data fix, a
+    ``QuerySet.update()`` that bumps ``updated_at``) is caught here, and so is a counted report deleted
+    outside them (no service deletes a sent report): its last contribution is taken out. Returns how
+    many changed.
     """
     from django.core.cache import cache
 
     now = timezone.now()
     since = cache.get(CATCH_UP_KEY) or now - timedelta(days=1)
     changed = _tally_in_batches(Report.objects.filter(updated_at__gte=since - timedelta(minutes=overlap_minutes)))
+    gone = ReportTally.objects.filter(~Exists(Report.objects.filter(pk=OuterRef("report_id"))))
+    changed += _tally_ids_in_batches(gone.values_list("report_id", flat=True))
     cache.set(CATCH_UP_KEY, now, None)
     return changed
 
@@ -189,6 +192,5 @@ def tallies_rebuild() -> int:
     with transaction.atomic():
         UnitMonthTally.objects.all().delete()
         RumourMonthTally.objects.all().delete()
-        ReporterMonth.objects.all().delete()
         ReportTally.objects.all().delete()
     return _tally_in_batches(Report.objects.all(), size=5000)

@@ -2,9 +2,11 @@
 
 import json
 import re
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -63,10 +65,11 @@ def test_search_never_reaches_outside_the_scope(client, other_staff, recruit):
     assert "Nguyễn Văn Đức" not in html
 
 
+@time_machine.travel(datetime(2026, 11, 20, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")), tick=False)
 def test_filters_by_unit_subtree_status_and_reporting(client, unit_staff, union, grassroots, recruit, collaborator):
     services.profile_of(collaborator)
     CollaboratorProfile.objects.filter(user=collaborator).update(status=CollaboratorStatus.ACTIVE)
-    services.profile_mark_reported(user=collaborator, on=date.today())
+    services.reporting_activity_record(person=collaborator, on=date(2026, 11, 20))
     client.force_login(unit_staff)
     url = reverse("roster:person_list")
     page = client.get(url, {"status": CollaboratorStatus.PROPOSED}).content.decode()

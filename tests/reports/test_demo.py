@@ -3,8 +3,10 @@
 import pytest
 from django.core.management import call_command
 from django.db.models import Count, F, Max, Min, Q
+from django.utils import timezone
 
-from collaborators.models import CollaboratorProfile, Role, User
+from collaborators.models import ReportingActivity, Role, User
+from core.periods import period_month
 from core.text import fold
 from opinion_network.management.commands import seed_demo
 from reports import demo
@@ -51,8 +53,10 @@ def test_demo_reports_cover_every_case_consistently(seeded):
         statuses = set(Report.objects.filter(author__username=username).values_list("status", flat=True))
         assert statuses == set(ReportStatus.values), username
         user = User.objects.get(username=username)
-        latest = Report.objects.filter(author=user).exclude(status="draft").aggregate(m=Max("submitted_at"))["m"]
-        assert CollaboratorProfile.objects.get(user=user).last_reported_on >= latest.date()
+        # One reporting fact per period in which one of their reports was first sent.
+        sent = Report.objects.filter(author=user).exclude(status="draft").values_list("first_submitted_at", flat=True)
+        periods = {period_month(timezone.localdate(moment)) for moment in sent}
+        assert set(ReportingActivity.objects.filter(person=user).values_list("month", flat=True)) == periods
     unitstaff = User.objects.get(username="unitstaff")
     assert Report.objects.visible_to(unitstaff).filter(author__username="collab1").exists()
     assert not Report.objects.visible_to(unitstaff).filter(author__username="collab2").exists()

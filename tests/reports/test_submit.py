@@ -4,8 +4,11 @@ import os
 import threading
 import time
 import uuid
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from celery import current_app
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
@@ -15,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from collaborators.models import ReportingActivity
 from collaborators.services.people import profile_of
 from notifications.models import Notification
 from reports import services
@@ -23,6 +27,8 @@ from reports.services.attachments import attachment_add
 from tests.factories import UserFactory
 from tests.helpers import reset_broker_pools
 from tests.reports.test_attachments import png_bytes
+
+SENT_AT = datetime(2026, 11, 20, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))  # a day of the period 12/2026
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -126,7 +132,8 @@ def test_a_date_observed_in_the_future_is_refused(client, collaborator, topic):
     assert not Report.objects.exists()
 
 
-def test_sending_submits_the_report_marks_the_profile_and_clears_the_local_copy(client, collaborator, topic):
+@time_machine.travel(SENT_AT, tick=False)
+def test_sending_submits_the_report_records_the_period_and_clears_the_local_copy(client, collaborator, topic):
     profile_of(collaborator)
     data = form(topic)
     response = logged_in(client, collaborator).post(reverse("reports:new"), data)
@@ -135,8 +142,8 @@ def test_sending_submits_the_report_marks_the_profile_and_clears_the_local_copy(
     assert report.status == ReportStatus.SUBMITTED and report.unit == collaborator.unit
     assert str(report.client_token) == data["token"]
     assert report.events.filter(kind=EventKind.SUBMITTED).count() == 1
-    collaborator.profile.refresh_from_db()
-    assert collaborator.profile.last_reported_on == timezone.localdate()
+    fact = ReportingActivity.objects.get(person=collaborator)
+    assert (fact.month, fact.first_reported_on) == (date(2026, 12, 1), date(2026, 11, 20))  # 15/11–14/12
     page = client.get(response["Location"]).content.decode()
     assert f'data-clear-draft="{data["token"]}"' in page  # the browser may forget its copy
     assert "data-clear-draft" not in client.get(reverse("reports:mine")).content.decode()  # once only
@@ -263,9 +270,10 @@ def test_saving_a_returned_report_keeps_it_returned_until_sent(client, collabora
 # --- nothing new ---------------------------------------------------------------------------
 
 
+@time_machine.travel(SENT_AT, tick=False)
 def test_nothing_new_counts_for_the_reporting_duty_once_per_token(client, collaborator):
-    profile = profile_of(collaborator)
-    assert profile.last_reported_on is None
+    profile_of(collaborator)
+    assert not ReportingActivity.objects.filter(person=collaborator).exists()
     token = str(uuid.uuid4())
     logged_in(client, collaborator)
     first = client.post(reverse("reports:nothing_new"), {"token": token})
@@ -273,8 +281,8 @@ def test_nothing_new_counts_for_the_reporting_duty_once_per_token(client, collab
     assert first.status_code == second.status_code == 302 and first["Location"] == second["Location"]
     report = Report.objects.get()
     assert report.nothing_new and report.status == ReportStatus.SUBMITTED
-    profile.refresh_from_db()
-    assert profile.last_reported_on == timezone.localdate()
+    facts = ReportingActivity.objects.filter(person=collaborator).values_list("month", "first_reported_on")
+    assert list(facts) == [(date(2026, 12, 1), date(2026, 11, 20))]
     assert client.post(reverse("reports:nothing_new"), {"token": "nonsense"}).status_code == 302
     assert Report.objects.count() == 1
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from collaborators.models import CollaboratorProfile, Position
+from collaborators.models import CollaboratorProfile, Position, TrainingAttendance
 from notifications.models import Notification
 from tests.trainings.conftest import move
 from trainings import services
@@ -167,7 +167,7 @@ def test_cancelling_a_session_notifies_everyone_registered(make_session, colleag
     assert "Bão số 3" in cancelled.first().body
 
 
-def test_attendance_marks_the_profile_as_trained(session, colleagues, unit_staff):
+def test_attendance_records_the_training_fact(session, colleagues, unit_staff):
     (person,) = colleagues(1)
     registration = services.registration_register(session=session, person=person)
 
@@ -176,7 +176,8 @@ def test_attendance_marks_the_profile_as_trained(session, colleagues, unit_staff
     registration.refresh_from_db()
     assert registration.status == RegistrationStatus.ATTENDED
     assert registration.checked_in_at is not None
-    assert CollaboratorProfile.objects.get(user=person).last_trained_on == timezone.localdate(session.starts_at)
+    facts = TrainingAttendance.objects.filter(person=person).values_list("session_id", "attended_on")
+    assert list(facts) == [(session.pk, timezone.localdate(session.starts_at))]
 
 
 def test_unticking_attendance_puts_the_person_back_on_the_list(session, collaborator, unit_staff):
@@ -188,6 +189,7 @@ def test_unticking_attendance_puts_the_person_back_on_the_list(session, collabor
     registration.refresh_from_db()
     assert registration.status == RegistrationStatus.REGISTERED
     assert registration.checked_in_at is None
+    assert not TrainingAttendance.objects.filter(person=collaborator).exists()  # no longer trained by it
 
 
 def test_check_in_with_the_right_code_records_attendance(make_session, colleagues):
@@ -199,7 +201,9 @@ def test_check_in_with_the_right_code_records_attendance(make_session, colleague
     registration = services.checkin_with_code(session=session, person=person, code=session.checkin_code.lower())
 
     assert registration.status == RegistrationStatus.ATTENDED
-    assert CollaboratorProfile.objects.get(user=person).last_trained_on == timezone.localdate()
+    assert TrainingAttendance.objects.get(person=person, session_id=session.pk).attended_on == timezone.localdate(
+        session.starts_at
+    )
 
 
 def test_a_wrong_check_in_code_changes_nothing(make_session, collaborator):

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from icalendar import Calendar
 
-from collaborators.models import CollaboratorProfile
+from collaborators.models import TrainingAttendance
 from notifications.models import Notification
 from tests.factories import UserFactory
 from tests.trainings.conftest import move
@@ -311,7 +311,9 @@ def test_staff_tick_attendance_in_place_with_htmx(login, unit_staff, session, co
     assert "<html" not in body
     registration.refresh_from_db()
     assert registration.status == RegistrationStatus.ATTENDED
-    assert CollaboratorProfile.objects.get(user=person).last_trained_on == timezone.localdate(session.starts_at)
+    assert TrainingAttendance.objects.get(person=person, session_id=session.pk).attended_on == timezone.localdate(
+        session.starts_at
+    )
 
 
 def test_staff_see_and_tick_only_people_of_their_subtree(login, make_session, city, other_staff, colleagues):
