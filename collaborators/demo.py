@@ -27,7 +27,12 @@ from collaborators.models import (
     User,
 )
 from collaborators.services import unit_get_or_create, user_create
-from collaborators.services.people import decision_apply, decision_create, profile_of
+from collaborators.services.people import (
+    decision_apply,
+    decision_create,
+    profile_of,
+    training_attendance_record,
+)
 
 DEMO_PASSWORD = "hanoi-demo-2025"  # noqa: S105 - documented in README, demo only
 WARDS_FILE = Path(__file__).resolve().parent / "data" / "hanoi_wards_communes_2025.tsv"
@@ -321,9 +326,11 @@ def seed_roster(units):
             status_since=status_since,
             status_reason=STATUS_REASONS.get(status, ""),
             consent_version=settings.PERSONAL_DATA_CONSENT_VERSION if user.is_active else "",
-            last_trained_on=trained_on,
             consent_given_at=timezone.now() - timedelta(days=rng.randint(30, 400)) if user.is_active else None,
         )
+        if trained_on is not None:
+            # A training taken before sessions were kept in the application (no session).
+            training_attendance_record(person=user, session_id=None, on=trained_on)
         created.append(user)
     for username in ("collab1", "collab2"):
         user = User.objects.get(username=username)
@@ -334,8 +341,8 @@ def seed_roster(units):
             profile.workplace = user.unit.name.replace("Công đoàn cơ sở ", "")
             profile.consent_version = settings.PERSONAL_DATA_CONSENT_VERSION
             profile.consent_given_at = timezone.now()
-            profile.last_trained_on = today - timedelta(days=90)
             profile.save()
+            training_attendance_record(person=user, session_id=None, on=today - timedelta(days=90))
     seed_decisions(units, rng)
 
 
