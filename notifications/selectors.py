@@ -17,7 +17,9 @@ def _openable(user, rows):
     No query of its own: one subquery per scoped model, each limited to the person's own rows about
     that model, so the list, the home page and the unread count stay one query each.
     """
-    condition = Q(about_model="")
+    # A row about nothing in particular shows only without a link (rows written before notifications named
+    # their objects, whose link matched no known page, are hidden rather than trusted).
+    condition = Q(about_model="", link="")
     own = Notification.objects.filter(recipient=user)
     for model in _scoped_models():
         label = model._meta.label_lower

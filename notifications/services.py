@@ -165,8 +165,10 @@ def notify_address(
 
 def still_open_to(notification: Notification) -> bool:
     """Whether the recipient can still open what the notification is about (people move, scopes change)."""
-    if notification.recipient_id is None or not notification.about_model:
+    if notification.recipient_id is None:
         return True
+    if not notification.about_model:
+        return not notification.link
     if notification.kind in KINDS_FOR_INACTIVE:
         return True
     try:

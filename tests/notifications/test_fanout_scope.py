@@ -342,3 +342,54 @@ def test_notifying_many_people_takes_a_few_queries_not_one_per_person(
         sent = notify_many(recipients=people, about=note, kind="guidance", subject=note.title, link="/guidance/")
     assert len(sent) == count
     assert len(readers_among(note, [p.pk for p in people[:5]] + [unit_staff.pk])) == 6
+
+
+def test_no_email_goes_out_about_what_the_recipient_can_no_longer_open(
+    collaborator, other_union, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from notifications.services import notification_deliver
+
+    report = _report(collaborator, "Báo cáo gửi trước khi chuyển đơn vị")
+    staff = UserFactory(unit=collaborator.unit, role=Role.STAFF)
+    with django_capture_on_commit_callbacks(execute=False):
+        notification = notify(
+            recipient=staff, about=report, kind="test", subject=report.title, link=f"/reports/{report.pk}/"
+        )
+    staff.unit = other_union
+    staff.save()
+    mail.outbox.clear()
+    assert notification_deliver(notification_id=notification.pk)
+    assert mail.outbox == []
+
+
+def test_rows_written_before_notifications_named_their_objects_get_them_from_their_links(collaborator):
+    import importlib
+
+    from django.apps import apps as global_apps
+
+    migration = importlib.import_module("notifications.migrations.0004_notification_about_from_link")
+    report = _report(collaborator, "Báo cáo cũ")
+    old = {
+        f"/reports/{report.pk}/": ("reports.report", report.pk),
+        "/reports/rumours/5/": ("reports.rumour", 5),
+        "/guidance/6/": ("guidance.guidancenote", 6),
+        "/reports/new/?request=7": ("guidance.pulserequest", 7),
+        "/trainings/8/": ("trainings.trainingsession", 8),
+        "/summaries/9/": ("summaries.summary", 9),
+        "/reports/new/": ("collaborators.user", collaborator.pk),
+        "/somewhere/else/": ("", None),
+    }
+    for link in old:
+        Notification.objects.create(recipient=collaborator, kind="old", subject=link, link=link)
+    migration.name_objects(global_apps, None)
+    for link, expected in old.items():
+        row = Notification.objects.get(link=link)
+        assert (row.about_model, row.about_id) == expected, link
+    # The one still naming nothing is hidden; the report the author can open still shows.
+    from notifications.selectors import notifications_for
+
+    shown = set(notifications_for(collaborator).values_list("link", flat=True))
+    assert "/somewhere/else/" not in shown
+    assert f"/reports/{report.pk}/" in shown and "/reports/new/" in shown
