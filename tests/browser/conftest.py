@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.pages import VIEWPORTS, PageProblems
+
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 CHROMIUM_ARGS = [
@@ -58,3 +60,21 @@ def browser():
 def screenshot_dir():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    """``open_page(viewport_name)``: a new page of a browser context of that viewport, and its problems."""
+    contexts = []
+
+    def _open(viewport_name):
+        # An English browser: the site must still answer in Vietnamese.
+        context = browser.new_context(locale="en-US", **VIEWPORTS[viewport_name])
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page, PageProblems(page)
+
+    yield _open
+    for context in contexts:
+        context.close()

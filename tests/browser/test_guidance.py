@@ -11,7 +11,7 @@ from guidance.models import GuidanceNote, NoteStatus, Receipt
 from notifications.models import Notification
 from reports.models import ReportKind, Topic
 from reports.services import rumour_create
-from tests.browser.test_login import _login, open_page  # noqa: F401 - open_page is a fixture used by name
+from tests.browser.pages import log_in as _login
 from tests.factories import TEST_PASSWORD
 from tests.reports.conftest import make_report
 
@@ -21,7 +21,7 @@ TITLE = "Thông tin chính thức: không cắt giảm công nhân"
 
 
 def test_staff_publish_guidance_and_a_collaborator_acknowledges_it_on_a_phone(
-    open_page,  # noqa: F811
+    open_page,
     live_server,
     collaborator,
     unit_staff,

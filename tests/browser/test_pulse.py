@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from guidance.models import PulseRecipient, PulseRequest
 from reports.models import Report, ReportStatus, Topic
-from tests.browser.test_login import _login, open_page  # noqa: F401 - open_page is a fixture used by name
+from tests.browser.pages import log_in as _login
 from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,7 +20,7 @@ QUESTION = "Công nhân nghĩ gì về việc dừng dạy thêm có thu tiền?
 
 
 def test_staff_ask_and_a_collaborator_answers_on_a_phone(
-    open_page,  # noqa: F811
+    open_page,
     live_server,
     collaborator,
     unit_staff,

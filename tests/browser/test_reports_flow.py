@@ -12,7 +12,7 @@ from django.utils import translation
 from playwright.sync_api import expect
 
 from reports.models import Report, ReportStatus, Topic
-from tests.browser.test_login import _login, open_page  # noqa: F401 - open_page is a fixture used by name
+from tests.browser.pages import log_in as _login
 from tests.factories import TEST_PASSWORD
 from tests.reports.test_attachments import png_bytes
 
@@ -33,7 +33,7 @@ def _draft_keys(page):
 
 
 def test_a_report_survives_a_dropped_connection_and_goes_through_review(
-    open_page,  # noqa: F811
+    open_page,
     live_server,
     collaborator,
     unit_staff,

@@ -24,7 +24,7 @@ from playwright.sync_api import expect
 from collaborators.models import Position, Role, User
 from collaborators.models.imports import ImportBatch, ImportStatus
 from collaborators.services import imports as import_services
-from tests.browser import test_login
+from tests.browser.pages import log_in as _login
 from tests.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,10 +43,6 @@ HEADERS = [
     "Lĩnh vực phụ trách",
 ]
 BAD_PHONE = "12345"
-
-# test_login.py's browser page per viewport (a fixture) and its login through the form.
-open_page = test_login.open_page
-_login = test_login._login
 
 
 def _vi(text, **params):

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from reports.models import Direction, Topic
 from summaries.models import ReportingPeriod, Summary, SummaryStatus
-from tests.browser.test_login import _login, open_page  # noqa: F401 - open_page is a fixture used by name
+from tests.browser.pages import log_in as _login
 from tests.factories import TEST_PASSWORD
 from tests.summaries.conftest import make_report
 
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_staff_read_the_dashboard_then_compile_edit_approve_issue_and_download(
-    open_page,  # noqa: F811
+    open_page,
     live_server,
     collaborator,
     unit_staff,

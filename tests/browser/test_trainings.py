@@ -7,27 +7,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.test_login import VIEWPORTS, PageProblems, _login
+from tests.browser.pages import log_in as _login
 from tests.factories import TEST_PASSWORD
 from trainings.models import Registration, RegistrationStatus, SessionStatus, TrainingSession
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def open_page(browser, live_server):
-    contexts = []
-
-    def _open(viewport_name):
-        context = browser.new_context(locale="en-US", **VIEWPORTS[viewport_name])
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        return page, PageProblems(page)
-
-    yield _open
-    for context in contexts:
-        context.close()
 
 
 def settle(page):
