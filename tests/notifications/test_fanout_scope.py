@@ -393,3 +393,22 @@ def test_rows_written_before_notifications_named_their_objects_get_them_from_the
     shown = set(notifications_for(collaborator).values_list("link", flat=True))
     assert "/somewhere/else/" not in shown
     assert f"/reports/{report.pk}/" in shown and "/reports/new/" in shown
+
+
+def test_only_the_outbox_service_writes_notification_rows():
+    """Every notification goes through notifications.services, where its recipients are checked."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    writes = re.compile(r"(?<!class )\bNotification\(|Notification\.objects\.(create|bulk_create|\w+_or_create)")
+    offenders = []
+    for path in root.glob("*/**/*.py"):
+        relative = path.relative_to(root).as_posix()
+        if relative.startswith((".venv/", "tests/", "bench/")) or "/migrations/" in relative:
+            continue
+        if relative == "notifications/services.py":
+            continue
+        if writes.search(path.read_text(encoding="utf-8")):
+            offenders.append(relative)
+    assert offenders == []
