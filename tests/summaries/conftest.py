@@ -1,14 +1,15 @@
 """Summaries fixtures: reports made through the reports services, spread over months."""
 
 import uuid
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from reports.models import Report, ReportKind, Topic
 from reports.services import report_save
-from summaries.services.tallies import reports_tally
 
 
 def local(year, month, day, hour=10):
@@ -16,7 +17,8 @@ def local(year, month, day, hour=10):
 
 
 def make_report(author, *, sent_at=None, **fields) -> Report:
-    """A submitted report; ``sent_at`` moves its first submission (and the tallies follow, as after any write)."""
+    """A submitted report, sent at ``sent_at`` (the clock stands still there while it is sent, so its
+    reporting period, its tallies and its author's reporting fact are those of that moment) or now."""
     data = {
         "kind": ReportKind.OPINION,
         "topic": Topic.objects.order_by("order", "pk").first(),
@@ -24,11 +26,8 @@ def make_report(author, *, sent_at=None, **fields) -> Report:
         "content": "Phần lớn đồng tình, một số lo giá cả tăng theo.",
     }
     data.update(fields)
-    report, _ = report_save(author=author, token=uuid.uuid4(), data=data, submit=True)
-    if sent_at is not None:
-        Report.objects.filter(pk=report.pk).update(first_submitted_at=sent_at, submitted_at=sent_at)
-        reports_tally(report_ids=[report.pk])
-        report.refresh_from_db()
+    with time_machine.travel(sent_at, tick=False) if sent_at is not None else nullcontext():
+        report, _ = report_save(author=author, token=uuid.uuid4(), data=data, submit=True)
     return report
 
 
