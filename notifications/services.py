@@ -21,6 +21,7 @@ from django.db.models import Q, Value
 from django.utils import timezone
 
 from notifications.models import Notification, NotificationAttachment
+from notifications.signals import notifications_written
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +78,9 @@ def readers_among(obj, people) -> list:
 
 
 def _enqueue_after_commit(ids) -> None:
+    """Once the rows are committed, announce them; the receivers queue their delivery."""
     ids = list(ids)
-    transaction.on_commit(lambda: [_enqueue_delivery(pk) for pk in ids])
+    transaction.on_commit(lambda: notifications_written.send(sender=Notification, ids=ids))
 
 
 @transaction.atomic
@@ -197,15 +199,6 @@ def _send(notification: Notification, address: str) -> None:
         with attachment.file.open("rb") as handle:
             message.attach(attachment.filename, handle.read(), attachment.content_type)
     message.send(fail_silently=False)
-
-
-def _enqueue_delivery(notification_id: int) -> None:
-    from notifications.tasks import deliver_notification
-
-    try:
-        deliver_notification.delay(notification_id)
-    except Exception:  # broker down or unreachable: the sweep will deliver it
-        logger.warning("Could not enqueue notification %s; the sweep will deliver it", notification_id, exc_info=True)
 
 
 def _claim(notification_id: int) -> bool:
