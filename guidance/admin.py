@@ -43,8 +43,8 @@ class PulseRequestAdmin(admin.ModelAdmin):
 
 @admin.register(PulseRecipient)
 class PulseRecipientAdmin(admin.ModelAdmin):
-    list_display = ("request", "person", "unit", "answered_at", "reminded_at")
-    raw_id_fields = ("request", "person", "unit", "report")
+    list_display = ("pulse", "person", "unit", "answered_at", "reminded_at")
+    raw_id_fields = ("pulse", "person", "unit", "report")
 
 
 class NoteAttachmentAdminForm(uploads.CheckedUploadModelForm):

@@ -160,7 +160,7 @@ def _seed_pulse() -> str:
     people = choose_recipients(pulse)
     now = timezone.now()
     # Opened directly (pulse_open would notify the demo network), then answered through the service.
-    PulseRecipient.objects.bulk_create([PulseRecipient(request=pulse, person=p, unit_id=p.unit_id) for p in people])
+    PulseRecipient.objects.bulk_create([PulseRecipient(pulse=pulse, person=p, unit_id=p.unit_id) for p in people])
     PulseRequest.objects.filter(pk=pulse.pk).update(status=PulseStatus.OPEN, opened_at=now - timedelta(days=8))
     rng = random.Random(18)  # noqa: S311 - demo data
     answered = 0
@@ -182,7 +182,7 @@ def _seed_pulse() -> str:
             },
             submit=True,
         )
-        pulse_answer_record(report=report, person=person, request_id=pulse.pk)
+        pulse_answer_record(report=report, person=person, pulse_id=pulse.pk)
         answered += 1
     PulseRequest.objects.filter(pk=pulse.pk).update(
         status=PulseStatus.CLOSED, deadline=now - timedelta(days=1), closed_at=now - timedelta(days=1)

@@ -183,7 +183,7 @@ class PulseRequestQuerySet(ScopedQuerySet):
 
     def for_collaborator(self, user):
         return self.exclude(status=PulseStatus.DRAFT).filter(
-            pk__in=PulseRecipient.objects.filter(person=user).values("request")
+            pk__in=PulseRecipient.objects.filter(person=user).values("pulse")
         )
 
 
@@ -243,7 +243,7 @@ class PulseRequest(models.Model):
 class PulseRecipient(models.Model):
     """One person asked in one request: fixed when the request opens; the report is their answer."""
 
-    request = models.ForeignKey(PulseRequest, on_delete=models.CASCADE, related_name="recipients")
+    pulse = models.ForeignKey(PulseRequest, on_delete=models.CASCADE, related_name="recipients")
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pulse_recipients")
     # The person's unit when asked: the response rate per unit does not move when they change unit.
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
@@ -254,8 +254,8 @@ class PulseRecipient(models.Model):
     class Meta:
         verbose_name = _("person asked")
         verbose_name_plural = _("people asked")
-        constraints = [models.UniqueConstraint(fields=["request", "person"], name="pulse_recipient_unique")]
+        constraints = [models.UniqueConstraint(fields=["pulse", "person"], name="pulse_recipient_unique")]
         indexes = [models.Index(fields=["person", "answered_at"], name="pulse_recipient_person_idx")]
 
     def __str__(self):
-        return f"{self.request_id}: {self.person_id}"
+        return f"{self.pulse_id}: {self.person_id}"

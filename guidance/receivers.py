@@ -23,7 +23,7 @@ def _linked_recipient(*, user, report) -> PulseRecipient | None:
     if report is None or not report.pk:
         return None
     return (
-        PulseRecipient.objects.select_related("request", "request__topic", "request__focus_policy", "report")
+        PulseRecipient.objects.select_related("pulse", "pulse__topic", "pulse__focus_policy", "report")
         .filter(report=report, person=user)
         .first()
     )
@@ -34,11 +34,11 @@ def show_the_request_on_the_report_form(sender, *, user, params, report, **kwarg
     """The question above the form, and a new answer pre-filled from the request; 404 unless the person was asked."""
     recipient = _linked_recipient(user=user, report=report)
     if recipient is None:
-        request_id = params.get("request")
-        if not request_id:
+        pulse_id = params.get("request")
+        if not pulse_id:
             return None
-        recipient = recipient_for(request_id=request_id, person=user)
-    pulse = recipient.request
+        recipient = recipient_for(pulse_id=pulse_id, person=user)
+    pulse = recipient.pulse
     accepts = pulse.accepts_answers()
     initial = {}
     if accepts and report is None:
@@ -64,6 +64,6 @@ def show_the_request_on_the_report_form(sender, *, user, params, report, **kwarg
 def link_the_report_to_the_request(sender, *, user, params, report, **kwargs):
     """The saved report becomes the person's answer (once sent); a refusal raises ValidationError."""
     linked = _linked_recipient(user=user, report=report)
-    request_id = linked.request_id if linked else params.get("request")
-    if request_id:
-        pulse_answer_record(report=report, person=user, request_id=request_id)
+    pulse_id = linked.pulse_id if linked else params.get("request")
+    if pulse_id:
+        pulse_answer_record(report=report, person=user, pulse_id=pulse_id)

@@ -17,10 +17,10 @@ urlpatterns = [
     path("<int:pk>/files/<int:file_pk>/", views.note_file, name="file"),
     path("<int:pk>/files/<int:file_pk>/remove/", views.note_file_remove, name="file_remove"),
     # Requests for opinion (pulse)
-    path("requests/", views_pulse.request_list, name="pulse_list"),
-    path("requests/new/", views_pulse.request_new, name="pulse_new"),
-    path("requests/<int:pk>/", views_pulse.request_detail, name="pulse_detail"),
-    path("requests/<int:pk>/open/", views_pulse.request_open, name="pulse_open"),
-    path("requests/<int:pk>/stats/", views_pulse.request_stats, name="pulse_stats"),
-    path("requests/<int:pk>/answers/", views_pulse.request_answers, name="pulse_answers"),
+    path("requests/", views_pulse.pulse_list, name="pulse_list"),
+    path("requests/new/", views_pulse.pulse_new, name="pulse_new"),
+    path("requests/<int:pk>/", views_pulse.pulse_detail, name="pulse_detail"),
+    path("requests/<int:pk>/open/", views_pulse.pulse_open, name="pulse_open"),
+    path("requests/<int:pk>/stats/", views_pulse.pulse_stats, name="pulse_stats"),
+    path("requests/<int:pk>/answers/", views_pulse.pulse_answers, name="pulse_answers"),
 ]

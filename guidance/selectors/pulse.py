@@ -10,14 +10,14 @@ from reports.models import Direction
 DIRECTIONS = [choice for choice, _label in Direction.choices]
 
 
-def requests_visible_to(user):
+def pulses_visible_to(user):
     return PulseRequest.objects.visible_to(user)
 
 
-def request_list(user):
+def pulse_list(user):
     """The requests a person may see, with the number asked and answered (one query)."""
     return (
-        requests_visible_to(user)
+        pulses_visible_to(user)
         .select_related("topic", "focus_policy", "author_unit")
         .annotate(
             asked=Count("recipients", distinct=True),
@@ -27,7 +27,7 @@ def request_list(user):
     )
 
 
-def response_stats(request: PulseRequest) -> dict:
+def response_stats(pulse: PulseRequest) -> dict:
     """Per unit of the people asked: asked, answered, and the answers by direction; plus the totals.
 
     One aggregate query, whatever the number of units.
@@ -37,7 +37,7 @@ def response_stats(request: PulseRequest) -> dict:
         direction: Count("pk", filter=answered & Q(report__direction=direction)) for direction in DIRECTIONS
     }
     rows = list(
-        PulseRecipient.objects.filter(request=request)
+        PulseRecipient.objects.filter(pulse=pulse)
         .values("unit__pk", "unit__name", "unit__path")
         .annotate(asked=Count("pk"), answered=Count("pk", filter=answered), **by_direction)
         .order_by("unit__path")
@@ -50,10 +50,10 @@ def response_stats(request: PulseRequest) -> dict:
     return {"rows": rows, "totals": totals, "directions": Direction.choices}
 
 
-def answers(request: PulseRequest, *, unit_id: int | None = None, direction: str = ""):
+def answers(pulse: PulseRequest, *, unit_id: int | None = None, direction: str = ""):
     """The sent answers of a request (the people asked who answered), optionally of one unit or direction."""
     qs = (
-        PulseRecipient.objects.filter(request=request, answered_at__isnull=False, report__isnull=False)
+        PulseRecipient.objects.filter(pulse=pulse, answered_at__isnull=False, report__isnull=False)
         .select_related("report", "unit")
         .order_by("unit__path", "-answered_at")
     )
@@ -70,9 +70,9 @@ def open_for(user, *, limit: int = 5) -> list[PulseRecipient]:
         PulseRecipient.objects.filter(
             person=user,
             answered_at__isnull=True,
-            request__status=PulseStatus.OPEN,
-            request__deadline__gt=timezone.now(),
+            pulse__status=PulseStatus.OPEN,
+            pulse__deadline__gt=timezone.now(),
         )
-        .select_related("request")
-        .order_by("request__deadline", "pk")[:limit]
+        .select_related("pulse")
+        .order_by("pulse__deadline", "pk")[:limit]
     )

@@ -33,9 +33,9 @@ def _check_scope(author: User, units) -> None:
         )
 
 
-def candidates(request: PulseRequest):
+def candidates(pulse: PulseRequest):
     """Active collaborators in the subtrees of the request's units (before any sampling)."""
-    paths = list(request.target_units.values_list("path", flat=True))
+    paths = list(pulse.target_units.values_list("path", flat=True))
     if not paths:
         return User.objects.none()
     condition = Q()
@@ -44,22 +44,22 @@ def candidates(request: PulseRequest):
     return User.objects.filter(condition, is_active=True, role=Role.COLLABORATOR, unit__isnull=False)
 
 
-def choose_recipients(request: PulseRequest) -> list[User]:
+def choose_recipients(pulse: PulseRequest) -> list[User]:
     """The people to ask: every candidate, or ``per_unit`` of them in each unit drawn with the request's seed.
 
     Reproducible: the same roster and seed give the same people (units and people taken in id order).
     """
-    people = list(candidates(request).order_by("unit_id", "pk"))
-    if request.mode == PulseMode.ALL:
+    people = list(candidates(pulse).order_by("unit_id", "pk"))
+    if pulse.mode == PulseMode.ALL:
         return people
     by_unit: dict[int, list[User]] = {}
     for person in people:
         by_unit.setdefault(person.unit_id, []).append(person)
-    rng = random.Random(request.seed)  # noqa: S311 - a reproducible sample, not a secret
+    rng = random.Random(pulse.seed)  # noqa: S311 - a reproducible sample, not a secret
     chosen = []
     for unit_id in sorted(by_unit):
         group = by_unit[unit_id]
-        chosen.extend(rng.sample(group, min(request.per_unit, len(group))))
+        chosen.extend(rng.sample(group, min(pulse.per_unit, len(group))))
     return chosen
 
 
@@ -84,7 +84,7 @@ def pulse_create(*, author: User, data: dict) -> PulseRequest:
     per_unit = data.get("per_unit")
     if mode == PulseMode.SAMPLE and not per_unit:
         raise ValidationError(_("For a sample, say how many collaborators to ask in each unit."))
-    request = PulseRequest.objects.create(
+    pulse = PulseRequest.objects.create(
         question=question,
         details=(data.get("details") or "").strip(),
         topic=data.get("topic") or (data["focus_policy"].topic if data.get("focus_policy") else None),
@@ -96,58 +96,58 @@ def pulse_create(*, author: User, data: dict) -> PulseRequest:
         author=author,
         author_unit=author.unit,
     )
-    request.target_units.set(targets)
-    return request
+    pulse.target_units.set(targets)
+    return pulse
 
 
-def _answer_link(request: PulseRequest) -> str:
-    return f"{reverse('reports:new')}?request={request.pk}"
+def _answer_link(pulse: PulseRequest) -> str:
+    return f"{reverse('reports:new')}?request={pulse.pk}"
 
 
 @transaction.atomic
-def pulse_open(*, actor: User, request: PulseRequest) -> PulseRequest:
+def pulse_open(*, actor: User, pulse: PulseRequest) -> PulseRequest:
     """Open a draft: record the people asked (fixed from now on) and notify each of them in this transaction.
 
     Idempotent (a second call returns the open request). Refuses a past deadline and an empty set of people.
     """
-    request = PulseRequest.objects.select_for_update().get(pk=request.pk)
-    if request.status != PulseStatus.DRAFT:
-        return request
-    _check_scope(actor, list(request.target_units.all()))
+    pulse = PulseRequest.objects.select_for_update().get(pk=pulse.pk)
+    if pulse.status != PulseStatus.DRAFT:
+        return pulse
+    _check_scope(actor, list(pulse.target_units.all()))
     now = timezone.now()
-    if request.deadline <= now:
+    if pulse.deadline <= now:
         raise ValidationError(_("The deadline has passed: create a new request with a later deadline."))
-    people = choose_recipients(request)
+    people = choose_recipients(pulse)
     if not people:
         raise ValidationError(_("There is no active collaborator in the chosen units: nobody would be asked."))
     PulseRecipient.objects.bulk_create(
-        [PulseRecipient(request=request, person=person, unit_id=person.unit_id) for person in people]
+        [PulseRecipient(pulse=pulse, person=person, unit_id=person.unit_id) for person in people]
     )
-    request.status = PulseStatus.OPEN
-    request.opened_at = now
-    request.save(update_fields=["status", "opened_at"])
-    deadline = date_format(timezone.localtime(request.deadline), "SHORT_DATETIME_FORMAT")
+    pulse.status = PulseStatus.OPEN
+    pulse.opened_at = now
+    pulse.save(update_fields=["status", "opened_at"])
+    deadline = date_format(timezone.localtime(pulse.deadline), "SHORT_DATETIME_FORMAT")
     notify_many(
         recipients=people,
-        about=request,
+        about=pulse,
         kind="pulse",
-        subject=_("Request for opinion: %(question)s") % {"question": request.question},
+        subject=_("Request for opinion: %(question)s") % {"question": pulse.question},
         body=_("Please tell us what workers think, by %(deadline)s.") % {"deadline": deadline},
-        link=_answer_link(request),
+        link=_answer_link(pulse),
     )
-    return request
+    return pulse
 
 
-def recipient_for(*, request_id, person: User) -> PulseRecipient:
+def recipient_for(*, pulse_id, person: User) -> PulseRecipient:
     """The person's row in an opened request they were asked in; anything else is a 404."""
     try:
-        pk = int(request_id)
+        pk = int(pulse_id)
     except (TypeError, ValueError):
         raise Http404 from None
     recipient = (
-        PulseRecipient.objects.select_related("request", "request__topic", "request__focus_policy", "report")
-        .filter(request_id=pk, person=person)
-        .exclude(request__status=PulseStatus.DRAFT)
+        PulseRecipient.objects.select_related("pulse", "pulse__topic", "pulse__focus_policy", "report")
+        .filter(pulse_id=pk, person=person)
+        .exclude(pulse__status=PulseStatus.DRAFT)
         .first()
     )
     if recipient is None:
@@ -156,16 +156,16 @@ def recipient_for(*, request_id, person: User) -> PulseRecipient:
 
 
 @transaction.atomic
-def pulse_answer_record(*, report: Report, person: User, request_id) -> PulseRecipient:
+def pulse_answer_record(*, report: Report, person: User, pulse_id) -> PulseRecipient:
     """Link a collaborator's report to the request they were asked in; once sent, it counts as their answer.
 
     Called in the report form's transaction (raising rolls the report back). Refuses people who were
     not asked (404), a closed request, a second different report, and a sent answer without direction.
     Idempotent: the same report recorded twice changes nothing.
     """
-    recipient = recipient_for(request_id=request_id, person=person)
+    recipient = recipient_for(pulse_id=pulse_id, person=person)
     recipient = PulseRecipient.objects.select_for_update().get(pk=recipient.pk)
-    request = recipient.request
+    pulse = recipient.pulse
     if recipient.report_id == report.pk and recipient.answered_at is not None:
         return recipient
     if recipient.report_id not in (None, report.pk):
@@ -174,7 +174,7 @@ def pulse_answer_record(*, report: Report, person: User, request_id) -> PulseRec
                 _("You have already started an answer to this request for opinion: continue that draft.")
             )
         raise ValidationError(_("You have already answered this request for opinion with another report."))
-    if not request.accepts_answers():
+    if not pulse.accepts_answers():
         raise ValidationError(_("The deadline of this request for opinion has passed: answers are no longer accepted."))
     sent = report.status != ReportStatus.DRAFT
     if sent and not report.direction:
@@ -195,12 +195,12 @@ def pulse_remind(*, now=None) -> int:
     now = now or timezone.now()
     horizon = now + timedelta(hours=settings.PULSE_REMINDER_HOURS)
     due = PulseRecipient.objects.filter(
-        request__status=PulseStatus.OPEN,
-        request__deadline__gt=now,
-        request__deadline__lte=horizon,
+        pulse__status=PulseStatus.OPEN,
+        pulse__deadline__gt=now,
+        pulse__deadline__lte=horizon,
         answered_at__isnull=True,
         reminded_at__isnull=True,
-    ).select_related("request", "person")
+    ).select_related("pulse", "person")
     sent = 0
     for recipient in due:
         with transaction.atomic():
@@ -209,15 +209,15 @@ def pulse_remind(*, now=None) -> int:
             ).update(reminded_at=now)
             if not claimed:
                 continue
-            request = recipient.request
-            deadline = date_format(timezone.localtime(request.deadline), "SHORT_DATETIME_FORMAT")
+            pulse = recipient.pulse
+            deadline = date_format(timezone.localtime(pulse.deadline), "SHORT_DATETIME_FORMAT")
             notify(
                 recipient=recipient.person,
-                about=request,
+                about=pulse,
                 kind="pulse_reminder",
                 subject=_("Reminder: your opinion is requested by %(deadline)s") % {"deadline": deadline},
-                body=request.question,
-                link=_answer_link(request),
+                body=pulse.question,
+                link=_answer_link(pulse),
             )
         sent += 1
     return sent

@@ -19,7 +19,7 @@ from reports.models import Direction
 PAGE_SIZE = 30
 
 
-def _request_or_404(request, pk):
+def _pulse_or_404(request, pk):
     return get_visible_or_404(
         PulseRequest.objects.select_related("author", "author_unit", "topic", "focus_policy"), request.user, pk=pk
     )
@@ -27,8 +27,8 @@ def _request_or_404(request, pk):
 
 @login_required
 @require_GET
-def request_list(request):
-    page = Paginator(selectors_pulse.request_list(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+def pulse_list(request):
+    page = Paginator(selectors_pulse.pulse_list(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "guidance/pulse_list.html",
@@ -37,7 +37,7 @@ def request_list(request):
 
 
 @role_required(*STAFF_ROLES)
-def request_new(request):
+def pulse_new(request):
     form = PulseRequestForm(request.POST or None, author=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -52,8 +52,8 @@ def request_new(request):
 
 @login_required
 @require_GET
-def request_detail(request, pk):
-    pulse = _request_or_404(request, pk)
+def pulse_detail(request, pk):
+    pulse = _pulse_or_404(request, pk)
     manage = is_staff_or_admin(request.user)
     context = {"pulse": pulse, "manage": manage, "targets": pulse.target_units.all()}
     if manage:
@@ -62,17 +62,17 @@ def request_detail(request, pk):
         else:
             context["stats"] = selectors_pulse.response_stats(pulse)
     else:
-        context["mine"] = PulseRecipient.objects.select_related("report").get(request=pulse, person=request.user)
+        context["mine"] = PulseRecipient.objects.select_related("report").get(pulse=pulse, person=request.user)
     context["accepts"] = pulse.accepts_answers()
     return render(request, "guidance/pulse_detail.html", context)
 
 
 @require_POST
 @role_required(*STAFF_ROLES)
-def request_open(request, pk):
-    pulse = _request_or_404(request, pk)
+def pulse_open(request, pk):
+    pulse = _pulse_or_404(request, pk)
     try:
-        pulse = services_pulse.pulse_open(actor=request.user, request=pulse)
+        pulse = services_pulse.pulse_open(actor=request.user, pulse=pulse)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -85,18 +85,18 @@ def request_open(request, pk):
 
 @role_required(*STAFF_ROLES)
 @require_GET
-def request_stats(request, pk):
+def pulse_stats(request, pk):
     """The response rate and directions per unit: the partial the detail page polls."""
-    pulse = _request_or_404(request, pk)
+    pulse = _pulse_or_404(request, pk)
     context = {"pulse": pulse, "stats": selectors_pulse.response_stats(pulse), "accepts": pulse.accepts_answers()}
     return render(request, "guidance/_partials/pulse_stats.html", context)
 
 
 @role_required(*STAFF_ROLES)
 @require_GET
-def request_answers(request, pk):
+def pulse_answers(request, pk):
     """The answers (reports) of a request, optionally of one unit and one direction: where the numbers link."""
-    pulse = _request_or_404(request, pk)
+    pulse = _pulse_or_404(request, pk)
     unit = request.GET.get("unit", "")
     direction = request.GET.get("direction", "")
     rows = selectors_pulse.answers(pulse, unit_id=int(unit) if unit.isdigit() else None, direction=direction)

@@ -42,7 +42,7 @@ def test_staff_ask_and_a_collaborator_answers_on_a_phone(
     expect(laptop.locator("[data-testid=preview-count]")).to_contain_text("1")
     laptop.click("[data-testid=open-pulse]")
     pulse = PulseRequest.objects.get(question=QUESTION)
-    assert PulseRecipient.objects.filter(request=pulse, person=collaborator).exists()
+    assert PulseRecipient.objects.filter(pulse=pulse, person=collaborator).exists()
 
     phone, phone_problems = open_page("phone")
     _login(phone, live_server, collaborator.username, TEST_PASSWORD)
@@ -58,7 +58,7 @@ def test_staff_ask_and_a_collaborator_answers_on_a_phone(
     expect(phone).to_have_url(re.compile(r"/reports/mine/"))
     report = Report.objects.get(author=collaborator)
     assert report.status == ReportStatus.SUBMITTED and report.topic_id == topic.pk
-    assert PulseRecipient.objects.get(request=pulse, person=collaborator).report_id == report.pk
+    assert PulseRecipient.objects.get(pulse=pulse, person=collaborator).report_id == report.pk
     phone_problems.assert_clean()
 
     laptop.goto(f"{live_server.url}/guidance/requests/{pulse.pk}/")

@@ -47,7 +47,7 @@ def pulse_data(targets, **fields) -> dict:
 def make_pulse(author, targets, *, open_it=True, **fields) -> PulseRequest:
     pulse = pulse_create(author=author, data=pulse_data(targets, **fields))
     if open_it:
-        pulse = pulse_open(actor=author, request=pulse)
+        pulse = pulse_open(actor=author, pulse=pulse)
     return pulse
 
 
@@ -147,8 +147,8 @@ def test_opening_records_the_people_asked_and_notifies_each_once(
     unit_staff, union, collaborator, second_collaborator, other_collaborator
 ):
     pulse = make_pulse(unit_staff, [union], open_it=False)
-    pulse_open(actor=unit_staff, request=pulse)
-    pulse_open(actor=unit_staff, request=pulse)  # a second click changes nothing
+    pulse_open(actor=unit_staff, pulse=pulse)
+    pulse_open(actor=unit_staff, pulse=pulse)  # a second click changes nothing
     pulse.refresh_from_db()
     assert pulse.status == PulseStatus.OPEN and pulse.opened_at is not None
     asked = set(pulse.recipients.values_list("person", flat=True))
@@ -162,7 +162,7 @@ def test_opening_records_the_people_asked_and_notifies_each_once(
 def test_opening_with_nobody_to_ask_is_refused(unit_staff, union):
     pulse = make_pulse(unit_staff, [union], open_it=False)
     with pytest.raises(ValidationError):
-        pulse_open(actor=unit_staff, request=pulse)
+        pulse_open(actor=unit_staff, pulse=pulse)
     pulse.refresh_from_db()
     assert pulse.status == PulseStatus.DRAFT
 
@@ -176,7 +176,7 @@ def test_a_sample_takes_n_per_unit_reproducibly(federation_admin, city):
     pulse = make_pulse(federation_admin, [city], open_it=False, mode=PulseMode.SAMPLE, per_unit=2)
     first = [p.pk for p in choose_recipients(pulse)]
     assert first == [p.pk for p in choose_recipients(pulse)]
-    pulse_open(actor=federation_admin, request=pulse)
+    pulse_open(actor=federation_admin, pulse=pulse)
     recorded = list(pulse.recipients.values_list("person", flat=True).order_by("person"))
     assert recorded == sorted(first)
     per_unit = {}
@@ -400,7 +400,7 @@ def _answer(person, pulse, direction):
         },
         submit=True,
     )
-    pulse_answer_record(report=report, person=person, request_id=pulse.pk)
+    pulse_answer_record(report=report, person=person, pulse_id=pulse.pk)
     return report
 
 
@@ -420,7 +420,7 @@ def test_stats_equal_a_recount_per_unit_and_direction(federation_admin, city):
         _answer(person, pulse, direction)
     stats = response_stats(pulse)
     for row in stats["rows"]:
-        mine = PulseRecipient.objects.filter(request=pulse, unit_id=row["unit__pk"])
+        mine = PulseRecipient.objects.filter(pulse=pulse, unit_id=row["unit__pk"])
         assert row["asked"] == mine.count()
         assert row["answered"] == mine.filter(answered_at__isnull=False).count()
         for direction, count in row["directions"]:

@@ -148,7 +148,7 @@ def _run_cross_union_events(world, settings):
             "deadline": timezone.now() + timedelta(hours=10),
         },
     )
-    pulse = pulse_open(actor=p["city_admin"], request=pulse)
+    pulse = pulse_open(actor=p["city_admin"], pulse=pulse)
     pulse_remind(now=timezone.now())
     titles[pulse.question] = pulse
 
