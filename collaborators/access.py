@@ -76,8 +76,9 @@ def home_unit(user):
     if not is_staff_or_admin(user):
         return None
     if user.is_superuser:
-        from collaborators.models import Unit
-
+        # The unit model reached through the person's own field: the models import this module, so it
+        # imports none of them (not even inside a function).
+        Unit = user._meta.get_field("unit").related_model  # noqa: N806
         return user.unit or Unit.objects.filter(depth=1).order_by("path").first()
     return user.unit
 
