@@ -45,7 +45,7 @@ class Cell(dict):
     """``{"n": number, "url": list or None}``; ``html`` is the markup the templates print.
 
     The city's page shows ~700 numbers: an ``{% include %}`` per number cost more than the rest of the
-    page's figures, so the markup is built here (the same as ``_partials/dashboard_cell.html``).
+    page's figures, so the markup is built here.
     """
 
     @property
