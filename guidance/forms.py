@@ -71,7 +71,8 @@ class GuidanceNoteForm(forms.Form):
         self.fields["attachments"].help_text = _(
             "Official documents, leaflets, slides: %(kinds)s; at most %(size)s MB each and %(count)s per note."
         ) % {"kinds": files.GUIDANCE_FILE.describe(), "size": files.GUIDANCE_FILE.max_mb, "count": MAX_FILES_PER_NOTE}
-        self.fields["target_units"].queryset = Unit.objects.visible_to(author).filter(valid_to__isnull=True)
+        # Only units the author covers: the choice list is narrowed as the service checks.
+        self.fields["target_units"].queryset = Unit.objects.manageable_by(author).filter(valid_to__isnull=True)
         self.fields["rumours"].queryset = Rumour.objects.visible_to(author).order_by("-last_seen_at", "-pk")
         self.fields["questions"].queryset = (
             Report.objects.visible_to(author)
@@ -150,7 +151,8 @@ class PulseRequestForm(forms.Form):
 
     def __init__(self, *args, author, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target_units"].queryset = Unit.objects.visible_to(author).filter(valid_to__isnull=True)
+        # Only units the author covers: the choice list is narrowed as the service checks.
+        self.fields["target_units"].queryset = Unit.objects.manageable_by(author).filter(valid_to__isnull=True)
         self.initial.setdefault("mode", PulseMode.ALL)
 
     def clean_question(self):

@@ -88,7 +88,7 @@ class SessionForm(forms.Form):
                 "target_roles": instance.target_roles,
             }
         super().__init__(*args, **kwargs)
-        units = Unit.objects.visible_to(actor).current()
+        units = Unit.objects.manageable_by(actor).current()  # units the organiser covers
         self.fields["unit"].queryset = units
         self.fields["target_units"].queryset = units
         if instance is None and actor.unit_id and "unit" not in self.initial:

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Avg, Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from collaborators.access import home_unit, is_admin, is_staff_or_admin
+from collaborators.access import home_unit, is_staff_or_admin
 from trainings.models import (
     PARTICIPANT_STATUSES,
     SEAT_STATUSES,
@@ -48,7 +48,7 @@ def session_page(*, session: TrainingSession, viewer) -> dict:
     registration = Registration.objects.filter(session=session, person=viewer).first()
     counts = dict(session.registrations.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
     seats_taken = sum(counts.get(s, 0) for s in SEAT_STATUSES)
-    can_manage = TrainingSession.objects.manageable_by(viewer).filter(pk=session.pk).exists()
+    manage = can_manage(viewer, session)
     is_participant = registration is not None and registration.status in PARTICIPANT_STATUSES
     return {
         "session": session,
@@ -56,7 +56,7 @@ def session_page(*, session: TrainingSession, viewer) -> dict:
         "counts": counts,
         "seats_taken": seats_taken,
         "seats_left": max(session.capacity - seats_taken, 0) if session.capacity else None,
-        "can_manage": can_manage,
+        "can_manage": manage,
         "can_take_attendance": is_staff_or_admin(viewer)
         and session.status
         in (
@@ -77,7 +77,7 @@ def session_page(*, session: TrainingSession, viewer) -> dict:
         and registration.status == RegistrationStatus.ATTENDED
         and registration.rating is None
         and session.has_started,
-        "show_materials": can_manage or is_staff_or_admin(viewer) or is_participant,
+        "show_materials": manage or is_staff_or_admin(viewer) or is_participant,
         "materials": list(session.materials.all()),
         "target_units": list(session.target_units.all()),
         "waitlist_position": _waitlist_position(registration),
@@ -196,4 +196,5 @@ def person_section(person, viewer) -> dict:
 
 
 def can_manage(user, session) -> bool:
-    return is_admin(user) and TrainingSession.objects.manageable_by(user).filter(pk=session.pk).exists()
+    """Admins act on the sessions organised in their subtree (the rule is ``manageable_by``'s)."""
+    return TrainingSession.objects.manageable_by(user).filter(pk=session.pk).exists()

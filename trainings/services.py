@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from collaborators.access import covers
 from collaborators.models import CollaboratorStatus, Role, Unit, User
 from collaborators.services.people import training_attendance_record, training_attendance_withdraw
 from core import uploads
@@ -80,10 +81,19 @@ def _check_times(*, starts_at, ends_at, registration_deadline) -> None:
 # --- sessions ----------------------------------------------------------------------------------
 
 
+def _require_targets_covered(actor: User, units) -> None:
+    """A session is announced to everyone under its target units: the organiser must cover them all."""
+    outside = [unit.name for unit in units if not covers(actor, [unit])]
+    if outside:
+        raise ValidationError(
+            _("You can only invite units in your own scope; not: %(units)s.") % {"units": ", ".join(outside)}
+        )
+
+
 @transaction.atomic
 def session_create(*, actor: User, unit: Unit, target_units, **fields) -> TrainingSession:
     """Create a draft session organised by ``unit`` (which must be within the actor's scope)."""
-    if not (actor.is_superuser or (actor.unit_id and unit.is_within(actor.unit))):
+    if not covers(actor, [unit]):
         raise ValidationError(_("You can only organise sessions for your own unit or the units under it."))
     unknown = set(fields) - set(SESSION_FIELDS)
     if unknown:
@@ -98,6 +108,7 @@ def session_create(*, actor: User, unit: Unit, target_units, **fields) -> Traini
     target_units = list(target_units)
     if not target_units:
         raise ValidationError(_("Choose at least one target unit."))
+    _require_targets_covered(actor, target_units)
     session = TrainingSession.objects.create(unit=unit, created_by=actor, **fields)
     session.target_units.set(target_units)
     return session
@@ -123,8 +134,11 @@ def session_update(*, actor: User, session: TrainingSession, target_units=None, 
         raise ValidationError(
             _("The capacity cannot be lower than the %(count)d people already registered.") % {"count": taken}
         )
-    if target_units is not None and not list(target_units):
-        raise ValidationError(_("Choose at least one target unit."))
+    if target_units is not None:
+        target_units = list(target_units)
+        if not target_units:
+            raise ValidationError(_("Choose at least one target unit."))
+        _require_targets_covered(actor, target_units)
     for name, value in fields.items():
         setattr(session, name, value)
     session.save()
@@ -392,6 +406,7 @@ def attendance_mark(*, registration: Registration, attended: bool, actor: User) 
         registration.checked_in_at = None
         registration.marked_by = actor
         registration.save(update_fields=["status", "checked_in_at", "marked_by", "updated_at"])
+        training_attendance_withdraw(person=registration.person, session_id=registration.session_id)
     return registration
 
 
@@ -406,7 +421,6 @@ def checkin_with_code(*, session: TrainingSession, person: User, code: str) -> R
         raise ValidationError(_("Check-in opens one hour before the session starts."))
     if now > session.ends_at:
         raise ValidationError(_("This check-in code has expired: the session has ended."))
-        training_attendance_withdraw(person=registration.person, session_id=registration.session_id)
     given = (code or "").strip().upper().replace(" ", "")
     if not hmac.compare_digest(given.encode(), session.checkin_code.upper().encode()):
         raise ValidationError(_("Wrong check-in code. Check the code shown in the room and try again."))

@@ -96,7 +96,7 @@ class UnitCreateForm(UnitFieldsForm):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = Unit.objects.visible_to(actor).current()
+        self.fields["parent"].queryset = Unit.objects.manageable_by(actor).current()
         # Only superusers may start a new tree; everyone else adds under a unit of theirs.
         self.fields["parent"].required = not actor.is_superuser
         self.fields["kind"].initial = UnitKind.GRASSROOTS
@@ -113,7 +113,7 @@ class UnitMoveForm(forms.Form):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["new_parent"].queryset = Unit.objects.visible_to(actor).current()
+        self.fields["new_parent"].queryset = Unit.objects.manageable_by(actor).current()
 
 
 class UnitDissolveForm(forms.Form):
@@ -140,4 +140,4 @@ class UnitMergeForm(forms.Form):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["successor"].queryset = Unit.objects.visible_to(actor).current()
+        self.fields["successor"].queryset = Unit.objects.manageable_by(actor).current()

@@ -47,6 +47,9 @@ class UnitManager(MP_NodeManager):
     def visible_to(self, user):
         return self.get_queryset().visible_to(user)
 
+    def manageable_by(self, user):
+        return self.get_queryset().manageable_by(user)
+
 
 class Unit(MP_Node):
     """A union in the federation's tree (materialized path, django-treebeard).

@@ -20,6 +20,7 @@ from django.db.models.functions import Substr
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 
+from collaborators.access import covers, is_admin
 from collaborators.models import Role, Unit, User
 from collaborators.signals import unit_figures
 from core.text import fold
@@ -67,12 +68,6 @@ def _higher_app_figures(user, rows: list[Unit]) -> list[tuple[str, dict[str, int
     return figures
 
 
-def _in_scope(user, unit: Unit) -> bool:
-    if user.is_superuser:
-        return True
-    return user.role in (Role.STAFF, Role.ADMIN) and user.unit is not None and unit.path.startswith(user.unit.path)
-
-
 def units_with_counts(user, units: Iterable[Unit]) -> list[Unit]:
     """The given units (those in the user's scope), each annotated for display.
 
@@ -82,7 +77,7 @@ def units_with_counts(user, units: Iterable[Unit]) -> list[Unit]:
     per distinct depth among the units, none per unit.
     """
     today = timezone.localdate()
-    rows = [unit for unit in units if _in_scope(user, unit)]
+    rows = [unit for unit in units if covers(user, [unit])]
     people = subtree_counts(User.objects.all(), rows) if rows else {}
     figures = _higher_app_figures(user, rows) if rows else []
     people_label = gettext("People")
@@ -238,14 +233,18 @@ def restructure_refusal(user, unit: Unit) -> str | None:
     (that is for the administrators above them); superusers may restructure any unit.
     A unit that has already ended can no longer be restructured.
     """
-    if not (user.is_superuser or user.role == Role.ADMIN):
+    if not is_admin(user):
         return gettext("Only administrators can move, dissolve or merge units.")
-    if not _in_scope(user, unit):
+    if not covers(user, [unit]):
         return gettext("%(name)s is outside your area.") % {"name": unit.name}
     if not user.is_superuser and unit.pk == user.unit_id:
         return gettext(
             "You cannot move, dissolve or merge your own unit (%(name)s). Ask an administrator of the unit above it."
         ) % {"name": unit.name}
+    parent_path = unit.path[: -unit.steplen]
+    if parent_path and not covers(user, [parent_path]):
+        # Restructuring changes the branch the unit leaves as well: its parent must be in scope too.
+        return gettext("%(name)s is outside your area.") % {"name": unit.name}
     if unit.valid_to is not None:
         # Dissolved or merged (its last day may still be ahead): its fate is settled.
         return gettext(
@@ -257,11 +256,11 @@ def restructure_refusal(user, unit: Unit) -> str | None:
 
 def unit_permissions(user, unit: Unit) -> dict:
     """What the user may do to a unit already in their scope (drives the buttons on its page)."""
-    is_admin = user.is_superuser or user.role == Role.ADMIN
+    manages = is_admin(user) and covers(user, [unit])
     return {
-        "can_manage": is_admin,
+        "can_manage": manages,
         "can_restructure": restructure_refusal(user, unit) is None,
-        "can_add_child": is_admin and unit.valid_to is None,
+        "can_add_child": manages and unit.valid_to is None,
     }
 
 

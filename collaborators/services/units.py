@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from simple_history.utils import bulk_update_with_history
 
-from collaborators.models import Role, Unit, User
+from collaborators.access import covers, is_admin
+from collaborators.models import Unit, User
 from collaborators.selectors.units import restructure_refusal
 from collaborators.signals import units_moved
 
@@ -73,24 +74,19 @@ def _save_with_history(unit: Unit, *, actor: User | None, reason: str = "") -> N
 
 
 def _require_admin(actor: User) -> None:
-    if not (actor.is_superuser or actor.role == Role.ADMIN):
+    if not is_admin(actor):
         raise PermissionDenied
-
-
-def _in_actor_subtree(actor: User, unit: Unit) -> bool:
-    if actor.is_superuser:
-        return True
-    return actor.unit is not None and unit.path.startswith(actor.unit.path)
 
 
 def _require_in_scope(actor: User, unit: Unit) -> None:
     _require_admin(actor)
-    if not _in_actor_subtree(actor, unit):
+    if not covers(actor, [unit]):
         raise ValidationError(_("%(name)s is outside your area.") % {"name": unit.name})
 
 
 def _require_below_own_unit(actor: User, unit: Unit) -> None:
-    """Admins restructure the units under their own unit, never their own unit itself."""
+    """Admins restructure the units under their own unit, never their own unit itself; the unit and the
+    parent it leaves must both lie in their scope (``restructure_refusal`` says why not)."""
     _require_admin(actor)
     refusal = restructure_refusal(actor, unit)
     if refusal:
@@ -98,7 +94,8 @@ def _require_below_own_unit(actor: User, unit: Unit) -> None:
 
 
 def _require_current_target(actor: User, target: Unit) -> None:
-    if not _in_actor_subtree(actor, target):
+    """The unit that receives a branch (new parent, successor) must lie in the actor's scope and be in force."""
+    if not covers(actor, [target]):
         raise ValidationError(_("%(name)s is outside your area.") % {"name": target.name})
     if not target.is_current:
         raise ValidationError(_("%(name)s is not in force today; choose a unit in force.") % {"name": target.name})

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from collaborators.models import Role, Unit, User
+from collaborators.access import covers, is_staff_or_admin
+from collaborators.models import Role, User
 from core import uploads as files
 from core.text import fold
 from guidance.models import GuidanceNote, NoteAttachment, NoteStatus, Receipt, RumourAlert
@@ -40,10 +41,10 @@ def _link(note: GuidanceNote) -> str:
 
 
 def _check_scope(author: User, units) -> None:
-    if not (author.is_superuser or author.role in (Role.STAFF, Role.ADMIN)):
+    if not is_staff_or_admin(author):
         raise ValidationError(_("Only staff can write guidance."))
-    allowed = set(Unit.objects.visible_to(author).values_list("pk", flat=True))
-    outside = [u.name for u in units if u.pk not in allowed]
+    # Targeting reaches every collaborator under each unit: the author's scope must cover them all.
+    outside = [u.name for u in units if not covers(author, [u])]
     if outside:
         raise ValidationError(
             _("You can only send guidance to units in your own scope; not to: %(units)s.")

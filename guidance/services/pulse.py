@@ -15,17 +15,18 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from collaborators.models import Role, Unit, User
+from collaborators.access import covers, is_staff_or_admin
+from collaborators.models import Role, User
 from guidance.models import PulseMode, PulseRecipient, PulseRequest, PulseStatus
 from notifications.services import notify, notify_many
 from reports.models import Report, ReportStatus
 
 
 def _check_scope(author: User, units) -> None:
-    if not (author.is_superuser or author.role in (Role.STAFF, Role.ADMIN)):
+    if not is_staff_or_admin(author):
         raise ValidationError(_("Only staff can ask the network for opinion."))
-    allowed = set(Unit.objects.visible_to(author).values_list("pk", flat=True))
-    outside = [u.name for u in units if u.pk not in allowed]
+    # Targeting reaches every collaborator under each unit: the author's scope must cover them all.
+    outside = [u.name for u in units if not covers(author, [u])]
     if outside:
         raise ValidationError(
             _("You can only ask the collaborators of units in your own scope; not those of: %(units)s.")

@@ -6,12 +6,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from collaborators.access import STAFF_ROLES, get_visible_or_404, is_staff_or_admin, role_required
+from collaborators.access import (
+    STAFF_ROLES,
+    get_manageable_or_404,
+    get_visible_or_404,
+    is_staff_or_admin,
+    role_required,
+)
 from core.downloads import file_download_response
 from guidance import selectors, services
 from guidance.forms import GuidanceNoteForm
@@ -41,20 +46,14 @@ def note_list(request):
     )
 
 
-def _can_manage(user, note) -> bool:
-    """Staff of the author's subtree manage a note (edit, publish, see its reach and effect)."""
-    if user.is_superuser:
-        return True
-    return user.role in STAFF_ROLES and user.unit_id is not None and note.author_unit.path.startswith(user.unit.path)
-
-
 @login_required
 def note_detail(request, pk):
     note = get_visible_or_404(
         GuidanceNote.objects.select_related("author", "author_unit", "topic", "focus_policy"), request.user, pk=pk
     )
     services.guidance_mark_read(note=note, person=request.user)
-    manage = _can_manage(request.user, note)
+    # Staff of the unit that wrote a note, or above it, manage it (edit, publish, see its reach and effect).
+    manage = GuidanceNote.objects.manageable_by(request.user).filter(pk=note.pk).exists()
     receipt = note.receipts.filter(person=request.user).first()
     context = {
         "note": note,
@@ -105,10 +104,7 @@ def note_new(request):
 
 
 def _managed_or_404(request, pk):
-    note = get_visible_or_404(GuidanceNote.objects.select_related("author_unit"), request.user, pk=pk)
-    if not _can_manage(request.user, note):
-        raise Http404
-    return note
+    return get_manageable_or_404(GuidanceNote.objects.select_related("author_unit"), request.user, pk=pk)
 
 
 @role_required(*STAFF_ROLES)

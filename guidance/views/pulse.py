@@ -9,7 +9,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from collaborators.access import STAFF_ROLES, get_visible_or_404, is_staff_or_admin, role_required
+from collaborators.access import (
+    STAFF_ROLES,
+    get_manageable_or_404,
+    get_visible_or_404,
+    is_staff_or_admin,
+    role_required,
+)
 from guidance.forms import PulseRequestForm
 from guidance.models import PulseRecipient, PulseRequest, PulseStatus
 from guidance.selectors import pulse as selectors_pulse
@@ -55,7 +61,12 @@ def pulse_new(request):
 def pulse_detail(request, pk):
     pulse = _pulse_or_404(request, pk)
     manage = is_staff_or_admin(request.user)
-    context = {"pulse": pulse, "manage": manage, "targets": pulse.target_units.all()}
+    context = {
+        "pulse": pulse,
+        "manage": manage,
+        "can_open": PulseRequest.objects.manageable_by(request.user).filter(pk=pulse.pk).exists(),
+        "targets": pulse.target_units.all(),
+    }
     if manage:
         if pulse.status == PulseStatus.DRAFT:
             context["preview_count"] = len(services_pulse.choose_recipients(pulse))
@@ -70,7 +81,8 @@ def pulse_detail(request, pk):
 @require_POST
 @role_required(*STAFF_ROLES)
 def pulse_open(request, pk):
-    pulse = _pulse_or_404(request, pk)
+    # Opening asks (and notifies) the people of every target unit: only for staff who cover them all.
+    pulse = get_manageable_or_404(PulseRequest, request.user, pk=pk)
     try:
         pulse = services_pulse.pulse_open(actor=request.user, pulse=pulse)
     except ValidationError as error:

@@ -6,10 +6,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from collaborators.access import require_cover
 from collaborators.models import Role, Unit, User
 from collaborators.services.people import reporting_activity_record
 from notifications.services import notify, notify_many
@@ -23,9 +25,9 @@ from reports.models import (
     Rumour,
     Verification,
 )
+from reports.signals import report_edited, report_linked_to_rumour, report_reviewed, report_sent, rumour_verified
 
 # Fields a collaborator fills in; everything else is set by the workflow.
-from reports.signals import report_edited, report_linked_to_rumour, report_reviewed, report_sent, rumour_verified
 AUTHOR_FIELDS = [
     "kind",
     "topic",
@@ -130,10 +132,10 @@ def report_save(*, author: User, token, data: dict, submit: bool) -> tuple[Repor
     report.save()
     if submit:
         _submit(report, author)
-    return report, True
-
     elif report.first_submitted_at is not None:  # a returned report, changed before it is sent again
         report_edited.send(sender=Report, report=report)
+    return report, True
+
 
 def _author_data(data: dict) -> dict:
     values = {name: data[name] for name in AUTHOR_FIELDS if name in data}
@@ -145,9 +147,9 @@ def _author_data(data: dict) -> dict:
 def _submit(report: Report, author: User) -> None:
     _require_submittable(report)
     resubmission = report.status == ReportStatus.RETURNED
+    first_sending = report.first_submitted_at is None
     now = timezone.now()
     report.unit = author.unit
-    first_sending = report.first_submitted_at is None
     report.status = ReportStatus.SUBMITTED
     report.submitted_at = now
     report.first_submitted_at = report.first_submitted_at or now
@@ -158,9 +160,9 @@ def _submit(report: Report, author: User) -> None:
         reporting_activity_record(person=author, on=timezone.localdate(now))
     if report.rumour_id:
         _rumour_recount(report.rumour)
+    report_sent.send(sender=Report, report=report, resubmission=resubmission)
     if report.urgent and not resubmission:
         with translation.override("vi"):
-    report_sent.send(sender=Report, report=report, resubmission=resubmission)
             subject = _("Rapid report: %(title)s") % {"title": report.title}
             body = _("%(unit)s sent a rapid report. Open it to review.") % {"unit": report.unit.name}
         _notify_many(
@@ -374,9 +376,23 @@ def rumour_create(*, actor: User, title: str, summary: str = "", topic=None, rep
     return rumour
 
 
+def rumour_unit_paths(rumour: Rumour) -> set[str]:
+    """The paths of every unit a rumour reaches: those it is listed for and those it was heard in."""
+    listed = rumour.listed_units.values_list("path", flat=True)
+    heard = Report.objects.filter(rumour=rumour).values_list("unit__path", flat=True)
+    return {*listed, *heard}
+
+
 @transaction.atomic
 def rumour_link(*, actor: User, report: Report, rumour: Rumour) -> Report:
-    """Count a rumour report as a sighting of a tracked rumour."""
+    """Count a rumour report as a sighting of a tracked rumour.
+
+    Preconditions: the report lies in the actor's scope (the sighting it adds is theirs to record)
+    and the rumour is one the actor can see; otherwise 404.
+    """
+    require_cover(actor, [report.unit])
+    if not Rumour.objects.visible_to(actor).filter(pk=rumour.pk).exists():
+        raise Http404
     report = _locked(report)
     if report.kind != ReportKind.RUMOUR:
         raise ValidationError(_("Only a rumour report can be linked to a tracked rumour."))
@@ -390,12 +406,19 @@ def rumour_link(*, actor: User, report: Report, rumour: Rumour) -> Report:
     _rumour_recount(rumour)
     if previous is not None and previous.pk != rumour.pk:
         _rumour_recount(previous)
+    report_linked_to_rumour.send(sender=Report, report=report, rumour=rumour, previous=previous)
     return report
 
 
 @transaction.atomic
 def rumour_verify(*, actor: User, rumour: Rumour, verification: str, note: str) -> Rumour:
-    """Set whether a rumour is true; a resolution note is required. Linked reports follow."""
+    """Set whether a rumour is true; a resolution note is required. Linked reports follow.
+
+    The verdict is written into every sighting and read in every unit the rumour reaches, so the
+    actor's scope must cover all of them (a ward union's staff verify a rumour heard only in their
+    ward; one heard across the city is the federation's); otherwise 404.
+    """
+    require_cover(actor, rumour_unit_paths(rumour))
     if verification not in Verification.values:
         raise ValidationError(_("Unknown verification."))
     if not note.strip():
@@ -406,10 +429,10 @@ def rumour_verify(*, actor: User, rumour: Rumour, verification: str, note: str) 
     rumour.verified_by = actor
     rumour.verified_at = timezone.now()
     rumour.save()
-    report_linked_to_rumour.send(sender=Report, report=report, rumour=rumour, previous=previous)
     for report in rumour.sightings.all():
         Report.objects.filter(pk=report.pk).update(verification=verification)
         _event(report, actor, EventKind.VERIFIED, f"{Verification(verification).label}: {note.strip()}")
+    rumour_verified.send(sender=Rumour, rumour=rumour, actor=actor)
     return rumour
 
 
@@ -432,7 +455,6 @@ def reports_export(*, actor: User, reports, file_format: str, parameters: dict) 
         _("Topic"),
         _("Focus policy"),
         _("Title"),
-    rumour_verified.send(sender=Rumour, rumour=rumour, actor=actor)
         _("Content"),
         _("Direction"),
         _("Breadth"),

@@ -14,7 +14,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from collaborators.access import STAFF_ROLES, get_visible_or_404, is_staff_or_admin, role_required
+from collaborators.access import (
+    STAFF_ROLES,
+    get_manageable_or_404,
+    get_visible_or_404,
+    is_staff_or_admin,
+    role_required,
+)
 from core.downloads import bytes_download_response
 from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from reports import selectors, services
@@ -371,9 +377,11 @@ def rumour_detail(request, pk):
         context["units_seen"] = list(
             sightings.order_by().values("unit__name").annotate(count=Count("pk")).order_by("-count", "unit__name")
         )
-        context["verify_form"] = RumourVerifyForm(
-            initial={"verification": rumour.verification, "note": rumour.resolution_note}
-        )
+        # The verdict is seen wherever the rumour was heard: only staff whose scope covers all of it set it.
+        if Rumour.objects.manageable_by(request.user).filter(pk=rumour.pk).exists():
+            context["verify_form"] = RumourVerifyForm(
+                initial={"verification": rumour.verification, "note": rumour.resolution_note}
+            )
         context["entries"] = selectors.history_of(rumour)
     return render(request, "reports/rumour_detail.html", context)
 
@@ -381,7 +389,8 @@ def rumour_detail(request, pk):
 @role_required(*STAFF_ROLES)
 @require_POST
 def rumour_verify(request, pk):
-    rumour = get_visible_or_404(Rumour.objects.all(), request.user, pk=pk)
+    # Not ``visible_to``: a rumour heard beyond the actor's subtree is verified by the level above.
+    rumour = get_manageable_or_404(Rumour, request.user, pk=pk)
     form = RumourVerifyForm(request.POST)
     if form.is_valid():
         try:

@@ -5,14 +5,14 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from collaborators.access import is_staff_or_admin
+from collaborators.access import require_cover
 from collaborators.models import Role, Unit, User
 from notifications.services import notify_address, notify_many
 from summaries.documents import render_docx, render_xlsx
@@ -35,8 +35,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require_staff_in_scope(actor: User, summary: Summary) -> None:
-    if not is_staff_or_admin(actor) or not Summary.objects.visible_to(actor).filter(pk=summary.pk).exists():
-        raise PermissionDenied
+    """A summary speaks for its whole scope: only staff whose scope covers that unit act on it (else 404)."""
+    require_cover(actor, [summary.scope])
 
 
 def _default_addressing(scope: Unit) -> dict:
@@ -210,8 +210,7 @@ def summary_request_compile(*, actor: User, summary: Summary) -> Summary:
 
 @transaction.atomic
 def summary_compile_new(*, actor: User, scope: Unit, kind: str, period: ReportingPeriod) -> Summary:
-    if not is_staff_or_admin(actor) or not Unit.objects.visible_to(actor).filter(pk=scope.pk).exists():
-        raise PermissionDenied
+    require_cover(actor, [scope])
     summary, created = summary_schedule(scope=scope, period=period)
     if created:
         return summary

@@ -28,7 +28,7 @@ def _sighting(author, rumour, staff, when, **fields):
     return report
 
 
-def test_effect_numbers_equal_a_recount(client, unit_staff, union, grassroots, other_collaborator):
+def test_effect_numbers_equal_a_recount(client, unit_staff, union, grassroots, other_collaborator, federation_admin):
     units = [grassroots] + [UnitFactory(parent=union) for _ in range(3)]
     people = [UserFactory(unit=u, role=Role.COLLABORATOR) for u in units]
     rumour = rumour_create(actor=unit_staff, title="Cắt giảm một nửa công nhân")
@@ -40,8 +40,8 @@ def test_effect_numbers_equal_a_recount(client, unit_staff, union, grassroots, o
     offsets = [-20, -13, -13, -9, -2, -1, 0, 1, 1, 3, 4, 15]
     for i, offset in enumerate(offsets):
         _sighting(people[i % len(people)], rumour, unit_staff, published + timedelta(days=offset, hours=i))
-    # Outside the note's units: not counted.
-    _sighting(other_collaborator, rumour, unit_staff, published)
+    # Outside the note's units: not counted (linked by the federation, whose scope covers that union).
+    _sighting(other_collaborator, rumour, federation_admin, published)
     opinions = make_report(people[0], title="Ý kiến về chính sách")
     Report.objects.filter(pk=opinions.pk).update(submitted_at=published - timedelta(days=1))
     result = effect(note)

@@ -107,13 +107,14 @@ def test_drafts_and_nothing_new_notes_do_not_count_but_nothing_new_counts_as_rep
     assert ReportingActivity.objects.filter(person=collaborator).count() == 1
 
 
-def test_rumour_sightings_per_month(collaborator, other_collaborator, unit_staff, city, union):
+def test_rumour_sightings_per_month(collaborator, other_collaborator, unit_staff, federation_admin, city, union):
     first = make_report(collaborator, kind=ReportKind.RUMOUR, sent_at=local(2026, 10, 2))
     rumour = rumour_create(actor=unit_staff, title="Tin đồn cắt thưởng Tết", report=first)
     second = make_report(collaborator, kind=ReportKind.RUMOUR, sent_at=local(2026, 10, 20))
     rumour_link(actor=unit_staff, report=second, rumour=rumour)
     third = make_report(other_collaborator, kind=ReportKind.RUMOUR, sent_at=local(2026, 10, 21))
-    rumour_link(actor=unit_staff, report=third, rumour=rumour)
+    # A sighting in another union is linked by the federation, whose scope covers both.
+    rumour_link(actor=federation_admin, report=third, rumour=rumour)
     rows = dict(
         RumourMonthTally.objects.filter(month=date(2026, 10, 1), rumour_id=rumour.pk).values_list(
             "unit__code", "sightings"
