@@ -1,26 +1,82 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
+from collaborators.access import ScopedQuerySet
 from collaborators.models import CollaboratorProfile, ExportRecord, ImportBatch, RecognitionDecision, Unit, User
 
 
+class ScopedAdmin:
+    """The admin follows the app's access rule.
+
+    Superusers see and change everything. Any other account let into the admin (Django's ``is_staff``,
+    which the app gives only to superusers, but an administrator may tick it) sees only the rows in its
+    scope (``visible_to``), changes and deletes only those it may act on (``manageable_by``), adds
+    nothing, and does not see models without a scope rule (reference data, events, notifications) at
+    all. An object out of scope answers as a missing one. Mix in before the ModelAdmin class.
+    """
+
+    def _scoped_queryset(self):
+        queryset = self.model._default_manager.get_queryset()
+        return queryset if isinstance(queryset, ScopedQuerySet) else None
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        scoped = self._scoped_queryset()
+        if scoped is None:
+            return queryset if request.user.is_superuser else queryset.none()
+        # Superusers too: what the rule hides from everyone (another person's drafts) stays hidden.
+        # Filtered by key, so that what the parent class narrowed (a tree level, a join) is kept.
+        return queryset.filter(pk__in=scoped.visible_to(request.user).values("pk"))
+
+    def _within(self, request, obj, *, acting):
+        if request.user.is_superuser:
+            return True
+        scoped = self._scoped_queryset()
+        if scoped is None:
+            return False
+        if obj is None:
+            return True
+        rows = scoped.manageable_by(request.user) if acting else scoped.visible_to(request.user)
+        return rows.filter(pk=obj.pk).exists()
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) and self._within(request, None, acting=False)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._within(request, obj, acting=False)
+
+    def has_add_permission(self, request, *args):
+        return super().has_add_permission(request, *args) and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._within(request, obj, acting=True)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._within(request, obj, acting=True)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # The history would otherwise fall back on the object's past rows: out of scope is missing.
+        if not request.user.is_superuser and self.get_object(request, unquote(object_id)) is None:
+            raise Http404
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+
 @admin.register(Unit)
-class UnitAdmin(SimpleHistoryAdmin, TreeAdmin):
+class UnitAdmin(ScopedAdmin, SimpleHistoryAdmin, TreeAdmin):
     form = movenodeform_factory(Unit, exclude=["predecessors"])
     list_display = ["name", "code", "kind", "valid_from", "valid_to", "member_count"]
     list_filter = ["kind"]
     search_fields = ["name", "code"]
 
-    def get_queryset(self, request):
-        return Unit.objects.visible_to(request.user)
-
 
 @admin.register(User)
-class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
+class UserAdmin(ScopedAdmin, SimpleHistoryAdmin, DjangoUserAdmin):
     list_display = ["username", "full_name", "role", "unit", "phone", "email", "is_active"]
     list_filter = ["role", "is_active", "is_superuser"]
     search_fields = ["username", "full_name", "phone", "email"]
@@ -37,23 +93,17 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
         (None, {"classes": ("wide",), "fields": ("username", "full_name", "unit", "role", "password1", "password2")}),
     )
 
-    def get_queryset(self, request):
-        return User.objects.visible_to(request.user)
-
 
 @admin.register(CollaboratorProfile)
-class CollaboratorProfileAdmin(SimpleHistoryAdmin):
+class CollaboratorProfileAdmin(ScopedAdmin, SimpleHistoryAdmin):
     list_display = ["user", "position", "status", "status_since", "term_end"]
     list_filter = ["status", "position"]
     search_fields = ["user__full_name", "user__username"]
     raw_id_fields = ["user", "recognition_decision"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(user__in=User.objects.visible_to(request.user))
-
 
 @admin.register(RecognitionDecision)
-class RecognitionDecisionAdmin(SimpleHistoryAdmin):
+class RecognitionDecisionAdmin(ScopedAdmin, SimpleHistoryAdmin):
     list_display = ["number", "issued_on", "kind", "unit", "signer", "applied_at"]
     list_filter = ["kind"]
     search_fields = ["number", "signer"]
@@ -61,7 +111,7 @@ class RecognitionDecisionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ExportRecord)
-class ExportRecordAdmin(admin.ModelAdmin):
+class ExportRecordAdmin(ScopedAdmin, admin.ModelAdmin):
     """Read-only: the record of who exported what and when."""
 
     list_display = ["created_at", "user", "kind", "file_format", "row_count"]
@@ -79,7 +129,7 @@ class ExportRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ["created_at", "created_by", "filename", "status", "error_count", "applied_at"]
     list_filter = ["status"]
     readonly_fields = ["rows"]

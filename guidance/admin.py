@@ -1,11 +1,12 @@
 from django.contrib import admin
 
+from collaborators.admin import ScopedAdmin
 from core import uploads
 from guidance.models import GuidanceNote, NoteAttachment, PulseRecipient, PulseRequest, Receipt, RumourAlert
 
 
 @admin.register(GuidanceNote)
-class GuidanceNoteAdmin(admin.ModelAdmin):
+class GuidanceNoteAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ("title", "status", "published_at", "author_unit")
     list_filter = ("status",)
     search_fields = ("title",)
@@ -13,36 +14,30 @@ class GuidanceNoteAdmin(admin.ModelAdmin):
     # The body is sanitised by the service: edit notes through the app, not here.
     readonly_fields = ("body", "search_text", "published_at", "status")
 
-    def get_queryset(self, request):
-        return GuidanceNote.objects.visible_to(request.user)
-
 
 @admin.register(Receipt)
-class ReceiptAdmin(admin.ModelAdmin):
+class ReceiptAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ("note", "person", "read_at", "acknowledged_at")
     raw_id_fields = ("note", "person")
 
 
 @admin.register(RumourAlert)
-class RumourAlertAdmin(admin.ModelAdmin):
+class RumourAlertAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ("rumour", "sightings", "units", "created_at")
     raw_id_fields = ("rumour",)
 
 
 @admin.register(PulseRequest)
-class PulseRequestAdmin(admin.ModelAdmin):
+class PulseRequestAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ("question", "status", "deadline", "author_unit")
     list_filter = ("status", "mode")
     raw_id_fields = ("author", "author_unit", "target_units", "topic", "focus_policy")
     # Open requests through the app (pulse_open), which fixes the people asked and notifies them.
     readonly_fields = ("status", "opened_at", "closed_at", "seed")
 
-    def get_queryset(self, request):
-        return PulseRequest.objects.visible_to(request.user)
-
 
 @admin.register(PulseRecipient)
-class PulseRecipientAdmin(admin.ModelAdmin):
+class PulseRecipientAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ("pulse", "person", "unit", "answered_at", "reminded_at")
     raw_id_fields = ("pulse", "person", "unit", "report")
 
@@ -52,7 +47,7 @@ class NoteAttachmentAdminForm(uploads.CheckedUploadModelForm):
 
 
 @admin.register(NoteAttachment)
-class NoteAttachmentAdmin(admin.ModelAdmin):
+class NoteAttachmentAdmin(ScopedAdmin, admin.ModelAdmin):
     """A file added here is checked as in the app (core.uploads); its name and kind are filled by the check."""
 
     form = NoteAttachmentAdminForm

@@ -1,18 +1,19 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from collaborators.admin import ScopedAdmin
 from reports.models import FocusPolicy, Report, ReportEvent, Rumour, Topic
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ["name", "code", "order", "is_active"]
     list_editable = ["order", "is_active"]
     search_fields = ["name", "code"]
 
 
 @admin.register(FocusPolicy)
-class FocusPolicyAdmin(admin.ModelAdmin):
+class FocusPolicyAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ["name", "code", "topic", "started_on", "ended_on", "is_active"]
     list_editable = ["is_active"]
     list_filter = ["is_active", "topic"]
@@ -32,7 +33,7 @@ class ReportEventInline(admin.TabularInline):
 
 
 @admin.register(Report)
-class ReportAdmin(SimpleHistoryAdmin):
+class ReportAdmin(ScopedAdmin, SimpleHistoryAdmin):
     """Read-mostly: the workflow (status, review, rumours) changes through the review pages and
     their services, so that every step is an event; here reports are only read."""
 
@@ -73,9 +74,6 @@ class ReportAdmin(SimpleHistoryAdmin):
         "reviewed_at",
     ]
 
-    def get_queryset(self, request):
-        return Report.objects.visible_to(request.user)
-
     def has_add_permission(self, request):
         return False
 
@@ -84,7 +82,7 @@ class ReportAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Rumour)
-class RumourAdmin(SimpleHistoryAdmin):
+class RumourAdmin(ScopedAdmin, SimpleHistoryAdmin):
     list_display = ["title", "verification", "sighting_count", "first_seen_at", "last_seen_at"]
     list_filter = ["verification", "topic"]
     search_fields = ["title", "search_text"]
@@ -100,6 +98,3 @@ class RumourAdmin(SimpleHistoryAdmin):
         "created_at",
     ]
     filter_horizontal = ["listed_units"]
-
-    def get_queryset(self, request):
-        return Rumour.objects.visible_to(request.user)

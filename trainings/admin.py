@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from collaborators.admin import ScopedAdmin
 from core import uploads
 from trainings.models import CalendarFeedToken, Material, Registration, TrainingSession
 
@@ -19,7 +20,7 @@ class MaterialInline(admin.TabularInline):
 
 
 @admin.register(TrainingSession)
-class TrainingSessionAdmin(admin.ModelAdmin):
+class TrainingSessionAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ["title", "unit", "starts_at", "ends_at", "capacity", "status"]
     list_filter = ["status"]
     search_fields = ["title", "venue", "speakers"]
@@ -30,7 +31,7 @@ class TrainingSessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ["person", "session", "status", "queued_at", "checked_in_at", "reminder_sent_at", "rating"]
     list_filter = ["status"]
     search_fields = ["person__full_name", "person__username", "session__title"]
@@ -38,7 +39,7 @@ class RegistrationAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarFeedToken)
-class CalendarFeedTokenAdmin(admin.ModelAdmin):
+class CalendarFeedTokenAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ["user", "created_at"]
     raw_id_fields = ["user"]
     exclude = ["token"]
