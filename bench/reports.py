@@ -376,7 +376,7 @@ def main():
         migrated = time.perf_counter()
         rng = random.Random(args.seed)
         root, communes, grassroots = load_units(rng, args.units)
-        city_staff, commune_staff = load_people(rng, args.people, root, communes, grassroots)
+        city_staff, commune_staff = load_people(rng, args.people, root, communes, grassroots, reporting_facts=False)
         print(
             f"migrate {migrated - started:.0f} s; {Unit.objects.count()} units, {User.objects.count()} people "
             f"in {time.perf_counter() - migrated:.0f} s; loading {args.reports:,} reports"

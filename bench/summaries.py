@@ -46,6 +46,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opinion_network.settings")
+# The hand-written SQL below counts calendar months (date_trunc('month')); the app then counts the same.
+os.environ.setdefault("REPORTING_PERIOD_START_DAY", "1")
 
 import django  # noqa: E402
 
@@ -877,7 +879,7 @@ def main():
         migrated = time.perf_counter()
         rng = random.Random(args.seed)
         root, communes, grassroots = load_units(rng, args.units)
-        city_staff, commune_staff = load_people(rng, args.people, root, communes, grassroots)
+        city_staff, commune_staff = load_people(rng, args.people, root, communes, grassroots, reporting_facts=False)
         rumour_ids = load_rumours(rng, list(Topic.objects.all()))
         params = load_params(rumour_ids)
         print(
