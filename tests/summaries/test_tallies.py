@@ -80,6 +80,29 @@ def test_a_review_moves_a_report_between_columns_without_a_recount(mixed, city, 
     assert after == recount(city.path, month)
 
 
+def test_the_author_s_changes_to_a_returned_report_move_it_before_it_is_sent_again(mixed, city, topics):
+    month = date(2026, 10, 1)
+    report = mixed[2]  # a returned hot spot on topics[1]
+    before = tallied(city, month)
+    report_save(author=report.author, token=report.client_token, data={"kind": ReportKind.OPINION}, submit=False)
+    after = tallied(city, month)
+    assert Report.objects.get(pk=report.pk).status == ReportStatus.RETURNED
+    assert (after["kind_opinion"], after["hot"]) == (before["kind_opinion"] + 1, before["hot"] - 1)
+    assert after == recount(city.path, month)
+
+
+def test_a_new_alert_level_moves_a_report_into_the_hot_spots(mixed, city, unit_staff):
+    from reports.models import AlertLevel
+    from reports.services import report_set_alert
+
+    month = date(2026, 10, 1)
+    before = tallied(city, month)
+    report_set_alert(actor=unit_staff, report=mixed[0], level=AlertLevel.HOT_SPOT)
+    after = tallied(city, month)
+    assert after["hot"] == before["hot"] + 1
+    assert after == recount(city.path, month)
+
+
 def test_tallying_twice_changes_nothing(mixed, city):
     month = date(2026, 10, 1)
     before = tallied(city, month)
