@@ -2,7 +2,6 @@
 and a collaborator's answered reports. Every note goes through ``visible_to``: out of scope is a 404."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from collaborators.access import (
     STAFF_ROLES,
+    Role,
     get_manageable_or_404,
     get_visible_or_404,
     is_staff_or_admin,
@@ -22,10 +22,12 @@ from guidance import selectors, services
 from guidance.forms import GuidanceNoteForm
 from guidance.models import GuidanceNote, NoteAttachment, NoteStatus
 
+# Pages for everyone with a role; a staff or admin account without a unit has no scope: 404.
+EVERY_ROLE = (Role.COLLABORATOR, *STAFF_ROLES)
 PAGE_SIZE = 30
 
 
-@login_required
+@role_required(*EVERY_ROLE)
 def note_list(request):
     query = request.GET.get("q", "").strip()
     rumour = request.GET.get("rumour", "")
@@ -46,7 +48,7 @@ def note_list(request):
     )
 
 
-@login_required
+@role_required(*EVERY_ROLE)
 def note_detail(request, pk):
     note = get_visible_or_404(
         GuidanceNote.objects.select_related("author", "author_unit", "topic", "focus_policy"), request.user, pk=pk
@@ -130,7 +132,7 @@ def note_publish(request, pk):
 
 
 @require_POST
-@login_required
+@role_required(*EVERY_ROLE)
 def note_acknowledge(request, pk):
     note = get_visible_or_404(GuidanceNote, request.user, pk=pk)
     try:
@@ -161,12 +163,12 @@ def note_effect(request, pk):
     return render(request, "guidance/note_effect.html", {"note": note, "effect": effect, "rumours": rumours})
 
 
-@login_required
+@role_required(*EVERY_ROLE)
 def my_answers(request):
     return render(request, "guidance/my_answers.html", {"answers": selectors.answers_for(request.user)})
 
 
-@login_required
+@role_required(*EVERY_ROLE)
 @require_GET
 def note_file(request, pk, file_pk):
     """A note's file, only to those who may see the note (a scheduled draft is not visible to collaborators);

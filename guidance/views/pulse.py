@@ -2,7 +2,6 @@
 the collaborators asked see them and answer through the report form. Out of scope is a 404."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from collaborators.access import (
     STAFF_ROLES,
+    Role,
     get_manageable_or_404,
     get_visible_or_404,
     is_staff_or_admin,
@@ -22,6 +22,8 @@ from guidance.selectors import pulse as selectors_pulse
 from guidance.services import pulse as services_pulse
 from reports.models import Direction
 
+# Pages for everyone with a role; a staff or admin account without a unit has no scope: 404.
+EVERY_ROLE = (Role.COLLABORATOR, *STAFF_ROLES)
 PAGE_SIZE = 30
 
 
@@ -31,7 +33,7 @@ def _pulse_or_404(request, pk):
     )
 
 
-@login_required
+@role_required(*EVERY_ROLE)
 @require_GET
 def pulse_list(request):
     page = Paginator(selectors_pulse.pulse_list(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -56,7 +58,7 @@ def pulse_new(request):
     return render(request, "guidance/pulse_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
-@login_required
+@role_required(*EVERY_ROLE)
 @require_GET
 def pulse_detail(request, pk):
     pulse = _pulse_or_404(request, pk)

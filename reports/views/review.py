@@ -2,7 +2,6 @@
 exports, and tracked rumours. Every object goes through ``visible_to``: out of scope is a 404."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, Case, Count, Q, Value, When
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from collaborators.access import (
     STAFF_ROLES,
+    Role,
     get_manageable_or_404,
     get_visible_or_404,
     is_staff_or_admin,
@@ -38,6 +38,8 @@ from reports.forms.review import (
 )
 from reports.models import Report, ReportKind, ReportStatus, Rumour
 
+# Pages for everyone with a role; a staff or admin account without a unit has no scope: 404.
+EVERY_ROLE = (Role.COLLABORATOR, *STAFF_ROLES)
 PAGE_SIZE = 50
 CONTENT_TYPES = {"xlsx": XLSX_CONTENT_TYPE, "csv": CSV_CONTENT_TYPE}
 REPORT_RELATED = ("unit", "author", "topic", "focus_policy", "assignee", "rumour", "escalated_to")
@@ -70,7 +72,7 @@ def _status_counts(request, data):
     return totals["total"], [(value, label, totals[value]) for value, label in REVIEW_STATUSES]
 
 
-@login_required
+@role_required(*EVERY_ROLE)
 def report_list(request):
     if not is_staff_or_admin(request.user):
         return redirect("reports:mine")
@@ -150,7 +152,7 @@ def _suggestion_text(request, report):
     return request.GET.get("rumour_q", "").strip() or f"{report.title} {report.content}"
 
 
-@login_required
+@role_required(*EVERY_ROLE)
 def report_detail(request, pk):
     report = _report(request, pk)
     attachments = list(report.attachments.all())
@@ -322,7 +324,7 @@ def report_link_rumour(request, pk):
 # --- rumours -------------------------------------------------------------------------------
 
 
-@login_required
+@role_required(*EVERY_ROLE)
 def rumour_list(request):
     staff = is_staff_or_admin(request.user)
     rumours = RumourFilter(
@@ -355,7 +357,7 @@ def rumour_list(request):
     )
 
 
-@login_required
+@role_required(*EVERY_ROLE)
 def rumour_detail(request, pk):
     rumour = get_visible_or_404(Rumour.objects.select_related("topic", "verified_by"), request.user, pk=pk)
     staff = is_staff_or_admin(request.user)
