@@ -170,8 +170,8 @@ TABLE = {
     "guidance:pulse_stats": ("pulse", "404 404 200 404 404 L", "404 404 405 405 404 L"),
     "guidance:pulse_answers": ("pulse", "404 404 200 404 404 L", "404 404 405 405 404 L"),
     # trainings
-    "trainings:list": (None, "200 200 200 200 200 L", "200 200 200 200 200 L"),
-    "trainings:month": (None, "200 200 200 200 200 L", "200 200 200 200 200 L"),
+    "trainings:list": (None, "200 200 200 200 404 L", "200 200 200 200 404 L"),
+    "trainings:month": (None, "200 200 200 200 404 L", "200 200 200 200 404 L"),
     "trainings:create": (None, "404 404 404 404 404 L", "404 404 404 404 404 L"),
     "trainings:feed_page": (None, "200 200 200 200 200 L", "3 3 3 3 3 L"),
     "trainings:feed": ("token", PUBLIC, PUBLIC),

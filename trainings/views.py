@@ -71,7 +71,7 @@ def _is_htmx(request) -> bool:
 # --- lists -------------------------------------------------------------------------------------
 
 
-@login_required
+@role_required(Role.COLLABORATOR, *STAFF_ROLES)  # staff without a unit have no scope: 404
 def session_list(request):
     when = "past" if request.GET.get("when") == "past" else "upcoming"
     page = Paginator(selectors.sessions_list(request.user, when=when), 25).get_page(request.GET.get("page"))
@@ -90,7 +90,7 @@ def session_list(request):
     )
 
 
-@login_required
+@role_required(Role.COLLABORATOR, *STAFF_ROLES)  # staff without a unit have no scope: 404
 def session_month(request):
     today = timezone.localdate()
     try:
