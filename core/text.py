@@ -2,7 +2,9 @@
 
 import unicodedata
 
-_SPECIAL = str.maketrans({"đ": "d", "Đ": "d"})
+# đ has no decomposition; curly apostrophes and the modifier letter fold to the straight one, so
+# "Ksor H’Bia" is found by typing "h'bia" on any keyboard.
+_SPECIAL = str.maketrans({"đ": "d", "Đ": "d", "\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 
 def fold(text: str) -> str:
@@ -10,6 +12,16 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", (text or "").translate(_SPECIAL))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.lower().split())
+
+
+def clean_name(text: str) -> str:
+    """A person's name as stored: composed Unicode (NFC), single spaces, nothing else changed.
+
+    Apostrophes (straight or curly), brackets, hyphens and one-word names are all real
+    Vietnamese names and are kept as typed; only decomposed accents (macOS, Windows-1258
+    files) are composed, so the same name is stored the same way whatever keyboard typed it.
+    """
+    return " ".join(unicodedata.normalize("NFC", text or "").split())
 
 
 def normalise_phone(raw: str) -> str:

@@ -16,7 +16,7 @@ from collaborators.models import (
     User,
 )
 from core.forms import DateInput, PhoneField
-from core.text import fold
+from core.text import clean_name, fold
 
 
 class LoginForm(AuthenticationForm):
@@ -40,10 +40,15 @@ class LoginForm(AuthenticationForm):
     )
 
 
+FULL_NAME_MAX = User._meta.get_field("full_name").max_length
+
+
 class PersonForm(forms.Form):
     """A person's account and profile, as admins edit them in the roster."""
 
-    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    # The limit applies to the name as stored (composed, single-spaced): a name typed with
+    # decomposed accents or extra spaces is longer on the wire than in the roster.
+    full_name = forms.CharField(label=_("Full name"), max_length=4 * FULL_NAME_MAX)
     unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none())
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.COLLABORATOR)
     phone = PhoneField(label=_("Phone"), required=False, max_length=20)
@@ -61,31 +66,54 @@ class PersonForm(forms.Form):
     def __init__(self, *args, actor, person=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.person = person
+        self.actor = actor
         self.fields["unit"].queryset = Unit.objects.visible_to(actor).current()
         self.fields["birth_year"].max_value = timezone.localdate().year - 15
 
     def clean_full_name(self):
-        name = " ".join(self.cleaned_data["full_name"].split())
-        if len(name) < 2:
+        # Any real name: one word, apostrophes, brackets, hyphens; only composed and single-spaced.
+        name = clean_name(self.cleaned_data["full_name"])
+        if not name:
             raise forms.ValidationError(_("Enter the person's full name."))
+        if len(name) > FULL_NAME_MAX:
+            raise forms.ValidationError(
+                _("The full name can have at most %(max)s characters (this one has %(length)s).")
+                % {"max": FULL_NAME_MAX, "length": len(name)}
+            )
         return name
+
+    def _others(self, **lookup):
+        """Other people holding this value: (any at all, any within the actor's scope)."""
+        others = User.objects.filter(**lookup)
+        if self.person is not None:
+            others = others.exclude(pk=self.person.pk)
+        if not others.exists():
+            return False, False
+        return True, others.filter(pk__in=User.objects.visible_to(self.actor).values("pk")).exists()
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"]
-        others = User.objects.filter(phone=phone)
-        if self.person is not None:
-            others = others.exclude(pk=self.person.pk)
-        if phone and others.exists():
-            raise forms.ValidationError(_("Another person in the roster already has this phone number."))
+        if phone:
+            taken, in_scope = self._others(phone=phone)
+            if in_scope:
+                raise forms.ValidationError(_("Another person in the roster already has this phone number."))
+            if taken:
+                # Held by someone the actor cannot see: refused without saying that anybody has it.
+                raise forms.ValidationError(
+                    _("This phone number cannot be used. If it is correct, ask the federation's administrator.")
+                )
         return phone
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
-        others = User.objects.filter(email__iexact=email)
-        if self.person is not None:
-            others = others.exclude(pk=self.person.pk)
-        if email and others.exists():
-            raise forms.ValidationError(_("Another person in the roster already has this e-mail address."))
+        if email:
+            taken, in_scope = self._others(email__iexact=email)
+            if in_scope:
+                raise forms.ValidationError(_("Another person in the roster already has this e-mail address."))
+            if taken:
+                raise forms.ValidationError(
+                    _("This e-mail address cannot be used. If it is correct, ask the federation's administrator.")
+                )
         return email
 
     def account_data(self):

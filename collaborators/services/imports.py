@@ -31,10 +31,10 @@ from collaborators.models import (
     User,
 )
 from collaborators.models.imports import ImportBatch, ImportStatus
-from collaborators.services.people import user_create, username_from
+from collaborators.services.people import user_create, username_new
 from core import uploads
 from core.spreadsheets import parse_date, read_table, write_csv, write_xlsx
-from core.text import fold, normalise_phone
+from core.text import clean_name, fold, normalise_phone
 
 # -- the file format ----------------------------------------------------------------------------
 
@@ -97,13 +97,23 @@ ERROR_MESSAGES = {
         "Phone number “%(value)s” is not valid: a Vietnamese number has 10 digits and starts with 0."
     ),
     "email_invalid": gettext_lazy("E-mail address “%(value)s” is not valid."),
-    "unit_unknown": gettext_lazy("There is no unit with code “%(value)s”. See the “Allowed values” sheet."),
-    "unit_outside": gettext_lazy(
-        "Unit “%(value)s” is outside your area: you can only add people to your unit and the units under it."
+    # A unit outside the importer's area and a code that names no unit read the same, so that a
+    # file cannot be used to learn which codes exist elsewhere in the federation.
+    "unit_unknown": gettext_lazy(
+        "There is no unit with code “%(value)s” in your area. See the “Allowed values” sheet."
     ),
     "unit_closed": gettext_lazy("Unit “%(value)s” no longer exists (it was dissolved or merged)."),
     "phone_exists": gettext_lazy("Phone number %(value)s already belongs to someone in the roster."),
     "email_exists": gettext_lazy("E-mail address %(value)s already belongs to someone in the roster."),
+    # Taken by someone outside the importer's area: said without confirming that the person exists.
+    "phone_unusable": gettext_lazy(
+        "Phone number %(value)s cannot be used. If it is correct, ask the federation's administrator."
+    ),
+    "email_unusable": gettext_lazy(
+        "E-mail address %(value)s cannot be used. If it is correct, ask the federation's administrator."
+    ),
+    "rejected": gettext_lazy("%(column)s: %(detail)s"),
+    "row_rejected": gettext_lazy("This row cannot be added. Ask the federation's administrator."),
     "phone_repeated": gettext_lazy("Phone number %(value)s is also on row %(lines)s of this file."),
     "email_repeated": gettext_lazy("E-mail address %(value)s is also on row %(lines)s of this file."),
     "birth_year_invalid": gettext_lazy("Birth year “%(value)s” is not a year (e.g. 1985) or a date (dd/mm/yyyy)."),
@@ -111,6 +121,8 @@ ERROR_MESSAGES = {
     "position_unknown": gettext_lazy("Unknown position “%(value)s”. See the “Allowed values” sheet."),
     "gender_unknown": gettext_lazy("Unknown gender “%(value)s”: write Nam, Nữ or Khác."),
 }
+# Batches previewed before the two unit messages became one still carry the old code.
+ERROR_MESSAGES["unit_outside"] = ERROR_MESSAGES["unit_unknown"]
 
 
 def _header_key(header: str) -> str:
@@ -211,15 +223,16 @@ def _check_row(raw: dict, *, units: dict, in_scope: set, positions: dict, gender
     # A field with a formula or too long is reported once and checked no further.
     skip = set()
     for field in FIELDS:
+        stored = clean_name(raw[field]) if field == "full_name" else raw[field]
         if raw[field].startswith("="):
             errors.append(_error("formula", field))
             skip.add(field)
-        elif field in MAX_LENGTHS and len(raw[field]) > MAX_LENGTHS[field]:
+        elif field in MAX_LENGTHS and len(stored) > MAX_LENGTHS[field]:
             errors.append(_error("too_long", field, max=MAX_LENGTHS[field]))
             skip.add(field)
     present = {field for field in FIELDS if raw[field] and field not in skip}
 
-    data["full_name"] = " ".join(raw["full_name"].split()) if "full_name" in present else ""
+    data["full_name"] = clean_name(raw["full_name"]) if "full_name" in present else ""
     if not raw["full_name"]:
         errors.append(_error("required", "full_name"))
 
@@ -242,10 +255,8 @@ def _check_row(raw: dict, *, units: dict, in_scope: set, positions: dict, gender
         errors.append(_error("required", "unit_code"))
     elif "unit_code" not in present:
         pass
-    elif unit is None:
+    elif unit is None or unit.pk not in in_scope:
         errors.append(_error("unit_unknown", "unit_code", value=raw["unit_code"]))
-    elif unit.pk not in in_scope:
-        errors.append(_error("unit_outside", "unit_code", value=raw["unit_code"]))
     elif not unit.is_current:
         errors.append(_error("unit_closed", "unit_code", value=raw["unit_code"]))
     else:
@@ -299,31 +310,39 @@ def _check_rows(*, actor: User, rows: list[dict]) -> list[dict]:
         data, errors = _check_row(raw, units=units, in_scope=in_scope, positions=positions, genders=genders)
         checked.append({"line": row["line"], "raw": raw, "data": data, "errors": errors})
 
-    _check_duplicates(checked)
+    _check_duplicates(actor, checked)
     return checked
 
 
-def _check_duplicates(rows: list[dict]) -> None:
-    """Flag phones and e-mails already in the roster, and those repeated in the file (every copy)."""
+def _taken(people, field: str, values: list[str]) -> set[str]:
+    if field == "phone":
+        return set(people.filter(phone__in=values).values_list("phone", flat=True))
+    return set(
+        people.annotate(email_lower=Lower("email")).filter(email_lower__in=values).values_list("email_lower", flat=True)
+    )
+
+
+def _check_duplicates(actor: User, rows: list[dict]) -> None:
+    """Flag phones and e-mails already in the roster, and those repeated in the file (every copy).
+
+    "Already belongs to someone" only when that someone is within the actor's scope; a value taken
+    outside it gets a message that does not confirm anybody has it.
+    """
     for field in ("phone", "email"):
         lines_of = defaultdict(list)
         for row in rows:
             if row["data"][field]:
                 lines_of[row["data"][field]].append(row["line"])
-        if field == "phone":
-            existing = set(User.objects.filter(phone__in=list(lines_of)).values_list("phone", flat=True))
-        else:
-            existing = set(
-                User.objects.annotate(email_lower=Lower("email"))
-                .filter(email_lower__in=list(lines_of))
-                .values_list("email_lower", flat=True)
-            )
+        existing = _taken(User.objects.all(), field, list(lines_of))
+        visible = _taken(User.objects.visible_to(actor), field, list(existing)) if existing else set()
         for row in rows:
             value = row["data"][field]
             if not value:
                 continue
-            if value in existing:
+            if value in visible:
                 row["errors"].append(_error(f"{field}_exists", field, value=value))
+            elif value in existing:
+                row["errors"].append(_error(f"{field}_unusable", field, value=value))
             others = [line for line in lines_of[value] if line != row["line"]]
             if others:
                 lines = ", ".join(map(str, others))
@@ -337,11 +356,27 @@ def _error_count(rows: list[dict]) -> int:
 # -- services ------------------------------------------------------------------------------------
 
 
+def _validated(*, actor: User, rows: list[dict]) -> list[dict]:
+    """Every check of an import, in the order confirm runs them, with nothing kept.
+
+    The row checks, then the very creation confirm performs (``_create_people``), inside a
+    savepoint that is always rolled back: whatever the database would refuse at confirm
+    (a constraint, a model validator) is found now and marked on its row, so a row shown
+    valid imports unless the roster changes in between.
+    """
+    checked = _check_rows(actor=actor, rows=rows)
+    if checked and not _error_count(checked):
+        with transaction.atomic():
+            _create_people(actor=actor, rows=checked)
+            transaction.set_rollback(True)
+    return checked
+
+
 def import_preview(*, actor: User, uploaded_file) -> ImportBatch:
     """Read an uploaded roster file and store every row with its errors, for the admin to check.
 
-    Writes only the ImportBatch; the roster is untouched. Raises
-    ValidationError (nothing stored) when the file itself is unusable: not a
+    Writes only the ImportBatch; the roster is untouched (the trial creation is rolled back).
+    Raises ValidationError (nothing stored) when the file itself is unusable: not a
     spreadsheet, too big, empty, too many rows, unknown encoding, wrong
     columns. The batch carries ``ignored_columns`` (not stored) for the page.
     """
@@ -352,7 +387,7 @@ def import_preview(*, actor: User, uploaded_file) -> ImportBatch:
         {"line": row.line, "raw": {field: row.cells[i] if i < len(row.cells) else "" for field, i in mapping.items()}}
         for row in table
     ]
-    checked = _check_rows(actor=actor, rows=rows)
+    checked = _validated(actor=actor, rows=rows)
     batch = ImportBatch.objects.create(
         created_by=actor,
         unit=actor.unit,
@@ -364,15 +399,18 @@ def import_preview(*, actor: User, uploaded_file) -> ImportBatch:
     return batch
 
 
+class _RowsRefused(Exception):
+    """Raised inside the confirm's transaction to undo it when a row is refused."""
+
+
 def import_confirm(*, actor: User, batch: ImportBatch) -> int:
     """Create every person of a checked batch, or nobody; returns how many were created.
 
-    Preconditions: the batch is visible to the actor. The rows are checked
-    again first (someone with the same phone may have been added since the
-    preview); new errors are stored on the batch and the import is refused.
-    Each person is an inactive account without a password (role
-    collaborator) with a profile. A batch is imported once: a second
-    confirmation (a double click) returns 0.
+    Preconditions: the batch is visible to the actor. The rows go through the preview's
+    checks again (someone with the same phone may have been added since the preview);
+    new errors are stored on the batch and the import is refused. Each person is an
+    inactive account without a password (role collaborator) with a profile. A batch is
+    imported once: a second confirmation (a double click) returns 0.
     """
     batch.refresh_from_db()
     if batch.status == ImportStatus.APPLIED:
@@ -386,22 +424,25 @@ def import_confirm(*, actor: User, batch: ImportBatch) -> int:
     if not batch.rows:
         raise ValidationError(_("There is nobody to import in this file."))
     rows = _check_rows(actor=actor, rows=[{"line": r["line"], "raw": r["raw"]} for r in batch.rows])
-    errors = _error_count(rows)
-    if errors:
-        ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEWED).update(rows=rows, error_count=errors)
-        batch.refresh_from_db()
-        raise ValidationError(
-            _(
-                "Nothing was imported: since the preview, some rows have become invalid "
-                "(for example, a person with the same phone number was added). See the rows marked below."
-            )
-        )
     try:
-        return _import_apply(actor=actor, batch=batch, rows=rows)
+        if not _error_count(rows):
+            return _import_apply(actor=actor, batch=batch, rows=rows)
+    except _RowsRefused:
+        pass  # the rows now carry their errors; the transaction was undone
     except IntegrityError as exc:  # a person with the same phone added at this very moment
         raise ValidationError(_("Nothing was imported: the roster changed meanwhile. Try again.")) from exc
     finally:
         batch.refresh_from_db()
+    ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEWED).update(
+        rows=rows, error_count=_error_count(rows)
+    )
+    batch.refresh_from_db()
+    raise ValidationError(
+        _(
+            "Nothing was imported: since the preview, some rows have become invalid "
+            "(for example, a person with the same phone number was added). See the rows marked below."
+        )
+    )
 
 
 @transaction.atomic
@@ -411,36 +452,69 @@ def _import_apply(*, actor: User, batch: ImportBatch, rows: list[dict]) -> int:
     )
     if not claimed:
         return 0
+    created = _create_people(actor=actor, rows=rows)
+    if _error_count(rows):
+        raise _RowsRefused
+    # The people now live in the roster, where they can be corrected or anonymised; the batch
+    # keeps only which row became whom, not a second copy of their personal data.
+    ImportBatch.objects.filter(pk=batch.pk).update(rows=created)
+    return len(created)
+
+
+def _create_people(*, actor: User, rows: list[dict]) -> list[dict]:
+    """Create the person of each row, each in its own savepoint; a row the database or the model
+    refuses gets the error on it and the others go on, so every refused row is reported at once.
+    Returns ``{"line", "user_id"}`` for the rows created. The preview runs it and rolls back;
+    confirm runs it and keeps the result only when no row was refused."""
     units = Unit.objects.in_bulk({row["data"]["unit_id"] for row in rows})
     today = timezone.localdate()
     created = []
     for row in rows:
         data = row["data"]
-        person = user_create(
-            username=username_from(data["full_name"]),
-            full_name=data["full_name"],
-            unit=units[data["unit_id"]],
-            role=Role.COLLABORATOR,
-            phone=data["phone"],
-            email=data["email"],
-            is_active=False,
-        )
-        profile = CollaboratorProfile(
-            user=person,
-            position=data["position"],
-            workplace=data["workplace"],
-            gender=data["gender"],
-            birth_year=data["birth_year"],
-            topics_covered=data["topics_covered"],
-            status_since=today,
-        )
-        profile._history_user = actor
-        profile.save()
-        created.append({"line": row["line"], "user_id": person.pk})
-    # The people now live in the roster, where they can be corrected or anonymised; the batch
-    # keeps only which row became whom, not a second copy of their personal data.
-    ImportBatch.objects.filter(pk=batch.pk).update(rows=created)
-    return len(created)
+        try:
+            with transaction.atomic():
+                person = user_create(
+                    username=username_new(),
+                    full_name=data["full_name"],
+                    unit=units[data["unit_id"]],
+                    role=Role.COLLABORATOR,
+                    phone=data["phone"],
+                    email=data["email"],
+                    is_active=False,
+                )
+                profile = CollaboratorProfile(
+                    user=person,
+                    position=data["position"],
+                    workplace=data["workplace"],
+                    gender=data["gender"],
+                    birth_year=data["birth_year"],
+                    topics_covered=data["topics_covered"],
+                    status_since=today,
+                )
+                profile._history_user = actor
+                profile.full_clean(exclude=["user"])
+                profile.save()
+        except ValidationError as exc:
+            row["errors"].extend(_refusals(exc, data))
+        except IntegrityError:
+            row["errors"].append(_error("row_rejected"))
+        else:
+            created.append({"line": row["line"], "user_id": person.pk})
+    return created
+
+
+def _refusals(exc: ValidationError, data: dict) -> list[dict]:
+    """A model's refusal as row errors. Phone and e-mail say only "cannot be used" (the refusal may
+    be a uniqueness rule, which would tell the importer that someone has them); messages about
+    other fields name the column; anything else is one neutral line."""
+    errors = []
+    by_field = exc.message_dict if hasattr(exc, "error_dict") else {}
+    for field, messages in by_field.items():
+        if field in ("phone", "email"):
+            errors.append(_error(f"{field}_unusable", field, value=data.get(field, "")))
+        elif field in FIELDS:
+            errors.append(_error("rejected", field, detail=" ".join(messages)))
+    return errors or [_error("row_rejected")]
 
 
 def import_discard(*, actor: User, batch: ImportBatch) -> bool:

@@ -33,20 +33,29 @@ from collaborators.models import (
 )
 from collaborators.signals import invitation_issued
 from core.periods import period_month
-from core.text import fold
 
 INVITATION_SALT = "collaborators.invitation"
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed from paper
 CODE_MAX_ATTEMPTS = 5
 
 
-def username_from(full_name: str) -> str:
-    base = "".join(fold(full_name).split())[:30] or "ctv"
-    candidate, n = base, 1
-    while User.objects.filter(username=candidate).exists():
-        n += 1
-        candidate = f"{base}{n}"
-    return candidate
+USERNAME_PREFIX = "ctv"
+USERNAME_DIGITS = 6
+
+
+def username_new() -> str:
+    """A fresh login name that says nothing about the person: "ctv" and six random digits ("ctv418207").
+
+    Full names are not a source: Vietnamese names carry apostrophes, brackets and letters a login
+    name cannot hold, many people share a name, and a login should not reveal who it is. Random,
+    not sequential, so names do not tell how many people the roster holds or invite guessing the
+    next one. Digits only: typed from paper on a phone keypad and read aloud without ambiguity.
+    """
+    low, high = 10 ** (USERNAME_DIGITS - 1), 10**USERNAME_DIGITS
+    while True:
+        candidate = f"{USERNAME_PREFIX}{low + secrets.randbelow(high - low)}"
+        if not User.objects.filter(username=candidate).exists():
+            return candidate
 
 
 @transaction.atomic
@@ -113,7 +122,7 @@ def person_create(
     if not Unit.objects.visible_to(actor).filter(pk=unit.pk).exists():
         raise ValidationError(_("You cannot add people to a unit outside your area."))
     user = user_create(
-        username=username or username_from(full_name),
+        username=username or username_new(),
         full_name=full_name,
         unit=unit,
         role=role,
