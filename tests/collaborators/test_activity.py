@@ -11,6 +11,8 @@ from collaborators.models import CollaboratorProfile, CollaboratorStatus, Role
 from collaborators.services import people as services
 from tests.factories import UserFactory
 
+pytestmark = pytest.mark.clock
+
 NOW = datetime(2026, 12, 12, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))  # period 12/2026: 15/11–14/12
 
 

@@ -15,7 +15,7 @@ from collaborators.services import units as services
 from collaborators.signals import unit_figures
 from tests.factories import UnitFactory, UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english"), pytest.mark.clock]
 
 YESTERDAY = timezone.localdate() - timedelta(days=1)
 

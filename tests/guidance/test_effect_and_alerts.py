@@ -18,7 +18,7 @@ from tests.factories import UnitFactory, UserFactory
 from tests.guidance.conftest import make_note
 from tests.reports.conftest import make_report
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 def _sighting(author, rumour, staff, when, **fields):

@@ -17,7 +17,7 @@ from notifications.models import Notification
 from tests.guidance.conftest import make_note
 from tests.reports.test_attachments import pdf_bytes, png_bytes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 @pytest.fixture(autouse=True)

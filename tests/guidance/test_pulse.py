@@ -26,7 +26,7 @@ from notifications.models import Notification
 from reports.models import Direction, FocusPolicy, Report, ReportKind, ReportStatus, Topic
 from tests.factories import UnitFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 def pulse_data(targets, **fields) -> dict:

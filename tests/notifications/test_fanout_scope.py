@@ -43,7 +43,7 @@ from tests.factories import UnitFactory, UserFactory
 from trainings import services as trainings
 from trainings.models import TrainingSession
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 def _report(author, title, **fields):

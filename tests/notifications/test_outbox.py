@@ -14,7 +14,7 @@ from notifications.models import Notification
 from notifications.services import notification_deliver, notifications_sweep, notify
 from tests.helpers import reset_broker_pools
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 def test_notify_delivers_by_email_after_commit(collaborator, django_capture_on_commit_callbacks):

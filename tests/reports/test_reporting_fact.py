@@ -14,6 +14,8 @@ from reports.services import report_accept, report_return, report_save
 from reports.signals import report_reviewed, report_sent
 from tests.reports.conftest import report_data
 
+pytestmark = pytest.mark.clock
+
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 
 

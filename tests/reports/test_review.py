@@ -23,7 +23,7 @@ from reports.services import report_accept, report_assign, report_escalate, repo
 from tests.factories import UserFactory
 from tests.reports.conftest import make_report
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

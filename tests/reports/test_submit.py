@@ -30,7 +30,7 @@ from tests.reports.test_attachments import png_bytes
 
 SENT_AT = datetime(2026, 11, 20, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))  # a day of the period 12/2026
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english"), pytest.mark.clock]
 
 XSS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
 

@@ -24,6 +24,8 @@ from summaries.columns import COUNTED_Q
 from tests.factories import UnitFactory, UserFactory
 from tests.summaries.conftest import local, make_report
 
+pytestmark = pytest.mark.clock
+
 URL = "/dashboard/"
 OCT, SEP = date(2025, 10, 1), date(2025, 9, 1)
 

@@ -14,6 +14,8 @@ from summaries.services.compliance import compliance_reminders_send
 from summaries.services.summaries import summaries_schedule_due
 from tests.summaries.conftest import local, make_report
 
+pytestmark = pytest.mark.clock
+
 
 @pytest.fixture(autouse=True)
 def decree_periods(settings):

@@ -19,6 +19,8 @@ from reports.services import report_return, report_save
 from summaries.services.compliance import compliance_reminders_send
 from tests.factories import UserFactory
 
+pytestmark = pytest.mark.clock
+
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 URL = "/dashboard/"
 # Reporting periods run from the 15th to the 14th: 11/2026 is 15/10–14/11, 12/2026 is 15/11–14/12.

@@ -29,6 +29,8 @@ from summaries.services.summaries import (
 from tests.factories import UnitFactory, UserFactory
 from tests.summaries.conftest import local, make_report
 
+pytestmark = pytest.mark.clock
+
 OCTOBER = date(2026, 10, 1)
 
 

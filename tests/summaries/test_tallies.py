@@ -14,6 +14,8 @@ from summaries.models import RumourMonthTally, UnitMonthTally
 from summaries.services.tallies import reports_tally, tallies_catch_up, tallies_rebuild
 from tests.summaries.conftest import local, make_report
 
+pytestmark = pytest.mark.clock
+
 
 def recount(unit_path: str, month: date) -> Counter:
     """Straight from the reports with the Q definitions: one aggregate per month."""

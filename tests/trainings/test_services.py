@@ -13,7 +13,7 @@ from tests.trainings.conftest import move
 from trainings import services
 from trainings.models import Registration, RegistrationStatus, SessionStatus, TrainingSession
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english"), pytest.mark.clock]
 
 
 def test_publishing_invites_the_collaborators_of_the_target_units(

@@ -17,7 +17,7 @@ from tests.trainings.conftest import move
 from trainings import selectors, services
 from trainings.models import Material, Registration, RegistrationStatus, SessionStatus, TrainingSession
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 
 def vi(message):
