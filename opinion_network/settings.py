@@ -86,11 +86,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # A view that finds the database down answers 503 with Retry-After (the proxy may retry), not 500.
+    "opinion_network.middleware.DatabaseUnavailableMiddleware",
+    # Django's, answering 503 when the database cannot load or save the session.
+    "opinion_network.middleware.SessionMiddleware",
     "opinion_network.middleware.DefaultLanguageMiddleware",
+    # A NUL byte or broken UTF-8 in the path, query string or form: 400 with a message, before any view.
+    "opinion_network.middleware.UnreadableInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signed-in pages are never cached; then the absolute session lifetime (both read request.user).
+    "opinion_network.middleware.PrivateCacheMiddleware",
+    "opinion_network.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -177,6 +185,8 @@ LOGOUT_REDIRECT_URL = "login"
 # request pushes the expiry forward, so only inactivity logs a person out.
 SESSION_COOKIE_AGE = _positive_int("SESSION_IDLE_TIMEOUT", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
+# However active it is, a session ends this many seconds after the sign-in (SessionLifetimeMiddleware).
+SESSION_ABSOLUTE_SECONDS = _positive_int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -255,6 +265,9 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
+        # The service worker (/sw.js) and the web app manifest, both from this site only.
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
@@ -301,13 +314,31 @@ NOTIFICATION_CLAIM_SECONDS = 300
 
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
+# Every line carries its time (ISO 8601 with the offset), level and logger: plain text in development,
+# one JSON object per line in production (LOG_FORMAT=text|json), for the log collector to parse.
+LOG_FORMAT = _read("LOG_FORMAT", lambda: env.str("LOG_FORMAT", default="text" if DEBUG else "json"))
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"Invalid setting LOG_FORMAT={LOG_FORMAT!r}: use text or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s", "datefmt": "%Y-%m-%dT%H:%M:%S%z"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "json_ensure_ascii": False,
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # Django's own loggers write through the same handler only (its default adds a second one in DEBUG).
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}, "axes": {"level": "WARNING"}},
 }
+# The Celery worker and beat log through the same handler and format instead of replacing it.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Roster: how long an invitation (link or printed code) stays valid, and the
 # version of the personal-data consent text people accept on activation.
