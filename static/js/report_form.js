@@ -1,52 +1,65 @@
-// The report form: a copy of everything typed is kept on the device (localStorage)
-// so that a dropped connection or a closed tab loses nothing; it is restored when
-// the form is opened again and forgotten once the server confirms the report was sent.
-// No inline scripts: the Content-Security-Policy forbids them.
+// The report form: a copy of everything typed is kept on the device, per person and form
+// ("report-draft:<user>:new" for a new report, "report-draft:<user>:<id>" for a draft or a returned
+// report; see static/js/offline.js), not per form token: a closed tab, a reload, an expired session
+// or a new sign-in gets a new token, and the copy is still offered back. It is forgotten once the
+// server confirms the report. Without a connection, "send" keeps the report in the phone's outbox,
+// sent when the connection returns. No inline scripts: the Content-Security-Policy forbids them.
 (function () {
   "use strict";
-  var PREFIX = "report-draft:";
   var MAX_AGE_MS = 30 * 24 * 3600 * 1000;
+  var offline = window.OpinionOffline;
+  if (!offline) { return; }
+  var drafts = offline.drafts;
 
-  function storage() {
-    try {
-      var probe = "__report_probe__";
-      window.localStorage.setItem(probe, probe);
-      window.localStorage.removeItem(probe);
-      return window.localStorage;
-    } catch (e) {
-      return null; // private mode or storage full: the form still works, without the local copy
-    }
-  }
-  var store = storage();
-  if (!store) { return; }
-
-  // The server confirmed a send: forget the local copy of that form.
+  // The server confirmed a send: forget the copy of that form, and never use its token again.
   document.querySelectorAll("[data-clear-draft]").forEach(function (marker) {
     var sent = marker.getAttribute("data-clear-draft");
-    if (sent) { store.removeItem(PREFIX + sent); }
+    if (sent) {
+      drafts.forgetToken(sent);
+      offline.spent.add(sent);
+    }
   });
 
   // Forget copies nobody came back to (a shared phone should not keep text for ever).
   try {
+    var store = window.localStorage;
     for (var i = store.length - 1; i >= 0; i--) {
       var name = store.key(i);
-      if (name && name.indexOf(PREFIX) === 0) {
+      if (name && name.indexOf("report-draft:") === 0) {
         var old = JSON.parse(store.getItem(name) || "{}");
         if (!old.savedAt || Date.now() - old.savedAt > MAX_AGE_MS) { store.removeItem(name); }
       }
     }
-  } catch (e) { /* a damaged entry: ignore */ }
+  } catch (e) { /* no storage or a damaged entry: ignore */ }
 
   var form = document.getElementById("report-form");
-  if (!form) { return; }
-  var token = form.getAttribute("data-token");
-  if (!token) { return; }
-  var key = PREFIX + token;
-  // The version of the draft the server sent (seconds); 0 for a new report. A local copy
-  // is restored only if it was typed on top of this version or a later one, so the
-  // phone's clock never matters.
+  if (!form || !offline.user) { return; }
+  var formId = form.getAttribute("data-draft-form");
+  var tokenInput = form.querySelector("input[name=token]");
+  var isNew = formId === "new";
+  var offer = document.getElementById("draft-offer");
+  var queuedNotice = document.getElementById("queued-notice");
+  // The version of the draft the server sent (seconds); 0 for a new report. A local copy is offered
+  // only if it was typed on top of this version or a later one, so the phone's clock never matters.
   var serverVersion = parseInt(form.getAttribute("data-server-saved") || "0", 10) || 0;
   var dirty = false;
+  var pending = null; // a copy offered back, not yet restored or discarded
+
+  function token() { return tokenInput ? tokenInput.value : form.getAttribute("data-token"); }
+
+  function setToken(value) {
+    if (tokenInput) { tokenInput.value = value; }
+    form.setAttribute("data-token", value);
+  }
+
+  // A new form whose token was already used (the page came from the phone's cache after a report was
+  // sent or queued with it) takes a fresh one; a token never sent stays, so a resend is still a no-op.
+  if (isNew && offline.spent.has(token())) { setToken(offline.newToken()); }
+  // A new report saved as a draft is now this form: its copy lives here from now on.
+  if (!isNew) {
+    var fromNew = drafts.get("new");
+    if (fromNew && fromNew.token === token()) { drafts.remove("new"); }
+  }
 
   function fields() {
     return Array.prototype.filter.call(form.elements, function (el) {
@@ -78,6 +91,17 @@
     });
   }
 
+  function differs(values) {
+    var current = collect();
+    return Object.keys(values).some(function (name) {
+      if (!(name in current)) { return false; }
+      var a = values[name];
+      var b = current[name];
+      if (typeof b === "boolean") { return !!a !== b; }
+      return JSON.stringify(a) !== JSON.stringify(b);
+    });
+  }
+
   function apply(values) {
     var changed = 0;
     fields().forEach(function (el) {
@@ -87,11 +111,12 @@
         var on = el.value === v;
         if (el.checked !== on) { el.checked = on; changed++; }
       } else if (el.type === "checkbox") {
-        if (el.checked !== !!v) { el.checked = !!v; changed++; }
+        var checked = v === true || v === "on" || v === "true";
+        if (el.checked !== checked) { el.checked = checked; changed++; }
       } else if (el.tagName === "SELECT" && el.multiple) {
         Array.prototype.forEach.call(el.options, function (o) {
-          var on = Array.isArray(v) && v.indexOf(o.value) !== -1;
-          if (o.selected !== on) { o.selected = on; changed++; }
+          var selected = Array.isArray(v) ? v.indexOf(o.value) !== -1 : o.value === v;
+          if (o.selected !== selected) { o.selected = selected; changed++; }
         });
       } else if (typeof v === "string" && el.value !== v) {
         if (el.tagName === "SELECT" && !Array.prototype.some.call(el.options, function (o) { return o.value === v; })) {
@@ -105,11 +130,12 @@
   }
 
   function save() {
+    if (pending) { return; } // the copy offered back is kept until the person restores or discards it
     var values = collect();
     if (isEmpty(values)) { return; }
-    try {
-      store.setItem(key, JSON.stringify({ savedAt: Date.now(), base: serverVersion, values: values }));
-    } catch (e) { /* storage full: nothing more we can do */ }
+    drafts.put(formId, {
+      savedAt: Date.now(), base: serverVersion, token: token(), url: window.location.pathname, values: values
+    });
   }
 
   var timer = null;
@@ -119,17 +145,58 @@
     timer = window.setTimeout(save, 400);
   }
 
-  // Restore a copy typed on this device that the server does not have.
-  try {
-    var saved = JSON.parse(store.getItem(key) || "null");
-    if (saved && saved.values && (isEmpty(collect()) || (saved.base || 0) >= serverVersion)) {
-      if (apply(saved.values) > 0) {
-        dirty = true;
-        var notice = document.getElementById("restored-notice");
-        if (notice) { notice.classList.remove("d-none"); }
-      }
+  function showErrors(messages) {
+    var box = document.getElementById("queued-errors");
+    if (!box) { return; }
+    box.textContent = "";
+    (messages || []).forEach(function (message) {
+      var line = document.createElement("div");
+      line.textContent = message;
+      box.appendChild(line);
+    });
+    box.classList.toggle("d-none", !(messages && messages.length));
+    if (messages && messages.length) { box.scrollIntoView({ block: "center" }); }
+  }
+
+  function hideOffer() {
+    pending = null;
+    if (offer) { offer.classList.add("d-none"); }
+  }
+
+  // A copy typed on this device that the server does not have: offer it back. A report the server
+  // refused after it waited in the outbox comes straight back into the form, with the server's words.
+  function offerBack() {
+    var saved = drafts.get(formId);
+    if (!saved || !saved.values || isEmpty(saved.values)) { return; }
+    if (saved.errors) {
+      apply(saved.values);
+      showErrors(saved.errors);
+      delete saved.errors;
+      drafts.put(formId, saved);
+      dirty = true;
+      return;
     }
-  } catch (e) { store.removeItem(key); }
+    if (!differs(saved.values)) { return; }
+    if (!isNew && (saved.base || 0) < serverVersion) { return; } // the server has a later version
+    pending = saved;
+    if (offer) { offer.classList.remove("d-none"); }
+  }
+
+  if (offer) {
+    offer.querySelector("[data-draft-restore]").addEventListener("click", function () {
+      var values = pending && pending.values;
+      hideOffer();
+      if (values) { apply(values); showForKind(); dirty = true; save(); }
+    });
+    offer.querySelector("[data-draft-discard]").addEventListener("click", function () {
+      hideOffer();
+      drafts.remove(formId);
+      if (!isEmpty(collect())) { save(); }
+    });
+  }
+  document.addEventListener("offline:returned", function (event) {
+    if (event.detail && event.detail.form === formId) { hideOffer(); offerBack(); }
+  });
 
   // The "I heard this too" choice only makes sense for a rumour.
   function showForKind() {
@@ -141,6 +208,8 @@
       box.classList.toggle("d-none", box.getAttribute("data-show-for-kind") !== kind && !keep);
     });
   }
+
+  offerBack();
   showForKind();
 
   form.addEventListener("input", saveSoon);
@@ -150,20 +219,57 @@
     if (document.visibilityState === "hidden" && dirty) { save(); }
   });
 
-  form.addEventListener("submit", function (event) {
-    save();
-    if (navigator.onLine === false) {
-      event.preventDefault();
-      event.stopPropagation();
-      var offline = document.getElementById("offline-notice");
-      if (offline) {
-        offline.classList.remove("d-none");
-        offline.scrollIntoView({ block: "center" });
+  // Without a connection the report waits in the outbox, with its token and its files.
+  function keepForLater(submitter) {
+    var data = new FormData(form);
+    if (submitter && submitter.name) { data.set(submitter.name, submitter.value); }
+    var pairs = [];
+    data.forEach(function (value, name) {
+      if (typeof value !== "string" && !value.size && !value.name) { return; } // no file chosen
+      pairs.push([name, value]);
+    });
+    var entry = {
+      form: formId, page: window.location.pathname, action: form.getAttribute("action"),
+      token: token(), base: serverVersion, fields: pairs,
+      title: (form.querySelector("[name=title]") || {}).value || ""
+    };
+    return offline.queue(entry).then(function () {
+      window.clearTimeout(timer);
+      drafts.remove(formId);
+      dirty = false;
+      hideOffer();
+      showErrors([]);
+      if (isNew) {
+        form.reset();
+        setToken(offline.newToken());
+        showForKind();
       }
+      if (queuedNotice) {
+        queuedNotice.classList.remove("d-none");
+        queuedNotice.scrollIntoView({ block: "center" });
+      }
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    if (navigator.onLine !== false) {
+      save();
+      return;
     }
+    event.preventDefault();
+    event.stopPropagation();
+    save();
+    keepForLater(event.submitter).catch(function () {
+      // No outbox on this phone (private mode): the copy stays, to send once the connection is back.
+      var notice = document.getElementById("offline-notice");
+      if (notice) {
+        notice.classList.remove("d-none");
+        notice.scrollIntoView({ block: "center" });
+      }
+    });
   });
   window.addEventListener("online", function () {
-    var offline = document.getElementById("offline-notice");
-    if (offline) { offline.classList.add("d-none"); }
+    var notice = document.getElementById("offline-notice");
+    if (notice) { notice.classList.add("d-none"); }
   });
 })();
