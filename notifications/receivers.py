@@ -1,29 +1,25 @@
 """Outbox messages for events of lower apps, which signal them instead of importing this app, and the
 queueing of every message once it is written."""
 
-import logging
-
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from collaborators.signals import invitation_issued
+from core.tasks import enqueue
 from notifications.services import notify_account
 from notifications.signals import notifications_written
 from notifications.tasks import deliver_notification
 
-logger = logging.getLogger(__name__)
-
 
 @receiver(notifications_written, dispatch_uid="notifications.queue_delivery")
 def queue_delivery(sender, ids, **kwargs):
-    """Queue the delivery of rows just committed. With the broker down, the rows wait for the sweep."""
+    """Queue the delivery of rows just committed (this signal is sent after the commit). With the broker
+    down or hung, the first failure stops the queueing for the rest of the request: the rows wait for
+    the sweep."""
     for pk in ids:
-        try:
-            deliver_notification.delay(pk)
-        except Exception:  # broker down or unreachable: the sweep will deliver it
-            logger.warning("Could not enqueue notification %s; the sweep will deliver it", pk, exc_info=True)
+        enqueue(deliver_notification, pk)
 
 
 @receiver(invitation_issued)

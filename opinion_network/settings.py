@@ -295,8 +295,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# A request must never hang on a broker that is down: connect fast, retry
-# publishing briefly, then give up (the outbox sweep delivers later).
+# Workers and beat: connect fast, retry publishing briefly, then give up (the periodic jobs pick up
+# what was not queued). Requests never use these: core/tasks.py publishes once, on a connection with
+# ENQUEUE_TIMEOUT_SECONDS for connecting and for each reply, with no retry.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -307,6 +308,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+ENQUEUE_TIMEOUT_SECONDS = env.float("ENQUEUE_TIMEOUT_SECONDS", default=0.5)
 
 # Periodic jobs are declared by each app in its own schedules.py and written to the beat schedule by
 # `manage.py setup_periodic_tasks`; settings hold only the values they read, such as this interval.

@@ -1,15 +1,11 @@
 """Thin Celery tasks: they take ids, not objects (a row may change before the worker runs), and call services."""
 
-import logging
-
 from celery import shared_task
-from django.db import transaction
 
+from core.tasks import enqueue, enqueue_on_commit
 from summaries.services import summaries as services
 from summaries.services.compliance import compliance_reminders_send
 from summaries.services.tallies import tallies_catch_up as _tallies_catch_up
-
-logger = logging.getLogger(__name__)
 
 
 def compile_after_commit(summary_id: int) -> None:
@@ -17,15 +13,9 @@ def compile_after_commit(summary_id: int) -> None:
 
     The services leave summaries pending and the callers (these tasks, the summaries views) queue them:
     this module imports the services, so the services cannot import it back.
+    With the broker down or hung the summary stays pending and ``resume_compiles`` queues it again.
     """
-    transaction.on_commit(lambda: _enqueue_compile(summary_id))
-
-
-def _enqueue_compile(summary_id: int) -> None:
-    try:
-        compile_summary.delay(summary_id)
-    except Exception:  # broker down: the row is pending; resume_compiles picks it up
-        logger.warning("Could not enqueue the compile of summary %s; it will be resumed", summary_id, exc_info=True)
+    enqueue_on_commit(compile_summary, summary_id)
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=20, time_limit=900, soft_time_limit=840)
@@ -54,7 +44,7 @@ def compile_due_summaries(kind: str = "monthly", today: str | None = None) -> in
 def resume_compiles() -> int:
     ids = services.summaries_resume()
     for summary_id in ids:
-        _enqueue_compile(summary_id)
+        enqueue(compile_summary, summary_id)
     return len(ids)
 
 

@@ -113,13 +113,29 @@ def summaries_schedule_due(*, kind: str, today=None) -> list[int]:
     return queued
 
 
-def summaries_resume() -> list[int]:
-    """The compiles to queue again: pending, or whose claim lapsed (a worker lost mid-compile)."""
-    now = timezone.now()
-    stale = Q(status=SummaryStatus.PENDING, created_at__lt=now - timedelta(minutes=1)) | Q(
-        status=SummaryStatus.COMPILING, claimed_until__lt=now
+# How long a summary may wait in "pending" for its queued compile to start before it counts as stalled
+# (never queued because the broker was down, or its message lost).
+PENDING_GRACE = timedelta(minutes=1)
+
+
+def _stalled(now) -> Q:
+    """Compiles that should be running and are not: pending past their grace (a pending summary's
+    ``claimed_until`` is the end of its grace; the schedule's new rows count from their creation), or
+    compiling past their lease (the worker was lost mid-compile)."""
+    return Q(status__in=[SummaryStatus.PENDING, SummaryStatus.COMPILING], claimed_until__lt=now) | Q(
+        status=SummaryStatus.PENDING, claimed_until__isnull=True, created_at__lt=now - PENDING_GRACE
     )
-    return list(Summary.objects.filter(stale).values_list("pk", flat=True)[:200])
+
+
+def summaries_resume() -> list[int]:
+    """The compiles to queue again (``resume_compiles``, every few minutes): the stalled ones."""
+    stalled = Summary.objects.filter(_stalled(timezone.now())).order_by("pk")
+    return list(stalled.values_list("pk", flat=True)[:200])
+
+
+def summary_is_stalled(*, summary: Summary) -> bool:
+    """Whether this summary's compile has stalled, by the same rule as ``summaries_resume``."""
+    return Summary.objects.filter(pk=summary.pk).filter(_stalled(timezone.now())).exists()
 
 
 def summary_claim(*, summary_id: int) -> bool:
@@ -194,7 +210,10 @@ def summary_compile(*, summary_id: int) -> bool:
 
 @transaction.atomic
 def summary_request_compile(*, actor: User, summary: Summary) -> Summary:
-    """ "Compile now": the summary is left pending for the view to queue its compile; the page shows progress."""
+    """ "Compile now" or "compile again": the summary is left pending for the view to queue its compile; the
+    page shows progress. Pressed again on a pending summary, or on one whose compile was lost, it is
+    pending again and queued again (the compile's claim keeps it from running twice); a compile in
+    progress within its lease is left alone."""
     _require_staff_in_scope(actor, summary)
     summary = Summary.objects.select_for_update().get(pk=summary.pk)
     if summary.status in (SummaryStatus.APPROVED, SummaryStatus.ISSUED):
@@ -202,6 +221,7 @@ def summary_request_compile(*, actor: User, summary: Summary) -> Summary:
     if summary.status == SummaryStatus.COMPILING and summary.claimed_until and summary.claimed_until > timezone.now():
         return summary
     summary.status = SummaryStatus.PENDING
+    summary.claimed_until = timezone.now() + PENDING_GRACE  # the grace of this request (see _stalled)
     summary.progress = 0
     summary._change_reason = _("Compile requested.")
     summary.save()
@@ -214,7 +234,7 @@ def summary_compile_new(*, actor: User, scope: Unit, kind: str, period: Reportin
     summary, created = summary_schedule(scope=scope, period=period)
     if created:
         return summary
-    if summary.status in (SummaryStatus.APPROVED, SummaryStatus.ISSUED, SummaryStatus.PENDING):
+    if summary.status in (SummaryStatus.APPROVED, SummaryStatus.ISSUED):
         return summary
     return summary_request_compile(actor=actor, summary=summary)
 

@@ -79,6 +79,8 @@ def summary_detail(request, pk):
             "history": summary.history.select_related("history_user").order_by("-history_date")[:20],
             "correction": Summary.objects.filter(corrects=summary).first(),
             "Status": SummaryStatus,
+            # A compile that never started (broker down) or whose worker was lost: offer to compile again.
+            "stalled": summary.is_busy and services.summary_is_stalled(summary=summary),
         },
     )
 
