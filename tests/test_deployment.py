@@ -1,16 +1,28 @@
-"""Static checks of the deployment files: docker-compose.yml, Dockerfile,
+"""Checks of the deployment files: docker-compose.yml, Dockerfile, deploy/nginx.conf,
 .dockerignore, .env.example and the vendored front-end assets.
 
 No Docker engine is needed: the files are read and every Python object,
 Celery app and management command they name is resolved in this process.
+The proxy is also run: Debian's nginx from the committed config in front of
+a gunicorn started on loopback, with slow clients (skipped without nginx,
+unless REQUIRE_INTEGRATION=1).
 """
 
+import contextlib
 import hashlib
+import http.client
 import importlib
 import json
 import os
 import re
 import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -257,10 +269,9 @@ def test_the_web_service_migrates_then_creates_periodic_tasks_then_starts_gunico
     assert "0.0.0.0:8000" in text
 
 
-def test_the_web_service_publishes_port_8000_and_keeps_media_in_a_volume():
+def test_the_web_service_keeps_media_in_a_volume_and_publishes_no_port():
     web = services()["web"]
-    published = {str(port) for port in web.get("ports", [])}
-    assert "8000:8000" in published
+    assert not web.get("ports"), "gunicorn must be reached only through the proxy"
     assert any(str(volume).startswith("media:/app/media") for volume in web.get("volumes", []))
     assert {"pgdata", "media"} <= set(load_compose().get("volumes") or {})
 
@@ -411,3 +422,342 @@ def test_the_vendored_files_match_the_hashes_recorded_in_versions_md():
         if path.is_file() and path.name != "VERSIONS.md"
     }
     assert on_disk == set(recorded), "static/vendor holds files VERSIONS.md does not list"
+
+
+# --- The proxy: nginx in front of gunicorn -------------------------------------------------------------
+
+NGINX_CONF = REPO / "deploy" / "nginx.conf"
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+NGINX_TOKEN = re.compile(r"""#[^\n]*|"[^"]*"|'[^']*'|[{};]|[^\s{};#"']+""")
+
+
+def parse_nginx(text):
+    """nginx's configuration as nested lists: (name, arguments, children or None) per directive."""
+    tokens = [token for token in NGINX_TOKEN.findall(text) if not token.startswith("#")]
+    position = 0
+
+    def block():
+        nonlocal position
+        directives, words = [], []
+        while position < len(tokens):
+            token = tokens[position]
+            position += 1
+            if token == ";":
+                directives.append((words[0], words[1:], None))
+                words = []
+            elif token == "{":
+                children = block()
+                directives.append((words[0], words[1:], children))
+                words = []
+            elif token == "}":
+                assert not words, f"unterminated directive {words}"
+                return directives
+            else:
+                words.append(token.strip("\"'"))
+        assert not words, f"unterminated directive {words}"
+        return directives
+
+    return block()
+
+
+def nginx_blocks(directives, name):
+    return [(arguments, children) for directive, arguments, children in directives if directive == name]
+
+
+def nginx_values(directives, name):
+    return [arguments for directive, arguments, children in directives if directive == name and children is None]
+
+
+def nginx_http():
+    ((_, http),) = nginx_blocks(parse_nginx(NGINX_CONF.read_text(encoding="utf-8")), "http")
+    return http
+
+
+def nginx_server():
+    ((_, server),) = nginx_blocks(nginx_http(), "server")
+    return server
+
+
+def megabytes(size):
+    match = re.fullmatch(r"(\d+)([kKmM]?)", size)
+    assert match, size
+    number, unit = int(match.group(1)), match.group(2).lower()
+    return number / 1024 if unit == "k" else number if unit == "m" else number / 2**20
+
+
+def proxy_service():
+    return services()["proxy"]
+
+
+def test_the_proxy_is_nginx_with_the_committed_config_and_waits_for_a_healthy_web_service():
+    proxy = proxy_service()
+    assert proxy["image"].split(":")[0] == "nginx"
+    assert "./deploy/nginx.conf:/etc/nginx/nginx.conf:ro" in proxy.get("volumes", [])
+    assert proxy["depends_on"]["web"]["condition"] == "service_healthy"
+
+
+def test_the_proxy_is_the_only_service_published_on_the_host():
+    published = {name for name, service in services().items() if service.get("ports")}
+    assert published == {"proxy"}
+    assert [str(port).split(":")[-1] for port in proxy_service()["ports"]] == ["80"]
+    assert ["80"] in nginx_values(nginx_server(), "listen")
+
+
+def test_the_proxy_passes_every_location_to_the_web_service():
+    upstreams = nginx_blocks(nginx_http(), "upstream")
+    assert len(upstreams) == 1
+    (name,), servers = upstreams[0]
+    assert nginx_values(servers, "server")[0] == ["web:8000"]
+    assert "web" in services()
+    assert "0.0.0.0:8000" in command_text(services()["web"]["command"])
+    locations = nginx_blocks(nginx_server(), "location")
+    assert [arguments for arguments, _ in locations][0] == ["/"]
+    for arguments, children in locations:
+        assert nginx_values(children, "proxy_pass") == [[f"http://{name}"]], arguments
+
+
+def test_the_proxy_buffers_whole_requests_and_answers_and_drops_slow_clients():
+    http = nginx_http()
+    assert nginx_values(http, "proxy_request_buffering") == [["on"]]
+    assert nginx_values(http, "proxy_buffering") == [["on"]]
+    for timeout in ("client_header_timeout", "client_body_timeout", "send_timeout"):
+        ((value,),) = nginx_values(http, timeout)
+        assert int(value.rstrip("s")) <= 60, timeout
+    for _arguments, children in nginx_blocks(nginx_server(), "location"):
+        assert not nginx_values(children, "proxy_buffering") and not nginx_values(children, "proxy_request_buffering")
+
+
+def test_the_proxy_overwrites_the_forwarded_headers_the_app_trusts():
+    headers = {arguments[0].lower(): arguments[1:] for arguments in nginx_values(nginx_server(), "proxy_set_header")}
+    assert headers["x-forwarded-for"] == ["$remote_addr"], "a client's own X-Forwarded-For must not pass"
+    assert headers["x-forwarded-proto"] == ["$scheme"]
+    for spoofable in ("x-forwarded-ssl", "x-forwarded-protocol", "forwarded", "x-forwarded-host"):
+        assert headers[spoofable] == [""], spoofable
+    environment = services()["web"]["environment"]
+    assert str(environment["SECURE_PROXY_SSL_HEADER"]) == "1"
+    assert str(environment["AXES_PROXY_COUNT"]) == "1"
+    assert "--forwarded-allow-ips=*" in shell_words(command_text(services()["web"]["command"]))
+
+
+# The largest request each upload page may legitimately send: files per request times the per-file limit.
+def upload_needs():
+    from django.conf import settings
+
+    from core import uploads
+    from guidance.services import MAX_FILES_PER_NOTE
+
+    django_setup()
+    guidance = MAX_FILES_PER_NOTE * settings.UPLOAD_MAX_MB_GUIDANCE
+    return {
+        "/reports/": uploads.MAX_PER_REPORT * settings.UPLOAD_MAX_MB_REPORT,
+        "/guidance/": guidance,
+        "/trainings/": settings.UPLOAD_MAX_MB_TRAINING,
+        "/roster/import/": settings.UPLOAD_MAX_MB_ROSTER_IMPORT,
+        "/admin/": max(guidance, settings.UPLOAD_MAX_MB_TRAINING),
+    }
+
+
+def test_the_body_size_limits_match_the_upload_limits_of_the_settings():
+    from django.conf import settings
+
+    django_setup()
+    ((default,),) = nginx_values(nginx_http(), "client_max_body_size")
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20 <= megabytes(default) <= 5
+    limits = {
+        arguments[0]: megabytes(nginx_values(children, "client_max_body_size")[0][0])
+        for arguments, children in nginx_blocks(nginx_server(), "location")
+        if nginx_values(children, "client_max_body_size")
+    }
+    needs = upload_needs()
+    assert set(limits) == set(needs)
+    for prefix, need in needs.items():
+        # Room for the files and the form, not much more.
+        assert need < limits[prefix] <= need + 2, prefix
+
+
+def test_the_upload_pages_are_under_the_prefixes_with_larger_limits():
+    from django.urls import reverse
+
+    django_setup()
+    for name in ("reports:new", "roster:import_upload", "trainings:create", "guidance:new"):
+        try:
+            url = reverse(name)
+        except Exception:  # noqa: BLE001 - a renamed page is named in the message below
+            pytest.fail(f"no URL named {name}: update this test and deploy/nginx.conf together")
+        assert any(url.startswith(prefix) for prefix in upload_needs()), url
+
+
+# --- The proxy, running: nginx from the committed config, gunicorn started here ---------------------
+
+
+def missing_nginx():
+    if NGINX:
+        return
+    reason = "nginx is not installed (apt-get install nginx-light)"
+    if os.environ.get("REQUIRE_INTEGRATION") == "1":
+        pytest.fail(f"REQUIRE_INTEGRATION=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def render_nginx_config(directory, *, upstream, listen):
+    """The committed config, with only the upstream, the listening address and the paths nginx writes
+    to moved into this test's directory."""
+    text = NGINX_CONF.read_text(encoding="utf-8")
+    temp = "".join(
+        f"    {kind}_temp_path {directory / kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    for old, new in (
+        ("server web:8000;", f"server {upstream};"),
+        ("listen 80;", f"listen {listen};"),
+        ("http {\n", "http {\n" + temp),
+    ):
+        assert text.count(old) == 1, f"deploy/nginx.conf no longer has {old!r}: update this test"
+        text = text.replace(old, new)
+    path = directory / "nginx.conf"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def nginx_command(config, directory, *extra):
+    user = "root" if os.geteuid() == 0 else None
+    globals_ = f"pid {directory / 'nginx.pid'}; daemon off;" + (f" user {user};" if user else "")
+    return [NGINX, "-p", str(directory), "-c", str(config), "-g", globals_, *extra]
+
+
+def test_nginx_accepts_the_committed_config(tmp_path):
+    missing_nginx()
+    config = render_nginx_config(tmp_path, upstream="127.0.0.1:8000", listen=f"127.0.0.1:{free_port()}")
+    result = subprocess.run(nginx_command(config, tmp_path, "-t"), capture_output=True, text=True, timeout=30)  # noqa: S603
+    assert result.returncode == 0, result.stderr
+    assert "test is successful" in result.stderr
+
+
+def wait_for_port(port, process, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"exited with {process.returncode}"
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            return
+        time.sleep(0.2)
+    pytest.fail(f"nothing listens on {port} after {timeout:.0f} s")
+
+
+@contextlib.contextmanager
+def running(command, port, log_path, env=None):
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - fixed command lines
+            command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+    try:
+        wait_for_port(port, process)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def gunicorn_on_loopback(directory):
+    """The production command's gunicorn (sync workers), two workers, on SQLite: /healthz needs no table."""
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO")},
+        "DEBUG": "1",
+        "ALLOWED_HOSTS": "opinion.test",
+        "DATABASE_URL": f"sqlite:///{directory / 'db.sqlite3'}",
+        "REDIS_URL": "",
+    }
+    command = [
+        sys.executable, "-m", "gunicorn", "opinion_network.wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", "2", "--forwarded-allow-ips=*", "--preload",
+        "--control-socket", str(directory / "gunicorn.ctl"),
+    ]  # fmt: skip
+    with running(command, port, directory / "gunicorn.log", env=env):
+        yield port
+
+
+@contextlib.contextmanager
+def nginx_in_front(directory, upstream_port):
+    port = free_port()
+    config = render_nginx_config(directory, upstream=f"127.0.0.1:{upstream_port}", listen=f"127.0.0.1:{port}")
+    with running(nginx_command(config, directory), port, directory / "nginx.log"):
+        yield port
+
+
+@contextlib.contextmanager
+def slow_clients(port, count=6):
+    """Connections that send a request's headers one byte per second, as long as the block lasts."""
+    stop = threading.Event()
+    request = b"GET /healthz HTTP/1.1\r\nHost: opinion.test\r\n" + b"X-Padding: " + b"a" * 200
+
+    def trickle():
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            for byte in request:
+                if stop.wait(1):
+                    return
+                sock.sendall(bytes([byte]))
+
+    threads = [threading.Thread(target=trickle, daemon=True) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    time.sleep(2)  # every slow client has connected and started its request
+    try:
+        yield
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=5)
+
+
+def healthz_answers(port, attempts=4, timeout=5.0):
+    """How many of `attempts` requests to /healthz answered 200 within `timeout` seconds each."""
+    answered = 0
+    for _ in range(attempts):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        try:
+            connection.request("GET", "/healthz", headers={"Host": "opinion.test"})
+            response = connection.getresponse()
+            answered += response.status == 200 and json.loads(response.read())["database"] == "ok"
+        except (OSError, http.client.HTTPException):
+            pass
+        finally:
+            connection.close()
+    return answered
+
+
+def wait_until_healthy(port, timeout=60.0):
+    """Until /healthz answers (the workers have loaded the app)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if healthz_answers(port, attempts=1, timeout=10.0):
+            return
+        time.sleep(0.5)
+    pytest.fail(f"/healthz did not answer within {timeout:.0f} s")
+
+
+def test_six_slow_clients_do_not_stop_healthz_from_answering_through_the_proxy(tmp_path):
+    missing_nginx()
+    with gunicorn_on_loopback(tmp_path) as app_port, nginx_in_front(tmp_path, app_port) as proxy_port:
+        wait_until_healthy(proxy_port)
+        with slow_clients(proxy_port):
+            assert healthz_answers(proxy_port) == 4
+
+
+def test_the_same_slow_clients_stop_gunicorn_when_it_is_exposed_directly(tmp_path):
+    """What the proxy prevents: without it, the slow clients hold both sync workers."""
+    with gunicorn_on_loopback(tmp_path) as app_port:
+        wait_until_healthy(app_port)
+        with slow_clients(app_port):
+            assert healthz_answers(app_port, attempts=2, timeout=3.0) == 0
