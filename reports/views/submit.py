@@ -141,11 +141,32 @@ def _handle_post(request, *, report=None):
     return _after_send(request, saved)
 
 
+def _already_sent(request) -> Report | None:
+    """The person's report already sent with the posted token, if any.
+
+    A report kept on a phone without a connection may be sent twice (the answer to the first sending
+    was lost): the second sending finds the first report before the form is validated again, so it
+    changes nothing even if the form would no longer be valid (a choice withdrawn meanwhile).
+    """
+    try:
+        token = uuid.UUID(request.POST.get("token", ""))
+    except ValueError:
+        return None
+    return (
+        Report.objects.filter(author=request.user, client_token=token)
+        .exclude(status__in=[ReportStatus.DRAFT, ReportStatus.RETURNED])
+        .first()
+    )
+
+
 @_collaborator_only
 @require_http_methods(["GET", "POST"])
 def report_new(request):
     """GET: a blank form with a new token (or ?from=<draft> to continue a draft); POST: save or send."""
     if request.method == "POST":
+        sent = _already_sent(request)
+        if sent is not None:
+            return _after_send(request, sent)
         return _handle_post(request)
     draft_id = request.GET.get("from", "")
     if draft_id:

@@ -221,3 +221,36 @@ def test_a_guidance_note_opened_online_is_readable_offline(open_page, live_serve
     assert any(url.endswith(note_url) for url in network.refused)
     network.restore()
     _no_blocked_content(problems)
+
+
+def test_a_report_refused_by_the_server_after_waiting_offline_comes_back_into_the_form_with_the_message(
+    open_page, live_server, collaborator, topic
+):
+    page, problems = open_page("phone")
+    log_in(page, live_server, collaborator.username, TEST_PASSWORD)
+    page.goto(f"{live_server.url}/reports/new/")
+    network = Network(page.context)
+    network.cut()
+    page.locator("input[name=kind][value=opinion]").check()
+    page.select_option("select[name=topic]", str(topic.pk))
+    page.fill("input[name=title]", TITLE)  # no content: the server refuses to send it
+    page.click("[data-testid=send-report]")
+    status = page.locator("[data-testid=outbox-status]")
+    expect(status).to_have_attribute("data-count", "1")
+    expect(page.locator("input[name=title]")).to_have_value("")
+
+    network.restore()
+    expect(status).to_have_attribute("data-count", "0")
+    expect(page.locator("[data-testid=queued-errors]")).to_be_visible()
+    expect(page.locator("[data-testid=queued-errors]")).not_to_be_empty()
+    expect(page.locator("[data-testid=outbox-returned]")).to_be_visible()
+    expect(page.locator("input[name=title]")).to_have_value(TITLE)
+    expect(page.locator("select[name=topic]")).to_have_value(str(topic.pk))
+    assert not Report.objects.filter(author=collaborator).exists()
+
+    # Corrected and sent online, it goes through once.
+    page.fill("textarea[name=content]", CONTENT)
+    page.click("[data-testid=send-report]")
+    expect(page).to_have_url(re.compile(r"/reports/mine/"))
+    assert Report.objects.get(author=collaborator).status == ReportStatus.SUBMITTED
+    _no_blocked_content(problems)
