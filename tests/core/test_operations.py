@@ -1,6 +1,7 @@
 """Operations: log lines, caching of signed-in pages, the absolute session lifetime, the database down,
 backup and restore."""
 
+import hashlib
 import json
 import os
 import socket
@@ -198,3 +199,187 @@ def test_with_the_database_down_pages_answer_503_with_retry_after_and_healthz_it
     warnings = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     assert [w["level"] for w in warnings if w["logger"] == "opinion_network.middleware"] == ["WARNING"] * 2
     assert "Traceback" not in result.stderr
+
+
+# --- backup and restore --------------------------------------------------------------------------------
+
+# Run in the fresh database after the restore: the staff member signs in and opens the report and its file.
+OPEN_THE_RESTORED_REPORT = """
+import hashlib, json, sys, django
+django.setup()
+from django.test import Client
+from django.urls import reverse
+from collaborators.models import User
+username, report_pk, attachment_pk = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+client = Client()
+client.force_login(User.objects.get(username=username))
+page = client.get(reverse("reports:detail", args=[report_pk]))
+download = client.get(reverse("reports:attachment", args=[report_pk, attachment_pk]))
+print(json.dumps({
+    "page": page.status_code,
+    "title_shown": "Ý kiến về ca đêm" in page.content.decode(),
+    "download": download.status_code,
+    "sha256": hashlib.sha256(b"".join(download.streaming_content)).hexdigest() if download.status_code == 200 else None,
+}))
+"""
+
+
+def manage(*arguments, env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO")}
+    clean.update(env, DJANGO_SETTINGS_MODULE="opinion_network.settings")
+    return subprocess.run(  # noqa: S603 - the project's manage.py
+        [sys.executable, "manage.py", *arguments], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.fixture
+def fresh_database(tmp_path):
+    """DATABASE_URL of a new, empty database of the kind the tests run on; dropped afterwards."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+        return
+    import uuid
+
+    import psycopg2
+
+    from tests.integration.conftest import _test_database_url
+
+    name = f"{connection.settings_dict['NAME']}_restore_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(dbname="postgres", **_libpq_arguments(connection.settings_dict))
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    url = _test_database_url().rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def _libpq_arguments(settings_dict):
+    keys = {"HOST": "host", "PORT": "port", "USER": "user", "PASSWORD": "password"}
+    return {argument: settings_dict[key] for key, argument in keys.items() if settings_dict.get(key)}
+
+
+@pytest.fixture
+def report_with_file(collaborator, settings, tmp_path):
+    """A sent report with a PDF attached, in the test database and its MEDIA_ROOT."""
+    import uuid
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from reports import services
+    from reports.models import Topic
+    from reports.services.attachments import attachment_add
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    topic = Topic.objects.filter(is_active=True).first() or Topic.objects.create(code="TEST", name="Việc làm")
+    pdf = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    report, _ = services.report_save(author=collaborator, token=uuid.uuid4(), data={"title": "Nháp"}, submit=False)
+    attachment = attachment_add(
+        report=report, uploaded_file=SimpleUploadedFile("Biên bản.pdf", pdf), actor=collaborator
+    )
+    report, _ = services.report_save(
+        author=collaborator,
+        token=report.client_token,
+        data={"kind": "opinion", "topic": topic, "title": "Ý kiến về ca đêm", "content": "Công nhân lo."},
+        submit=True,
+    )
+    return report, attachment, pdf
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_restored_into_a_fresh_database_opens_the_report_and_its_file(
+    tmp_path, report_with_file, unit_staff, fresh_database
+):
+    from django.core.management import call_command
+
+    report, attachment, pdf = report_with_file
+    backup = tmp_path / "backup"
+    call_command("backup", output=str(backup))
+
+    manifest = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["media"]["files"] == 1
+    assert "0001_initial" in manifest["migrations"]["reports"]
+    assert len(manifest["database"]["sha256"]) == 64
+
+    env = {
+        "DEBUG": "1",
+        "DATABASE_URL": fresh_database,
+        "MEDIA_ROOT": str(tmp_path / "restored-media"),
+        "REDIS_URL": "",
+    }
+    restored = manage("restore", str(backup), env=env)
+    assert restored.returncode == 0, restored.stderr
+    assert (tmp_path / "restored-media" / attachment.file.name).read_bytes() == pdf
+
+    opened = subprocess.run(  # noqa: S603 - fixed interpreter, code from this file
+        [sys.executable, "-c", OPEN_THE_RESTORED_REPORT, unit_staff.username, str(report.pk), str(attachment.pk)],
+        cwd=ROOT,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("DJANGO")}, **env,
+             "DJANGO_SETTINGS_MODULE": "opinion_network.settings", "ALLOWED_HOSTS": "testserver"},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert opened.returncode == 0, opened.stderr
+    answer = json.loads(opened.stdout.strip().splitlines()[-1])
+    assert answer == {
+        "page": 200,
+        "title_shown": True,
+        "download": 200,
+        "sha256": hashlib.sha256(pdf).hexdigest(),
+    }
+
+    # The database now has tables: a second restore is refused unless forced.
+    again = manage("restore", str(backup), env=env)
+    assert again.returncode != 0
+    assert "add --force" in again.stderr
+    forced = manage("restore", str(backup), "--force", env=env)
+    assert forced.returncode == 0, forced.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_damaged_backup_is_refused_before_anything_is_written(tmp_path, report_with_file, fresh_database):
+    from django.core.management import call_command
+
+    backup = tmp_path / "backup"
+    call_command("backup", output=str(backup))
+    database_file = next(path for path in backup.iterdir() if path.name.startswith("database."))
+    data = bytearray(database_file.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    database_file.write_bytes(bytes(data))
+
+    media = tmp_path / "restored-media"
+    result = manage(
+        "restore", str(backup), env={"DEBUG": "1", "DATABASE_URL": fresh_database, "MEDIA_ROOT": str(media)}
+    )
+    assert result.returncode != 0
+    assert "does not match its checksum" in result.stderr
+    assert not media.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_from_newer_code_is_refused(tmp_path, report_with_file, fresh_database):
+    from django.core.management import call_command
+
+    backup = tmp_path / "backup"
+    call_command("backup", output=str(backup))
+    manifest = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))
+    manifest["migrations"]["reports"].append("9999_from_the_future")
+    (backup / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+    result = manage("restore", str(backup), env={"DEBUG": "1", "DATABASE_URL": fresh_database})
+    assert result.returncode != 0
+    assert "reports.9999_from_the_future" in result.stderr
+
+
+def test_backup_refuses_a_directory_that_is_not_empty(tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    (tmp_path / "old").write_text("x")
+    with pytest.raises(CommandError, match="not empty"):
+        call_command("backup", output=str(tmp_path))
