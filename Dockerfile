@@ -12,8 +12,14 @@ WORKDIR /app
 RUN groupadd --system --gid 1000 app \
     && useradd --system --uid 1000 --gid app --home-dir /home/app --create-home --shell /usr/sbin/nologin app
 
+# pg_dump and pg_restore for `manage.py backup` and `restore` (Debian 12's client is PostgreSQL 15,
+# the version of the compose file's database).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first so this layer is cached while only the code changes.
-# psycopg2-binary ships its own libpq, so no system packages are needed.
+# psycopg2-binary ships its own libpq.
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
@@ -33,7 +39,7 @@ RUN DEBUG=0 \
 
 # Uploaded files; docker-compose mounts a named volume here, which starts with
 # this directory's ownership, so the app user can write to it.
-RUN mkdir -p /app/media && chown app:app /app/media
+RUN mkdir -p /app/media /app/backups && chown app:app /app/media /app/backups
 
 USER app
 
