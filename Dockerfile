@@ -12,8 +12,8 @@ WORKDIR /app
 RUN groupadd --system --gid 1000 app \
     && useradd --system --uid 1000 --gid app --home-dir /home/app --create-home --shell /usr/sbin/nologin app
 
-# pg_dump and pg_restore for `manage.py backup` and `restore` (Debian 12's client is PostgreSQL 15,
-# the version of the compose file's database).
+# pg_dump and pg_restore for `manage.py backup` and `restore`: the base image's Debian client, PostgreSQL
+# 15 or newer (pg_dump reads servers of its own version or older, such as the compose file's postgres:15).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends postgresql-client \
     && rm -rf /var/lib/apt/lists/*

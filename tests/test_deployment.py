@@ -383,7 +383,7 @@ def test_the_dockerfile_installs_requirements_and_collects_static_files_at_build
 def test_the_image_has_the_postgresql_client_of_the_compose_database_for_backups():
     runs = " ".join(arguments for keyword, arguments in dockerfile_instructions() if keyword == "RUN")
     assert "postgresql-client" in runs
-    # Debian 12 (the python:3.11-slim base) ships the client of PostgreSQL 15; pg_dump refuses newer servers.
+    # The base image's Debian client is PostgreSQL 15 or newer; pg_dump refuses servers newer than itself.
     assert services()["db"]["image"] == "postgres:15"
     assert any(str(volume).startswith("backups:/app/backups") for volume in services()["web"]["volumes"])
     assert "/app/backups" in runs
