@@ -295,6 +295,9 @@
     // way: ask for it too (the service worker keeps only the pages it keeps anyway: notes, forms).
     if (user && !navigator.serviceWorker.controller) { keep.push(window.location.pathname); }
     if (keep.length && navigator.onLine !== false) {
+      navigator.serviceWorker.addEventListener("message", function (event) {
+        if (event.data && event.data.type === "kept" && status) { status.setAttribute("data-kept", "1"); }
+      });
       navigator.serviceWorker.ready.then(function (registration) {
         if (registration.active) { registration.active.postMessage({ type: "keep", urls: keep }); }
       });

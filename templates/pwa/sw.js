@@ -108,8 +108,11 @@ self.addEventListener("message", function (event) {
     return Promise.all(data.urls.map(function (path) {
       var url = new URL(path, self.location.origin);
       if (url.origin !== self.location.origin || !keptPage(url)) { return null; }
-      return fetch(url.href, { credentials: "same-origin" }).then(function (response) {
-        return storable(response) ? cache.put(url.href, response) : null;
+      return cache.match(url.href, { ignoreVary: true }).then(function (hit) {
+        // Already kept: visiting the page refreshes it (network first), no need to fetch it now.
+        return hit || fetch(url.href, { credentials: "same-origin" }).then(function (response) {
+          return storable(response) ? cache.put(url.href, response) : null;
+        });
       }).catch(function () { return null; });
     }));
   }).then(function () {

@@ -83,6 +83,11 @@ def _no_blocked_content(problems):
     assert not problems.page_errors, f"uncaught script errors: {problems.page_errors}"
 
 
+def _settled(page):
+    """The service worker has kept the pages this page asked for: no request is left running."""
+    expect(page.locator("[data-testid=outbox-status]")).to_have_attribute("data-kept", "1")
+
+
 def _type_report(page, topic):
     page.locator("input[name=kind][value=opinion]").check()
     page.select_option("select[name=topic]", str(topic.pk))
@@ -118,6 +123,7 @@ def test_text_typed_in_a_closed_tab_is_offered_back_and_restored(open_page, live
     expect(page.locator("textarea[name=content]")).to_have_value(CONTENT)
     expect(page.locator("select[name=topic]")).to_have_value(str(topic.pk))
     expect(page.locator("input[name=kind][value=opinion]")).to_be_checked()
+    _settled(page)
     _no_blocked_content(problems)
 
 
@@ -149,6 +155,7 @@ def test_text_typed_before_the_session_expired_is_offered_back_after_signing_in_
     page.goto(f"{live_server.url}/reports/new/")
     expect(page.locator("input[name=title]")).to_have_value("")
     expect(page.locator("[data-testid=draft-offer]")).to_be_hidden()
+    _settled(page)
     _no_blocked_content(problems)
 
 
@@ -253,4 +260,32 @@ def test_a_report_refused_by_the_server_after_waiting_offline_comes_back_into_th
     page.click("[data-testid=send-report]")
     expect(page).to_have_url(re.compile(r"/reports/mine/"))
     assert Report.objects.get(author=collaborator).status == ReportStatus.SUBMITTED
+    _settled(page)
+    _no_blocked_content(problems)
+
+
+def test_another_person_signing_in_on_the_same_phone_finds_nothing_of_the_first(
+    open_page, live_server, collaborator, other_collaborator, topic
+):
+    page, problems = open_page("phone")
+    log_in(page, live_server, collaborator.username, TEST_PASSWORD)
+    page.goto(f"{live_server.url}/reports/new/")
+    _wait_for_service_worker(page)
+    page.wait_for_function(KEPT_PAGE % "/reports/new/")
+    _type_report(page, topic)
+    _wait_until_kept_locally(page, collaborator)
+
+    page.evaluate("document.querySelector('form[action=\"/accounts/logout/\"]').requestSubmit()")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    page.wait_for_function(
+        "() => caches.keys().then(function (names) {"
+        " return !names.some(function (name) { return name.indexOf('on-pages-') === 0; }); })"
+    )
+
+    log_in(page, live_server, other_collaborator.username, TEST_PASSWORD)
+    page.goto(f"{live_server.url}/reports/new/")
+    expect(page.locator("#report-form")).to_be_visible()
+    expect(page.locator("[data-testid=draft-offer]")).to_be_hidden()
+    expect(page.locator("input[name=title]")).to_have_value("")
+    _settled(page)
     _no_blocked_content(problems)
