@@ -8,6 +8,7 @@ message an officer can act on.
 """
 
 import csv
+import functools
 import io
 import re
 import unicodedata
@@ -23,8 +24,28 @@ from django.utils.translation import gettext as _
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
-# A 5 MB XLSX can unpack to far more; refuse archives that would (a "zip bomb").
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+# Columns read: the widest file we read (the roster's nine) and room for notes beside them. A value
+# further right refuses the file; without the bound one cell in column XFD makes every row 16,384
+# cells wide in memory.
+MAX_COLUMNS = 50
+# Cells written in one row of a sheet, empty or not (a row of 16,384 styled cells, or a cell written
+# again and again): the file is refused at the first such row, before the row is built.
+MAX_CELLS_PER_ROW = 500
+# Cells written in the whole sheet, empty or not: a full list (MAX_ROWS rows of MAX_COLUMNS) and some.
+# Without it a few megabytes of empty formatted cells keep the check busy for many seconds.
+MAX_CELLS = (MAX_ROWS + 1) * MAX_COLUMNS + 50_000
+# A 5 MB XLSX can unpack to far more ("zip bomb"). Each member is checked against these before
+# anything is parsed. The parts read whole (shared strings, styles, the workbook) are held in
+# memory, so their bound is small; a worksheet is read as a stream, row by row. The sizes come from
+# the archive's directory, and Python's zipfile never unpacks more than a member's declared size.
+MAX_MEMBER_BYTES = 4 * 1024 * 1024
+MAX_SHEET_BYTES = 20 * 1024 * 1024
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+# Spreadsheet XML compresses about ten times; a member that unpacks to more than this many times
+# its packed size is a bomb, whatever its size.
+MAX_RATIO = 200
+RATIO_CHECKED_FROM = 1024 * 1024
+MAX_MEMBERS = 1000
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -205,35 +226,52 @@ def _split_header(lines: Iterable[tuple[int, tuple[str, ...]]]) -> tuple[list[st
     return headers, rows
 
 
+def _unpacks_too_big():
+    return ValidationError(
+        _(
+            "This Excel file unpacks to far more data than a list of people needs, so it was not opened. "
+            "Copy only the list into a new workbook (or into the template), save it and upload that file."
+        ),
+        code="unpacks_too_big",
+    )
+
+
+def _check_members(infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse an archive whose members would unpack to too much, before anything is read."""
+    if len(infos) > MAX_MEMBERS or sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES:
+        raise _unpacks_too_big()
+    for info in infos:
+        limit = MAX_SHEET_BYTES if info.filename.startswith("xl/worksheets/") else MAX_MEMBER_BYTES
+        if info.file_size > limit:
+            raise _unpacks_too_big()
+        if info.file_size > RATIO_CHECKED_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise _unpacks_too_big()
+
+
 def _read_xlsx(data: bytes):
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        names = set(archive.namelist())
-        unpacked = sum(info.file_size for info in archive.infolist())
+        infos = archive.infolist()
+        names = {info.filename for info in infos}
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise _not_a_spreadsheet() from exc
     # An Office Open XML workbook, not a Word document or any other zip.
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         raise _not_a_spreadsheet()
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise _too_big()
-    from openpyxl import load_workbook
-
+    _check_members(infos)
     try:
-        # Not data_only: a formula must come back as its text so it can be refused.
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        reader, sheet_path = _open_workbook(data)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
         raise ValidationError(
             _("The Excel file could not be opened; it may be damaged. Open it in Excel, save it again and retry."),
             code="unreadable",
         ) from exc
     try:
-        if not workbook.worksheets:
+        if sheet_path is None:
             raise ValidationError(_("The file is empty."), code="empty")
-        sheet = workbook.worksheets[0]
-        # Some programs write a wrong "used range"; without this, read-only mode would stop there.
-        sheet.reset_dimensions()
-        return _collect(enumerate(sheet.iter_rows(values_only=True), start=1))
+        if _cells_written(reader.archive, sheet_path) > MAX_CELLS:
+            raise _unpacks_too_big()
+        return _collect(_sheet_rows(reader, sheet_path))
     except ValidationError:
         raise
     except Exception as exc:
@@ -242,18 +280,144 @@ def _read_xlsx(data: bytes):
             code="unreadable",
         ) from exc
     finally:
-        workbook.close()
+        reader.archive.close()
+
+
+def _open_workbook(data: bytes):
+    """openpyxl's reader with the workbook's shared strings, styles and sheet list, and the path of its
+    first worksheet (None if it has none). Only what the first sheet needs is read: ``load_workbook``
+    would also scan every sheet of the file to the end to size it (a sheet without a "dimension"
+    element), which costs seconds on a file built for it."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
+
+    # Not data_only: a formula must come back as its text so it can be refused.
+    reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=False)
+    reader.read_manifest()
+    reader.read_strings()
+    reader.read_workbook()
+    apply_stylesheet(reader.archive, reader.wb)
+    for _sheet, rel in reader.parser.find_sheets():
+        if rel.target in reader.valid_files and "chartsheet" not in rel.Type:
+            return reader, rel.target
+    return reader, None
+
+
+_CELL_OPENINGS = (b"<c ", b"<c>", b":c ", b":c>")  # <c …>, or <x:c …> with a namespace prefix
+
+
+def _cells_written(archive: zipfile.ZipFile, path: str) -> int:
+    """About how many cells a worksheet holds (an upper bound), counted in its bytes without parsing
+    them: a sheet of a million empty cells is refused in milliseconds, not after seconds of parsing.
+    The parser counts exactly as it goes, so this only needs to be quick, never exact."""
+    count, tail = 0, b""
+    with archive.open(path) as source:
+        while chunk := source.read(1024 * 1024):
+            window = tail + chunk
+            count += sum(window.count(opening) for opening in _CELL_OPENINGS)
+            tail = window[-2:]  # an opening cut in two by the chunks is counted with the next one
+    return count
+
+
+def _sheet_rows(reader, path: str):
+    """The rows of a worksheet as ``(line, values)``, at most MAX_COLUMNS values each.
+
+    Read straight from openpyxl's streaming parser rather than ``iter_rows``: that one pads every
+    row to the widest cell and fills every missing row, so a single cell far right or far down
+    costs memory for all the empty cells before it. Rows that are absent from the file are
+    skipped, not built. A row with more than MAX_CELLS_PER_ROW cells is refused as soon as its
+    cells are counted, and a value right of MAX_COLUMNS refuses the file.
+    """
+    workbook = reader.wb
+    with reader.archive.open(path) as source:
+        parser = _bounded_parser_class()(
+            source,
+            reader.shared_strings,
+            data_only=False,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for line, cells in parser.parse():
+            values = [None] * min(MAX_COLUMNS, max((cell["column"] for cell in cells), default=0))
+            for cell in cells:
+                column, value = cell["column"], cell["value"]
+                if column <= MAX_COLUMNS:
+                    values[column - 1] = value
+                elif cell_text(value):
+                    raise _too_wide(line, column)
+            yield line, values
+
+
+@functools.cache
+def _bounded_parser_class():
+    from openpyxl.worksheet._reader import CELL_TAG, ROW_TAG, WorkSheetParser
+    from openpyxl.xml.functions import iterparse
+
+    class BoundedSheetParser(WorkSheetParser):
+        """openpyxl's worksheet parser reading only the rows, counting a row's cells as they open."""
+
+        def parse(self):
+            cells, total, in_row, line = 0, 0, False, ""
+            for event, element in iterparse(self.source, events=("start", "end")):
+                tag = element.tag
+                if event == "start":
+                    if tag == ROW_TAG:
+                        cells, in_row, line = 0, True, element.get("r", "")
+                    elif tag == CELL_TAG:
+                        cells += 1
+                        total += 1
+                        if cells > MAX_CELLS_PER_ROW:
+                            raise _too_many_cells(int(line) if line.isdecimal() else self.row_counter + 1)
+                        if total > MAX_CELLS:
+                            raise _unpacks_too_big()
+                    continue
+                if tag == ROW_TAG:
+                    # A cell with neither value nor formula is only formatting: not worth converting.
+                    for cell in [c for c in element if len(c) == 0 and c.get("r")]:
+                        element.remove(cell)
+                    row = self.parse_row(element)
+                    element.clear()
+                    in_row = False
+                    yield row
+                elif not in_row:
+                    element.clear()  # anything outside the rows (column widths, merges, …) is not kept
+
+    return BoundedSheetParser
+
+
+def _too_wide(line: int, column: int):
+    return ValidationError(
+        _(
+            "Row %(line)s has a value in column %(column)s, far to the right of the list "
+            "(at most %(max)s columns are read). Delete the columns after your data, or copy the list "
+            "into the template, and upload it again."
+        )
+        % {"line": line, "column": _column_letter(column), "max": MAX_COLUMNS},
+        code="too_wide",
+    )
+
+
+def _too_many_cells(line: int):
+    return ValidationError(
+        _(
+            "Row %(line)s has more than %(max)s cells. Copy only the list into a new workbook "
+            "(or into the template), save it and upload that file."
+        )
+        % {"line": line, "max": number_format(MAX_CELLS_PER_ROW, force_grouping=True)},
+        code="too_many_cells",
+    )
 
 
 def _collect(numbered_rows) -> list[tuple[int, tuple[str, ...]]]:
-    """Rows as text, stopping once there are more than MAX_ROWS data rows (enough to refuse the file)."""
-    lines, filled = [], 0
+    """Non-blank rows as text, stopping once there are more than MAX_ROWS data rows (enough to
+    refuse the file). Blank rows are not kept: a file of empty lines costs nothing."""
+    lines = []
     for line, values in numbered_rows:
         cells = tuple(cell_text(value) for value in values)
-        lines.append((line, cells))
         if any(cells):
-            filled += 1
-            if filled > MAX_ROWS + 1:  # the header and one row too many
+            lines.append((line, cells))
+            if len(lines) > MAX_ROWS + 1:  # the header and one row too many
                 break
     return lines
 
@@ -290,7 +454,7 @@ def _read_csv(data: bytes):
     delimiter = _delimiter(text)
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        lines = _collect(_numbered(reader))
+        lines = _collect(_bounded_csv_rows(_numbered(reader)))
     except csv.Error as exc:
         raise ValidationError(
             _("The CSV file could not be read (%(error)s). Open it in Excel, save it again and retry.")
@@ -298,6 +462,17 @@ def _read_csv(data: bytes):
             code="unreadable",
         ) from exc
     return lines
+
+
+def _bounded_csv_rows(numbered):
+    """CSV rows cut to MAX_COLUMNS values; a value further right refuses the file."""
+    for line, values in numbered:
+        if len(values) > MAX_COLUMNS:
+            beyond = next((i for i in range(MAX_COLUMNS, len(values)) if values[i].strip()), None)
+            if beyond is not None:
+                raise _too_wide(line, beyond + 1)
+            values = values[:MAX_COLUMNS]
+        yield line, values
 
 
 def _numbered(reader):
