@@ -11,7 +11,7 @@ issued; a training for union A modified and cancelled; the spreading-rumour aler
 
 import math
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
@@ -153,7 +153,7 @@ def _run_cross_union_events(world, settings):
     titles[pulse.question] = pulse
 
     # A summary of union A, issued by its staff: A's other staff and the federation receive it.
-    summary, _created = summary_schedule(scope=union_a, period=ReportingPeriod.objects.month_of(date.today()))
+    summary, _created = summary_schedule(scope=union_a, period=ReportingPeriod.objects.month_of(timezone.localdate()))
     assert summary_compile(summary_id=summary.pk)
     summary.refresh_from_db()
     summary = summary_approve(actor=p["staff_a"], summary=summary)
