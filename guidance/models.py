@@ -174,12 +174,21 @@ class PulseMode(models.TextChoices):
 
 
 class PulseRequestQuerySet(ScopedQuerySet):
-    """Staff and admins: requests written in their subtree (drafts included).
+    """Staff and admins: requests written in their subtree (drafts included), and the opened requests
+    that asked people in their subtree: a ward union chases its own collaborators' answers to a question
+    the federation asked, though it may not change the request (``manageable_by`` stays the subtree of
+    the author's unit).
 
     Collaborators: the opened requests they were asked in (a recipient row).
     """
 
     unit_path = "author_unit__path"
+
+    def for_staff(self, user, unit):
+        asked_here = PulseRecipient.objects.filter(unit__path__startswith=unit.path).values("pulse")
+        return self.filter(
+            Q(author_unit__path__startswith=unit.path) | (~Q(status=PulseStatus.DRAFT) & Q(pk__in=asked_here))
+        )
 
     def for_collaborator(self, user):
         return self.exclude(status=PulseStatus.DRAFT).filter(

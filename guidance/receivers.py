@@ -6,14 +6,18 @@ Answering a request for opinion through the report form: a collaborator asked op
 ``/reports/new/?request=<id>``; the form shows the question and is pre-filled with its topic and focus
 policy (``report_form_preparing``), and the report is linked to the request in the form's transaction
 (``report_form_saved``), where a refusal rolls the report back.
+
+Closing the loop on rumours: a report counted as a sighting of a rumour after guidance answering it
+was published (``report_linked_to_rumour``) tells its author of that answer.
 """
 
 from django.dispatch import receiver
 
 from guidance.models import PulseRecipient
+from guidance.services import guidance_answer_late_sighting
 from guidance.services.pulse import pulse_answer_record, recipient_for
 from reports.models import ReportKind
-from reports.signals import report_form_preparing, report_form_saved
+from reports.signals import report_form_preparing, report_form_saved, report_linked_to_rumour
 
 REQUEST_PARTIAL = "guidance/_partials/report_form_request.html"
 
@@ -67,3 +71,11 @@ def link_the_report_to_the_request(sender, *, user, params, report, **kwargs):
     pulse_id = linked.pulse_id if linked else params.get("request")
     if pulse_id:
         pulse_answer_record(report=report, person=user, pulse_id=pulse_id)
+
+
+@receiver(report_linked_to_rumour, dispatch_uid="guidance.late_sighting_answer")
+def tell_a_late_sighting_its_answer(sender, *, report, rumour, previous, **kwargs):
+    """A sighting linked after the rumour's answer was published: its author is told, as the others were."""
+    if previous is not None and previous.pk == rumour.pk:
+        return
+    guidance_answer_late_sighting(report=report, rumour=rumour)

@@ -387,6 +387,11 @@ def _record_attended(registration: Registration, *, actor: User | None, at: date
     )
 
 
+def attendance_open(session: TrainingSession, *, now: datetime | None = None) -> bool:
+    """Attendance is taken from the session's day on (local date): nobody is marked present days ahead."""
+    return timezone.localdate(now or timezone.now()) >= timezone.localdate(session.starts_at)
+
+
 @transaction.atomic
 def attendance_mark(*, registration: Registration, attended: bool, actor: User) -> Registration:
     """Tick (or untick) a person's attendance; the roster's training facts follow (recorded or withdrawn)."""
@@ -396,6 +401,11 @@ def attendance_mark(*, registration: Registration, attended: bool, actor: User) 
         raise ValidationError(_("Attendance can only be taken for a published or completed session."))
     if registration.status == RegistrationStatus.CANCELLED:
         raise ValidationError(_("This registration was cancelled."))
+    if not attendance_open(session):
+        raise ValidationError(
+            _("Attendance can be taken from the day of the session (%(day)s).")
+            % {"day": date_format(timezone.localdate(session.starts_at), "SHORT_DATE_FORMAT")}
+        )
     if attended:
         if registration.status != RegistrationStatus.ATTENDED:
             _record_attended(registration, actor=actor, at=timezone.now())

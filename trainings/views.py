@@ -267,7 +267,9 @@ def attendance(request, pk):
             "can_manage": manage,
             "filters": ATTENDANCE_FILTERS,
             "status": status,
-            "can_mark": session.status in (SessionStatus.PUBLISHED, SessionStatus.COMPLETED),
+            "can_mark": session.status in (SessionStatus.PUBLISHED, SessionStatus.COMPLETED)
+            and services.attendance_open(session),
+            "attendance_opens": timezone.localdate(session.starts_at),
         },
     )
 

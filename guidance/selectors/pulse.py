@@ -1,9 +1,14 @@
 """Reads for requests for opinion: the list, the response rate and direction per unit, the answers,
-and the open requests waiting for a collaborator's answer."""
+who has not answered, and the open requests waiting for a collaborator's answer.
+
+Staff see a request written above them when it asked people in their subtree; what they read of it
+(rates, answers, who has not answered) is then only their subtree's part: ``recipients_seen_by``.
+"""
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from collaborators.access import covers, scope_path
 from guidance.models import PulseRecipient, PulseRequest, PulseStatus
 from reports.models import Direction
 
@@ -27,8 +32,26 @@ def pulse_list(user):
     )
 
 
-def response_stats(pulse: PulseRequest) -> dict:
-    """Per unit of the people asked: asked, answered, and the answers by direction; plus the totals.
+def recipients_seen_by(pulse: PulseRequest, viewer=None):
+    """The people asked in a request that ``viewer`` may follow: those of their subtree (every one for
+    the author's side, whose scope covers every asked unit; all of them when ``viewer`` is None)."""
+    rows = PulseRecipient.objects.filter(pulse=pulse)
+    if viewer is None:
+        return rows
+    prefix = scope_path(viewer)
+    if prefix is None:
+        return rows.none()
+    return rows.filter(unit__path__startswith=prefix)
+
+
+def sees_part_only(pulse: PulseRequest, viewer) -> bool:
+    """True when ``viewer`` follows only their subtree's part of a request written outside it."""
+    return not covers(viewer, [pulse.author_unit])
+
+
+def response_stats(pulse: PulseRequest, *, viewer=None) -> dict:
+    """Per unit of the people asked (those ``viewer`` may follow): asked, answered, and the answers by
+    direction; plus the totals.
 
     One aggregate query, whatever the number of units.
     """
@@ -37,7 +60,7 @@ def response_stats(pulse: PulseRequest) -> dict:
         direction: Count("pk", filter=answered & Q(report__direction=direction)) for direction in DIRECTIONS
     }
     rows = list(
-        PulseRecipient.objects.filter(pulse=pulse)
+        recipients_seen_by(pulse, viewer)
         .values("unit__pk", "unit__name", "unit__path")
         .annotate(asked=Count("pk"), answered=Count("pk", filter=answered), **by_direction)
         .order_by("unit__path")
@@ -50,10 +73,12 @@ def response_stats(pulse: PulseRequest) -> dict:
     return {"rows": rows, "totals": totals, "directions": Direction.choices}
 
 
-def answers(pulse: PulseRequest, *, unit_id: int | None = None, direction: str = ""):
-    """The sent answers of a request (the people asked who answered), optionally of one unit or direction."""
+def answers(pulse: PulseRequest, *, unit_id: int | None = None, direction: str = "", viewer=None):
+    """The sent answers of a request (the people asked who answered, those ``viewer`` may follow),
+    optionally of one unit or direction."""
     qs = (
-        PulseRecipient.objects.filter(pulse=pulse, answered_at__isnull=False, report__isnull=False)
+        recipients_seen_by(pulse, viewer)
+        .filter(answered_at__isnull=False, report__isnull=False)
         .select_related("report", "unit")
         .order_by("unit__path", "-answered_at")
     )
@@ -62,6 +87,17 @@ def answers(pulse: PulseRequest, *, unit_id: int | None = None, direction: str =
     if direction in DIRECTIONS:
         qs = qs.filter(report__direction=direction)
     return qs
+
+
+def not_answered(pulse: PulseRequest, *, viewer, limit: int = 500) -> list[PulseRecipient]:
+    """The people asked (those ``viewer`` may follow) who have not answered yet, by unit and name:
+    whom a union chases."""
+    return list(
+        recipients_seen_by(pulse, viewer)
+        .filter(answered_at__isnull=True)
+        .select_related("person", "unit")
+        .order_by("unit__path", "person__full_name", "pk")[:limit]
+    )
 
 
 def open_for(user, *, limit: int = 5) -> list[PulseRecipient]:

@@ -17,12 +17,15 @@ from collaborators.models import Role, User
 from core import uploads as files
 from core.text import fold
 from guidance.models import GuidanceNote, NoteAttachment, NoteStatus, Receipt, RumourAlert
+from notifications.models import Notification
 from notifications.services import notify_many
 from reports.models import Report, ReportKind, ReportStatus, Rumour
 from reports.services import federation_staff
 
 ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "a", "h3", "h4", "blockquote"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+# The notification telling an author that a note answers their report (one per person and note).
+ANSWER_KIND = "guidance_answer"
 
 
 def sanitise(html: str) -> str:
@@ -169,14 +172,39 @@ def _announce(note: GuidanceNote) -> None:
     answered = Report.objects.exclude(status=ReportStatus.DRAFT).filter(
         Q(rumour__in=note.rumours.all()) | Q(pk__in=note.questions.values("pk"))
     )
-    notify_many(
-        recipients=targeted_people(note).filter(pk__in=answered.values("author")),
+    _tell_answered(note, targeted_people(note).filter(pk__in=answered.values("author")))
+
+
+def _tell_answered(note: GuidanceNote, people) -> list:
+    return notify_many(
+        recipients=people,
         about=note,
-        kind="guidance_answer",
+        kind=ANSWER_KIND,
         subject=_("Your report has an answer: %(title)s") % {"title": note.title},
         body=_("The federation has published guidance that answers a report you sent."),
-        link=link,
+        link=_link(note),
     )
+
+
+@transaction.atomic
+def guidance_answer_late_sighting(*, report: Report, rumour: Rumour) -> int:
+    """A report counted as a sighting of ``rumour`` after guidance answering the rumour was published:
+    its author is told of each such note, as the authors of the earlier sightings were when it was
+    published (only a note targeted at their unit, which they can open). A note that already told
+    this person (an earlier link, another of their reports) is not sent again. Returns the number told.
+    """
+    if report.status == ReportStatus.DRAFT:
+        return 0
+    told = 0
+    notes = GuidanceNote.objects.filter(status=NoteStatus.PUBLISHED, rumours=rumour).order_by("published_at", "pk")
+    for note in notes:
+        already = Notification.objects.filter(
+            recipient_id=report.author_id, kind=ANSWER_KIND, about_model=note._meta.label_lower, about_id=note.pk
+        ).exists()
+        if already:
+            continue
+        told += len(_tell_answered(note, targeted_people(note).filter(pk=report.author_id)) or [])
+    return told
 
 
 MAX_FILES_PER_NOTE = 5

@@ -16,6 +16,7 @@ from collaborators.access import (
     is_staff_or_admin,
     role_required,
 )
+from core.ids import parse_id
 from guidance.forms import PulseRequestForm
 from guidance.models import PulseRecipient, PulseRequest, PulseStatus
 from guidance.selectors import pulse as selectors_pulse
@@ -73,7 +74,10 @@ def pulse_detail(request, pk):
         if pulse.status == PulseStatus.DRAFT:
             context["preview_count"] = len(services_pulse.choose_recipients(pulse))
         else:
-            context["stats"] = selectors_pulse.response_stats(pulse)
+            context["stats"] = selectors_pulse.response_stats(pulse, viewer=request.user)
+            context["not_answered"] = selectors_pulse.not_answered(pulse, viewer=request.user)
+        context["part_only"] = selectors_pulse.sees_part_only(pulse, request.user)
+        context["scope_unit"] = request.user.unit
     else:
         context["mine"] = PulseRecipient.objects.select_related("report").get(pulse=pulse, person=request.user)
     context["accepts"] = pulse.accepts_answers()
@@ -102,7 +106,11 @@ def pulse_open(request, pk):
 def pulse_stats(request, pk):
     """The response rate and directions per unit: the partial the detail page polls."""
     pulse = _pulse_or_404(request, pk)
-    context = {"pulse": pulse, "stats": selectors_pulse.response_stats(pulse), "accepts": pulse.accepts_answers()}
+    context = {
+        "pulse": pulse,
+        "stats": selectors_pulse.response_stats(pulse, viewer=request.user),
+        "accepts": pulse.accepts_answers(),
+    }
     return render(request, "guidance/_partials/pulse_stats.html", context)
 
 
@@ -111,9 +119,9 @@ def pulse_stats(request, pk):
 def pulse_answers(request, pk):
     """The answers (reports) of a request, optionally of one unit and one direction: where the numbers link."""
     pulse = _pulse_or_404(request, pk)
-    unit = request.GET.get("unit", "")
+    unit = parse_id(request.GET.get("unit"))
     direction = request.GET.get("direction", "")
-    rows = selectors_pulse.answers(pulse, unit_id=int(unit) if unit.isdigit() else None, direction=direction)
+    rows = selectors_pulse.answers(pulse, unit_id=unit, direction=direction, viewer=request.user)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
@@ -125,6 +133,6 @@ def pulse_answers(request, pk):
             "page": page,
             "query_string": params.urlencode(),
             "direction_label": dict(Direction.choices).get(direction, ""),
-            "unit_name": page.object_list[0].unit.name if unit.isdigit() and page.object_list else "",
+            "unit_name": page.object_list[0].unit.name if unit and page.object_list else "",
         },
     )

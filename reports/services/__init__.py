@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -424,6 +424,7 @@ def rumour_verify(*, actor: User, rumour: Rumour, verification: str, note: str) 
     if not note.strip():
         raise ValidationError(_("Write the resolution note: what was checked and what is the truth."))
     rumour = Rumour.objects.select_for_update().get(pk=rumour.pk)
+    changed = rumour.verification != verification
     rumour.verification = verification
     rumour.resolution_note = note.strip()
     rumour.verified_by = actor
@@ -432,8 +433,44 @@ def rumour_verify(*, actor: User, rumour: Rumour, verification: str, note: str) 
     for report in rumour.sightings.all():
         Report.objects.filter(pk=report.pk).update(verification=verification)
         _event(report, actor, EventKind.VERIFIED, f"{Verification(verification).label}: {note.strip()}")
+    if changed:
+        _tell_rumour_followers(rumour, actor=actor)
     rumour_verified.send(sender=Rumour, rumour=rumour, actor=actor)
     return rumour
+
+
+def rumour_followers(rumour: Rumour) -> list[User]:
+    """Who follows a rumour: the authors of its sent sightings, the staff member who started tracking
+    it and the staff who counted sightings for it."""
+    sightings = Report.objects.filter(rumour=rumour).exclude(status=ReportStatus.DRAFT)
+    linkers = ReportEvent.objects.filter(report__rumour=rumour, kind=EventKind.RUMOUR_LINKED).values("actor")
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(pk__in=sightings.values("author")) | Q(pk=rumour.created_by_id) | Q(pk__in=linkers),
+        )
+        .select_related("unit")
+        .order_by("pk")
+    )
+
+
+def _tell_rumour_followers(rumour: Rumour, *, actor: User) -> None:
+    """The new verdict, to everyone following the rumour but its author; the outbox drops whoever can no
+    longer open the rumour (a reporter's unit no longer among those it is listed for)."""
+    followers = [person for person in rumour_followers(rumour) if person.pk != actor.pk]
+    with translation.override("vi"):
+        subject = _("Rumour verdict: %(title)s — %(verdict)s") % {
+            "title": rumour.title,
+            "verdict": Verification(rumour.verification).label,
+        }
+    notify_many(
+        recipients=followers,
+        about=rumour,
+        kind="rumour_verified",
+        subject=subject,
+        body=rumour.resolution_note,
+        link=reverse("reports:rumour_detail", args=[rumour.pk]),
+    )
 
 
 # --- export --------------------------------------------------------------------------

@@ -49,8 +49,9 @@ def city_session(city, federation_admin, collaborator, other_collaborator, unit_
     registrations = {}
     for person in ratings:
         registrations[person] = trainings.registration_register(session=session, person=person)
+    move(session, starts_in=timedelta(hours=-6))  # attendance is taken from the session's day
+    for person in ratings:
         trainings.attendance_mark(registration=registrations[person], attended=True, actor=federation_admin)
-    move(session, starts_in=timedelta(hours=-6))
     for person, (rating, comment) in ratings.items():
         trainings.feedback_submit(registration=registrations[person], rating=rating, comment=comment)
     return session

@@ -25,8 +25,8 @@ def _sections(person, viewer) -> dict:
 
 def _attended(session, person, staff):
     registration = services.registration_register(session=session, person=person)
+    move(session, starts_in=timedelta(hours=-6))  # attendance is taken from the session's day
     services.attendance_mark(registration=registration, attended=True, actor=staff)
-    move(session, starts_in=timedelta(hours=-6))
 
 
 def test_the_reports_and_trainings_apps_answer_with_their_blocks_in_order(session, collaborator, unit_staff):

@@ -170,6 +170,7 @@ def test_cancelling_a_session_notifies_everyone_registered(make_session, colleag
 def test_attendance_records_the_training_fact(session, colleagues, unit_staff):
     (person,) = colleagues(1)
     registration = services.registration_register(session=session, person=person)
+    move(session, starts_in=timedelta(minutes=-30))  # attendance is taken from the session's day
 
     services.attendance_mark(registration=registration, attended=True, actor=unit_staff)
 
@@ -182,6 +183,7 @@ def test_attendance_records_the_training_fact(session, colleagues, unit_staff):
 
 def test_unticking_attendance_puts_the_person_back_on_the_list(session, collaborator, unit_staff):
     registration = services.registration_register(session=session, person=collaborator)
+    move(session, starts_in=timedelta(minutes=-30))  # attendance is taken from the session's day
     services.attendance_mark(registration=registration, attended=True, actor=unit_staff)
 
     services.attendance_mark(registration=registration, attended=False, actor=unit_staff)
@@ -234,8 +236,8 @@ def test_check_in_before_it_opens_is_refused(session, collaborator):
 
 def test_feedback_is_accepted_once(session, collaborator, unit_staff):
     registration = services.registration_register(session=session, person=collaborator)
-    services.attendance_mark(registration=registration, attended=True, actor=unit_staff)
     move(session, starts_in=timedelta(hours=-5))
+    services.attendance_mark(registration=registration, attended=True, actor=unit_staff)
 
     services.feedback_submit(registration=registration, rating=4, comment="Bổ ích")
     with pytest.raises(ValidationError, match="already given feedback"):
@@ -257,8 +259,8 @@ def test_completing_an_ended_session_marks_the_unmarked_absent(make_session, col
     came, stayed_home = colleagues(2)
     r1 = services.registration_register(session=session, person=came)
     r2 = services.registration_register(session=session, person=stayed_home)
-    services.attendance_mark(registration=r1, attended=True, actor=unit_staff)
     move(session, starts_in=timedelta(hours=-6), hours=4)
+    services.attendance_mark(registration=r1, attended=True, actor=unit_staff)
 
     assert services.sessions_complete_due() == 1
 

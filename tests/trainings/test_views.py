@@ -298,6 +298,7 @@ def test_attendance_pages_are_for_staff_of_the_subtree(request, login, session, 
 def test_staff_tick_attendance_in_place_with_htmx(login, unit_staff, session, colleagues):
     (person,) = colleagues(1)
     registration = services.registration_register(session=session, person=person)
+    move(session, starts_in=timedelta(minutes=-30))  # attendance is taken from the session's day
     client = login(unit_staff)
 
     response = client.post(
@@ -371,8 +372,8 @@ def test_a_material_needs_a_file_or_a_link(login, federation_admin, session):
 
 def _attended(session, person, staff):
     registration = services.registration_register(session=session, person=person)
+    move(session, starts_in=timedelta(hours=-6))  # attendance is taken from the session's day
     services.attendance_mark(registration=registration, attended=True, actor=staff)
-    move(session, starts_in=timedelta(hours=-6))
     return registration
 
 
