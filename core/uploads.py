@@ -198,9 +198,15 @@ def _ooxml_kind(data: bytes, label: str, use: Use) -> str:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
             names = {info.filename for info in infos}
-            content_types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
+            content_types = b""
+            if "[Content_Types].xml" in names:
+                with archive.open("[Content_Types].xml") as member:
+                    # A few kilobytes in any real document: never unpack more than a megabyte of it.
+                    content_types = member.read(MB + 1)
     except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError, KeyError, EOFError):
         raise damaged from None
+    if len(content_types) > MB:
+        raise damaged
     found = [kind for part, kind in OOXML_MAIN_PARTS.items() if part in names]
     if not content_types or len(found) != 1:
         raise _not_accepted(label, use)  # a plain zip archive, or something pretending to be two documents

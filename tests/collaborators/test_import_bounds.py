@@ -137,6 +137,18 @@ def test_a_shared_strings_bomb_is_refused_before_it_is_unpacked(union_admin):
     assert not ImportBatch.objects.exists()
 
 
+def test_a_content_types_bomb_is_refused_by_the_upload_rule_without_being_unpacked(union_admin):
+    def content_types(member):
+        member.write(b'<?xml version="1.0" encoding="UTF-8"?><Types><!--')
+        for _ in range(150):
+            member.write(b"-x" * 2**19)  # 150 MB
+        member.write(b"--></Types>")
+
+    message, peak = refusal_and_peak(union_admin, workbook_with({"[Content_Types].xml": content_types}))
+    assert "is damaged or is not an Office document" in message
+    assert peak < PEAK_BOUND, f"{peak / 2**20:.1f} MiB"
+
+
 def test_a_member_packed_far_tighter_than_spreadsheet_xml_is_refused_whatever_its_size(union_admin):
     def sheet(member):
         member.write(f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{MAIN}"><sheetData>'.encode())
