@@ -198,6 +198,19 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_PROXY_COUNT = _read("AXES_PROXY_COUNT", lambda: env.int("AXES_PROXY_COUNT", default=0)) or None
+# Behind the proxy (AXES_PROXY_COUNT=1), X-Forwarded-For is believed only on connections from these
+# addresses or networks (the proxy's; by default the private networks a container network uses), and
+# its right-most entry, which the proxy wrote, is the client; any other X-Forwarded-For is ignored.
+AXES_IPWARE_PROXY_TRUSTED_IPS = _read(
+    "AXES_PROXY_TRUSTED_IPS",
+    lambda: env.list(
+        "AXES_PROXY_TRUSTED_IPS",
+        default=["127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7"]
+        if AXES_IPWARE_PROXY_COUNT
+        else [],
+    ),
+)
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "vi"
@@ -284,6 +297,18 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(f"Invalid setting REDIS_URL={REDIS_URL!r}: expected redis://host:port/db")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# The cache holds small values (the activation limit's counters, the tallies catch-up mark): shared by
+# every process through Redis when there is one, with short timeouts so that a stalled Redis never holds
+# a request up; in-process otherwise.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "opinion-cache",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 # The queue tasks go to unless routed elsewhere (workers consume it with -Q); "celery" is Celery's own default.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -348,6 +373,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Roster: how long an invitation (link or printed code) stays valid, and the
 # version of the personal-data consent text people accept on activation.
 INVITATION_VALID_DAYS = _positive_int("INVITATION_VALID_DAYS", 14)
+# Activation with a printed code: after this many failed attempts from one client address, or for one
+# username or phone, within the window, further attempts are refused until the window has passed.
+ACTIVATION_FAILURE_LIMIT = _positive_int("ACTIVATION_FAILURE_LIMIT", 10)
+ACTIVATION_WINDOW_SECONDS = _positive_int("ACTIVATION_WINDOW_SECONDS", 15 * 60)
 PERSONAL_DATA_CONSENT_VERSION = "2025-10"
 
 # Reports: submitted reports untouched this long are flagged overdue and their reviewers told once.

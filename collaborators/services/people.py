@@ -5,12 +5,15 @@ the request middleware records the acting user, and services called outside
 a request set ``_history_user`` themselves.
 """
 
+import hashlib
+import logging
 import secrets
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -37,6 +40,8 @@ from core.periods import period_month
 INVITATION_SALT = "collaborators.invitation"
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed from paper
 CODE_MAX_ATTEMPTS = 5
+
+logger = logging.getLogger(__name__)
 
 
 USERNAME_PREFIX = "ctv"
@@ -318,29 +323,78 @@ def invitation_from_token(token: str) -> Invitation | None:
     return invitation
 
 
-def invitation_from_code(*, username: str, code: str) -> Invitation | None:
+class ActivationLimited(ValidationError):
+    """Too many failed activation attempts from one address or for one username or phone."""
+
+
+def _activation_counters(*, address: str | None, login: str) -> list[str]:
+    target = hashlib.sha256(login.strip().casefold().encode()).hexdigest()
+    return [f"activation:address:{address or 'unknown'}", f"activation:target:{target}"]
+
+
+def _activation_limited(keys: list[str]) -> bool:
+    try:
+        counts = cache.get_many(keys)
+    except Exception:  # a cache that does not answer must not stop activation; the per-code limit still holds
+        logger.warning("Activation limit not checked: the cache did not answer")
+        return False
+    return any(count >= settings.ACTIVATION_FAILURE_LIMIT for count in counts.values())
+
+
+def _activation_failure_record(keys: list[str]) -> None:
+    """Count one failure on each counter; a counter lives ACTIVATION_WINDOW_SECONDS from its first failure."""
+    for key in keys:
+        try:
+            if not cache.add(key, 1, timeout=settings.ACTIVATION_WINDOW_SECONDS):
+                cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=settings.ACTIVATION_WINDOW_SECONDS)
+        except Exception:
+            logger.warning("Activation failure not counted: the cache did not answer")
+
+
+def _dummy_code_check(code: str) -> None:
+    """The hashing work of a code check, for a username or phone that has no open invitation: the
+    answer then takes as long as for one that has, so its time does not tell which people were invited
+    (Django's ModelBackend does the same for unknown usernames)."""
+    make_password(code)
+
+
+def invitation_from_code(*, username: str, code: str, address: str | None = None) -> Invitation | None:
     """The open code invitation for this username (or phone) and code, or None.
 
-    Each wrong code counts against the invitation; after CODE_MAX_ATTEMPTS it is revoked.
+    Every answer costs one password hash, whether or not the person exists or has an open invitation.
+    Each wrong code counts against the invitation; after CODE_MAX_ATTEMPTS it is revoked. Failures are
+    also counted per client ``address`` and per username or phone over ACTIVATION_WINDOW_SECONDS: past
+    ACTIVATION_FAILURE_LIMIT of either, ActivationLimited is raised without checking the code.
     """
     login = username.strip()
-    user = User.objects.filter(username=login).first() or (User.objects.filter(phone=login).first() if login else None)
-    if user is None:
-        return None
-    invitation = (
-        Invitation.objects.filter(user=user, channel=InvitationChannel.CODE, used_at__isnull=True)
-        .filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
-        .first()
-    )
-    if invitation is None:
-        return None
+    counters = _activation_counters(address=address, login=login)
+    if _activation_limited(counters):
+        raise ActivationLimited(
+            _("Too many wrong attempts. Please try again in %(minutes)d minutes, or ask your union for a new code.")
+            % {"minutes": max(1, settings.ACTIVATION_WINDOW_SECONDS // 60)}
+        )
     cleaned = "".join(ch for ch in code.upper() if ch.isalnum())
+    user = User.objects.filter(username=login).first() or (User.objects.filter(phone=login).first() if login else None)
+    invitation = None
+    if user is not None:
+        invitation = (
+            Invitation.objects.filter(user=user, channel=InvitationChannel.CODE, used_at__isnull=True)
+            .filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+            .first()
+        )
+    if invitation is None:
+        _dummy_code_check(cleaned)
+        _activation_failure_record(counters)
+        return None
     if check_password(cleaned, invitation.code_hash):
         return invitation
     invitation.failed_attempts += 1
     if invitation.failed_attempts >= CODE_MAX_ATTEMPTS:
         invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["failed_attempts", "revoked_at"])
+    _activation_failure_record(counters)
     return None
 
 

@@ -2,6 +2,7 @@
 
 import json
 
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -277,13 +278,21 @@ def activate_code(request):
             return _activate(request, invitation, "registration/activation.html", {"by_code": True})
         request.session.pop("activation_invitation", None)
     form = ActivationCodeForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        invitation = services.invitation_from_code(
-            username=form.cleaned_data["username"], code=form.cleaned_data["code"]
-        )
-        if invitation is None:
-            form.add_error(None, _("The username or the code is wrong, or the code has expired."))
+        try:
+            invitation = services.invitation_from_code(
+                username=form.cleaned_data["username"],
+                code=form.cleaned_data["code"],
+                address=get_client_ip_address(request),
+            )
+        except services.ActivationLimited as exc:
+            _form_error(form, exc)
+            status = 429
         else:
-            request.session["activation_invitation"] = invitation.pk
-            return redirect(reverse("activate_code"))
-    return render(request, "registration/activation_code.html", {"form": form})
+            if invitation is None:
+                form.add_error(None, _("The username or the code is wrong, or the code has expired."))
+            else:
+                request.session["activation_invitation"] = invitation.pk
+                return redirect(reverse("activate_code"))
+    return render(request, "registration/activation_code.html", {"form": form}, status=status)
