@@ -46,7 +46,9 @@ def enqueue(task, *args) -> bool:
         task.apply_async(args)
         return True
     if broker_failed():
-        logger.debug("Not queueing %s%r: the broker failed earlier in this request", task.name, args)
+        logger.debug(
+            "Not queueing %s(%s): the broker failed earlier in this request", task.name, ", ".join(map(repr, args))
+        )
         return False
     try:
         task.apply_async(args, connection=_connection(app), retry=False)
@@ -54,11 +56,11 @@ def enqueue(task, *args) -> bool:
         _forget_connection()
         _local.failed_at = time.monotonic()
         logger.warning(
-            "Could not queue %s%r: %s: %s; it is left for the periodic job",
+            "Could not queue %s(%s): %s: %s; it is left for the periodic job",
             task.name,
-            args,
+            ", ".join(map(repr, args)),
             type(error).__name__,
-            str(error).replace("\n", " "),
+            " ".join(str(error).split()),
         )
         return False
     return True

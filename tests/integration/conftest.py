@@ -142,6 +142,26 @@ def running_worker(log_dir: Path, extra_env: dict | None = None):
         yield worker
     finally:
         worker.stop()
+        forget_queue(env["REDIS_URL"], queue)
+
+
+def forget_queue(redis_url: str, queue: str) -> None:
+    """Remove a test queue from Redis: its messages, its bindings, and the messages a stopped or killed
+    worker left unacknowledged on it (Redis would put them back on the queue after an hour)."""
+    import json
+
+    import redis
+
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+    client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+    for tag, payload in client.hgetall("unacked").items():
+        try:
+            routing_key = json.loads(payload)[2]
+        except (ValueError, IndexError, TypeError):
+            continue
+        if routing_key == queue:
+            client.hdel("unacked", tag)
+            client.zrem("unacked_index", tag)
 
 
 @pytest.fixture(scope="module")
