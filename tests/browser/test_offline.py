@@ -23,6 +23,7 @@ from reports.models import Report, ReportStatus, Topic
 from tests.browser.pages import log_in
 from tests.factories import TEST_PASSWORD
 from tests.guidance.conftest import make_note
+from tests.reports.test_attachments import png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,6 +42,11 @@ def _service_worker_requests_reported():
         os.environ.pop("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", None)
     else:
         os.environ["PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS"] = previous
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
@@ -174,6 +180,8 @@ def test_a_report_written_offline_waits_on_the_phone_and_is_sent_exactly_once(
     expect(page.locator("#report-form")).to_be_visible()  # from the service worker's cache
     assert any(url.endswith("/reports/new/") for url in network.refused)
     _type_report(page, topic)
+    photo = {"name": "hien-truong.png", "mimeType": "image/png", "buffer": png_bytes()}
+    page.set_input_files("input[name=attachments]", files=[photo])
     page.click("[data-testid=send-report]")
     expect(page.locator("[data-testid=queued-notice]")).to_be_visible()
     status = page.locator("[data-testid=outbox-status]")
@@ -208,6 +216,7 @@ def test_a_report_written_offline_waits_on_the_phone_and_is_sent_exactly_once(
     expect(status).to_be_hidden()
     report = Report.objects.get(title=TITLE)
     assert (report.author, report.content, report.status) == (collaborator, CONTENT, ReportStatus.SUBMITTED)
+    assert [a.original_name for a in report.attachments.all()] == ["hien-truong.png"]  # kept on the phone too
     _no_blocked_content(problems)
 
 
