@@ -359,15 +359,16 @@ def _error_count(rows: list[dict]) -> int:
 def _validated(*, actor: User, rows: list[dict]) -> list[dict]:
     """Every check of an import, in the order confirm runs them, with nothing kept.
 
-    The row checks, then the very creation confirm performs (``_create_people``), inside a
-    savepoint that is always rolled back: whatever the database would refuse at confirm
+    The row checks, then the very creation confirm performs (``_create_people``) of the rows that
+    passed them, inside a savepoint that is always rolled back: whatever the database would refuse at confirm
     (a constraint, a model validator) is found now and marked on its row, so a row shown
     valid imports unless the roster changes in between.
     """
     checked = _check_rows(actor=actor, rows=rows)
-    if checked and not _error_count(checked):
+    passed = [row for row in checked if not row["errors"]]  # so that every error shows at once
+    if passed:
         with transaction.atomic():
-            _create_people(actor=actor, rows=checked)
+            _create_people(actor=actor, rows=passed)
             transaction.set_rollback(True)
     return checked
 
