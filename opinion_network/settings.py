@@ -333,7 +333,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
-ENQUEUE_TIMEOUT_SECONDS = env.float("ENQUEUE_TIMEOUT_SECONDS", default=0.5)
+ENQUEUE_TIMEOUT_SECONDS = _read("ENQUEUE_TIMEOUT_SECONDS", lambda: env.float("ENQUEUE_TIMEOUT_SECONDS", default=0.5))
+if not 0 < ENQUEUE_TIMEOUT_SECONDS <= 10:
+    raise ImproperlyConfigured(
+        f"Invalid setting ENQUEUE_TIMEOUT_SECONDS={ENQUEUE_TIMEOUT_SECONDS!r}: seconds, more than 0 and at most 10"
+    )
 
 # Periodic jobs are declared by each app in its own schedules.py and written to the beat schedule by
 # `manage.py setup_periodic_tasks`; settings hold only the values they read, such as this interval.

@@ -164,6 +164,14 @@ def forget_queue(redis_url: str, queue: str) -> None:
             client.zrem("unacked_index", tag)
 
 
+@pytest.fixture(autouse=True)
+def _broker_tried_afresh():
+    """Each test starts as a new request would: an earlier test's failed publish does not stop its queueing."""
+    from core.tasks import broker_failure_forget
+
+    broker_failure_forget()
+
+
 @pytest.fixture(scope="module")
 def live_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     """A `celery worker` subprocess consuming a queue of its own, on the test database."""
