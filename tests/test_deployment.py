@@ -779,11 +779,6 @@ def test_the_same_slow_clients_stop_gunicorn_when_it_is_exposed_directly(tmp_pat
             assert healthz_answers(app_port, attempts=2, timeout=3.0) == 0
 
 
-@pytest.mark.xfail(
-    reason="axes reads only REMOTE_ADDR (the proxy) until django-ipware is configured to read the one "
-    "address nginx puts in X-Forwarded-For",
-    strict=False,
-)
 def test_behind_the_proxy_the_lockout_records_the_real_client_not_a_forwarded_header_it_sent(tmp_path):
     """With the compose file's proxy settings, a client cannot choose the address its failed logins are
     counted against (or lock someone else out by naming their address), and is not confused with the proxy."""
