@@ -19,6 +19,7 @@ from collaborators.models import (
     Unit,
     User,
 )
+from core.ids import parse_id
 from core.periods import period_month
 
 
@@ -70,8 +71,8 @@ class UnitFilter(django_filters.ModelChoiceFilter):
         self.queryset = Unit.objects.visible_to(user)
         base_depth = user.unit.depth if (user.unit_id and not user.is_superuser) else 1
         self.extra["max_depth"] = base_depth + 1
-        chosen = (data or {}).get(self.field_name)
-        self.extra["keep"] = [int(chosen)] if chosen and str(chosen).isdigit() else []
+        chosen = parse_id((data or {}).get(self.field_name))
+        self.extra["keep"] = [chosen] if chosen is not None else []
 
 
 class PeopleFilter(django_filters.FilterSet):

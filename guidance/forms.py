@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from collaborators.models import Unit
 from core import uploads as files
+from core.forms import ModelMultipleIdsField
 from guidance.models import PulseMode
 from guidance.services import MAX_FILES_PER_NOTE
 from reports.models import FocusPolicy, Report, ReportKind, ReportStatus, Rumour, Topic
@@ -44,18 +45,14 @@ class GuidanceNoteForm(forms.Form):
     focus_policy = forms.ModelChoiceField(
         label=_("Focus policy"), queryset=FocusPolicy.objects.filter(is_active=True), required=False
     )
-    target_units = forms.ModelMultipleChoiceField(
+    target_units = ModelMultipleIdsField(
         label=_("Send to"),
         queryset=Unit.objects.none(),
         help_text=_("Each unit with every unit under it."),
         error_messages={"invalid_choice": OUT_OF_SCOPE, "invalid_pk_value": OUT_OF_SCOPE},
     )
-    rumours = forms.ModelMultipleChoiceField(
-        label=_("Rumours it answers"), queryset=Rumour.objects.none(), required=False
-    )
-    questions = forms.ModelMultipleChoiceField(
-        label=_("Questions it answers"), queryset=Report.objects.none(), required=False
-    )
+    rumours = ModelMultipleIdsField(label=_("Rumours it answers"), queryset=Rumour.objects.none(), required=False)
+    questions = ModelMultipleIdsField(label=_("Questions it answers"), queryset=Report.objects.none(), required=False)
     attachments = files.MultipleFileField(label=_("Files"), use=files.GUIDANCE_FILE)
     publish_at = forms.DateTimeField(
         label=_("Publish at"),
@@ -133,7 +130,7 @@ class PulseRequestForm(forms.Form):
         required=False,
         help_text=_("Choose a focus policy, a topic, or both."),
     )
-    target_units = forms.ModelMultipleChoiceField(
+    target_units = ModelMultipleIdsField(
         label=_("Ask the collaborators of"),
         queryset=Unit.objects.none(),
         help_text=_("Each unit with every unit under it."),

@@ -1,11 +1,11 @@
 """The review queue's filters (django-filter), shared by the queue page and its exports."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import django_filters
 from django import forms
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from collaborators.filters import UnitFilter
 from collaborators.models import Unit
 from core.forms import DateInput
+from core.ids import MAX_ID
 from core.periods import period_bounds
 from reports.models import AlertLevel, Direction, FocusPolicy, ReportKind, ReportStatus, Rumour, Topic, Verification
 
@@ -28,6 +29,11 @@ class MonthInput(forms.TextInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs={"placeholder": "YYYY-MM", "pattern": r"\d{4}-\d{2}", **(attrs or {})})
+
+
+# Dates a filter accepts: the first and last days of the calendar would overflow when turned into the
+# moments around them (the start of the day in UTC, the day after).
+DATE_RANGE = [MinValueValidator(date(2000, 1, 1)), MaxValueValidator(date(2099, 12, 31))]
 
 
 def _start_of(day):
@@ -56,11 +62,14 @@ class ReportFilter(django_filters.FilterSet):
         label=_("Month"),
         method="filter_month",
         widget=MonthInput,
-        validators=[RegexValidator(r"^\d{4}-(0[1-9]|1[0-2])$", _("Enter a month as YYYY-MM."))],
+        # A year of this century in ASCII digits: a year such as 0000 or 9999 has no period around it.
+        validators=[RegexValidator(r"^20[0-9]{2}-(0[1-9]|1[0-2])$", _("Enter a month as YYYY-MM."))],
     )
-    submitted_after = django_filters.DateFilter(label=_("Sent from"), method="filter_submitted_after", widget=DateInput)
+    submitted_after = django_filters.DateFilter(
+        label=_("Sent from"), method="filter_submitted_after", widget=DateInput, validators=DATE_RANGE
+    )
     submitted_before = django_filters.DateFilter(
-        label=_("Sent until"), method="filter_submitted_before", widget=DateInput
+        label=_("Sent until"), method="filter_submitted_before", widget=DateInput, validators=DATE_RANGE
     )
     overdue = django_filters.BooleanFilter(
         label=_("Waiting too long"), method="filter_overdue", widget=forms.Select(choices=YES_NO)
@@ -69,7 +78,9 @@ class ReportFilter(django_filters.FilterSet):
     # Set by the dashboard's links (hidden on the queue's form): hot spots, one rumour's sightings,
     # and observations only (without the "nothing new" notes).
     hot = django_filters.BooleanFilter(method="filter_hot", widget=forms.HiddenInput)
-    rumour = django_filters.NumberFilter(field_name="rumour_id", widget=forms.HiddenInput)
+    rumour = django_filters.NumberFilter(
+        field_name="rumour_id", widget=forms.HiddenInput, min_value=1, max_value=MAX_ID, decimal_places=0
+    )
     nothing_new = django_filters.BooleanFilter(widget=forms.HiddenInput)
 
     def __init__(self, data=None, *args, user, **kwargs):

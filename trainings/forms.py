@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from collaborators.filters import UnitChoiceField, unit_label
 from collaborators.models import Position, Role, Unit, User
 from core import uploads
+from core.forms import ModelMultipleIdsField
 from core.text import normalise_phone
 from trainings.models import RegistrationStatus, TrainingSession
 
@@ -25,7 +26,7 @@ class DateTimeInput(forms.DateTimeInput):
 DATETIME_INPUTS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
 
 
-class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
+class UnitMultipleChoiceField(ModelMultipleIdsField):
     def label_from_instance(self, unit):
         return unit_label(unit)
 

@@ -15,7 +15,7 @@ from collaborators.models import (
     Unit,
     User,
 )
-from core.forms import DateInput, PhoneField
+from core.forms import DateInput, ModelMultipleIdsField, PhoneField
 from core.text import clean_name, fold
 
 
@@ -151,7 +151,7 @@ class DecisionForm(forms.Form):
     signer = forms.CharField(label=_("Signed by"), max_length=150)
     kind = forms.ChoiceField(label=_("Kind"), choices=DecisionKind.choices)
     term_end = forms.DateField(label=_("Term ends"), required=False, widget=DateInput())
-    people = forms.ModelMultipleChoiceField(
+    people = ModelMultipleIdsField(
         label=_("People covered"), queryset=User.objects.none(), widget=forms.SelectMultiple(attrs={"size": 12})
     )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -14,6 +14,7 @@ from collaborators.forms.units import UnitCreateForm, UnitDissolveForm, UnitFiel
 from collaborators.models import Role, Unit
 from collaborators.selectors import units as selectors
 from collaborators.services import units as services
+from core.ids import parse_id
 
 _FIELD_ID = re.compile(r"^id_[a-z_]{1,40}$")
 
@@ -23,10 +24,8 @@ def _hide_ended(request) -> bool:
 
 
 def _page_number(request) -> int:
-    try:
-        return max(int(request.GET.get("page", 1)), 1)
-    except ValueError:
-        return 1
+    # Bounded far beyond any unit's children, so the page's offset always fits the database's integers.
+    return min(parse_id(request.GET.get("page")) or 1, 100_000)
 
 
 def _form_error(form, exc: ValidationError):
@@ -84,8 +83,8 @@ def unit_detail(request, pk):
 @role_required(Role.ADMIN)
 def unit_create(request):
     initial = {}
-    parent_id = request.GET.get("parent", "")
-    if parent_id.isdigit():
+    parent_id = parse_id(request.GET.get("parent"))
+    if parent_id is not None:
         parent = Unit.objects.visible_to(request.user).filter(pk=parent_id).first()
         if parent is not None:
             initial["parent"] = parent
@@ -214,8 +213,8 @@ def unit_pick(request):
         target = ""
     query = (request.GET.get("pick_q") or "").strip()[:100]
     exclude = None
-    exclude_id = request.GET.get("exclude", "")
-    if exclude_id.isdigit():
+    exclude_id = parse_id(request.GET.get("exclude"))
+    if exclude_id is not None:
         exclude = Unit.objects.visible_to(request.user).filter(pk=exclude_id).first()
     units = selectors.unit_pick_candidates(request.user, query, exclude=exclude) if query else []
     return render(

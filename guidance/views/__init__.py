@@ -18,6 +18,7 @@ from collaborators.access import (
     role_required,
 )
 from core.downloads import file_download_response
+from core.ids import parse_id
 from guidance import selectors, services
 from guidance.forms import GuidanceNoteForm
 from guidance.models import GuidanceNote, NoteAttachment, NoteStatus
@@ -30,8 +31,8 @@ PAGE_SIZE = 30
 @role_required(*EVERY_ROLE)
 def note_list(request):
     query = request.GET.get("q", "").strip()
-    rumour = request.GET.get("rumour", "")
-    notes = selectors.library(request.user, query=query, rumour_id=int(rumour) if rumour.isdigit() else None)
+    rumour = parse_id(request.GET.get("rumour"))
+    notes = selectors.library(request.user, query=query, rumour_id=rumour)
     page = Paginator(notes, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
@@ -41,7 +42,7 @@ def note_list(request):
         {
             "page": page,
             "q": query,
-            "rumour": rumour if rumour.isdigit() else "",
+            "rumour": rumour or "",
             "query_string": params.urlencode(),
             "is_staff": is_staff_or_admin(request.user),
         },

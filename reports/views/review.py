@@ -22,6 +22,7 @@ from collaborators.access import (
     role_required,
 )
 from core.downloads import bytes_download_response
+from core.ids import parse_ids
 from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from reports import selectors, services
 from reports.filters import REVIEW_STATUSES, ReportFilter, RumourFilter, overdue_cutoff
@@ -41,6 +42,8 @@ from reports.models import Report, ReportKind, ReportStatus, Rumour
 # Pages for everyone with a role; a staff or admin account without a unit has no scope: 404.
 EVERY_ROLE = (Role.COLLABORATOR, *STAFF_ROLES)
 PAGE_SIZE = 50
+# Reports accepted in one go at most: more than a page of the queue, so never fewer than a person ticks.
+BULK_LIMIT = 10 * PAGE_SIZE
 CONTENT_TYPES = {"xlsx": XLSX_CONTENT_TYPE, "csv": CSV_CONTENT_TYPE}
 REPORT_RELATED = ("unit", "author", "topic", "focus_policy", "assignee", "rumour", "escalated_to")
 
@@ -114,7 +117,7 @@ def _list_url(query: str) -> str:
 @role_required(*STAFF_ROLES)
 @require_POST
 def reports_bulk_accept(request):
-    ids = [int(value) for value in request.POST.getlist("reports") if value.isdigit()]
+    ids = parse_ids(request.POST.getlist("reports"), limit=BULK_LIMIT)
     reports = Report.objects.visible_to(request.user).filter(pk__in=ids)
     if not ids:
         messages.warning(request, _("Tick the reports to accept first."))

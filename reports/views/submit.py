@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from collaborators.access import role_required
 from collaborators.models import Role
 from core.downloads import file_download_response
+from core.ids import parse_id
 from reports import selectors, services
 from reports.forms import MORE_DETAILS, ReportForm
 from reports.models import Attachment, EventKind, Report, ReportEvent, ReportStatus
@@ -170,9 +171,10 @@ def report_new(request):
         return _handle_post(request)
     draft_id = request.GET.get("from", "")
     if draft_id:
-        if not draft_id.isdigit():
+        draft_pk = parse_id(draft_id)
+        if draft_pk is None:
             raise Http404
-        draft = _own_editable_or_404(request, int(draft_id))
+        draft = _own_editable_or_404(request, draft_pk)
         if not draft.is_editable_by_author:
             return redirect("reports:mine")
         return redirect("reports:edit", pk=draft.pk)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from collaborators.filters import ShallowUnitIterator, UnitFilterField
 from collaborators.models import Unit
+from core.ids import parse_id
 from core.periods import period_month
 from reports.filters import MonthInput
 from reports.models import FocusPolicy, Topic
@@ -76,8 +77,8 @@ class DashboardFilterForm(forms.Form):
         field = self.fields["unit"]
         field.queryset = Unit.objects.visible_to(user)
         field.max_depth = default_unit.depth + 1
-        chosen = (data or {}).get("unit")
-        field.keep = [default_unit.pk] + ([int(chosen)] if chosen and str(chosen).isdigit() else [])
+        chosen = parse_id((data or {}).get("unit"))
+        field.keep = [default_unit.pk] + ([chosen] if chosen is not None else [])
         field.initial = default_unit.pk
         self.fields["period"].widget.attrs["max"] = self.today_month.strftime("%Y-%m")
         self.fields["period"].initial = self.today_month.strftime("%Y-%m")

@@ -11,7 +11,9 @@ from collaborators.models import Unit
 from core.periods import period_month
 from summaries.models import SECTION_KEYS, PeriodKind, ReportingPeriod, section_headings
 
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# ASCII digits of a year this century: int() reads other scripts' digits too, and a year such as 0000 or
+# 0001 has no month before it to open its period with.
+MONTH = re.compile(r"^(20\d{2})-(0[1-9]|1[0-2])$", re.ASCII)
 
 
 class CompileForm(forms.Form):
