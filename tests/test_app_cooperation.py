@@ -41,12 +41,20 @@ def _names_project_code(value) -> bool:
     return False
 
 
+# A library's own documented hook is its configuration, as Django's settings are Django's: axes asks for
+# the function that gives the client address (core/client_ip.py) in AXES_CLIENT_IP_CALLABLE.
+LIBRARY_HOOKS = {"AXES_CLIENT_IP_CALLABLE"}
+
+
 def _code_settings() -> list[str]:
-    """The project's own settings (Django's are its framework) whose value names project code."""
+    """The project's own settings (Django's and its libraries' hooks are theirs) whose value names project code."""
     return [
         name
         for name in dir(settings._wrapped)
-        if name.isupper() and not hasattr(global_settings, name) and _names_project_code(getattr(settings, name))
+        if name.isupper()
+        and not hasattr(global_settings, name)
+        and name not in LIBRARY_HOOKS
+        and _names_project_code(getattr(settings, name))
     ]
 
 
