@@ -281,9 +281,6 @@ CONTENT_SECURITY_POLICY = {
         # The service worker (/sw.js) and the web app manifest, both from this site only.
         "worker-src": ["'self'"],
         "manifest-src": ["'self'"],
-        # The service worker (/sw.js) and the web app manifest, both from this site only.
-        "worker-src": ["'self'"],
-        "manifest-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
