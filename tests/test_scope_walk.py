@@ -80,6 +80,10 @@ TABLE = {
     "healthz": (None, PUBLIC, "405 405 405 405 405 405"),
     "set_language": (None, "3 3 3 3 3 3", "3 3 3 3 3 3"),
     "javascript-catalog": (None, PUBLIC, "405 405 405 405 405 405"),
+    # the installable web app: the same for everyone, signed in or not
+    "manifest": (None, PUBLIC, "405 405 405 405 405 405"),
+    "service_worker": (None, PUBLIC, "405 405 405 405 405 405"),
+    "offline": (None, PUBLIC, "405 405 405 405 405 405"),
     # accounts
     "login": (None, "3 3 3 3 3 200", "3 3 3 3 3 200"),
     "logout": (None, "405 405 405 405 405 405", "3 3 3 3 3 3"),
