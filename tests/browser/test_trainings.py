@@ -70,7 +70,12 @@ def test_schedule_publish_register_on_a_phone_and_tick_attendance(
     phone.screenshot(path=str(screenshot_dir / "training-phone-registered.png"), full_page=True)
     phone_problems.assert_clean()
 
-    # Staff of the union tick attendance; the row updates in place.
+    # The session's day comes (attendance is marked from that day on), and staff of the union tick
+    # attendance; the row updates in place.
+    now = timezone.now()
+    TrainingSession.objects.filter(pk=session.pk).update(
+        starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=3)
+    )
     staff_page, staff_problems = open_page("laptop")
     _login(staff_page, live_server, unit_staff.username, TEST_PASSWORD)
     settle(staff_page)
