@@ -5,6 +5,7 @@ import logging
 import pytest
 from celery import current_app
 from django.core.signals import request_started
+from django.db import close_old_connections
 
 from core.tasks import broker_failed, enqueue, enqueue_on_commit
 from notifications.models import Notification
@@ -24,11 +25,21 @@ def broker_down():
     conf.task_always_eager = False
     conf.broker_url = CLOSED_BROKER_URL
     reset_broker_pools(current_app)
-    request_started.send(sender=None)  # a new request
+    _new_request()
     yield
     conf.task_always_eager, conf.broker_url = saved
     reset_broker_pools(current_app)
-    request_started.send(sender=None)
+    _new_request()
+
+
+def _new_request():
+    """What the start of a request does for the queueing helper, without Django's closing of the database
+    connection that also listens to it (inside a test's transaction that would close the test's connection)."""
+    request_started.disconnect(close_old_connections)
+    try:
+        request_started.send(sender=None)
+    finally:
+        request_started.connect(close_old_connections)
 
 
 def _warnings(caplog) -> list[logging.LogRecord]:
@@ -65,7 +76,7 @@ def test_the_next_request_tries_the_broker_again(broker_down, collaborator, capl
     row = notify(recipient=collaborator, kind="test", subject="Thử lại ở yêu cầu sau")
     with caplog.at_level(logging.WARNING):
         enqueue(deliver_notification, row.pk)
-        request_started.send(sender=None)
+        _new_request()
         assert not broker_failed()
         enqueue(deliver_notification, row.pk)
     assert len(_warnings(caplog)) == 2
