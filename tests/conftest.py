@@ -15,6 +15,27 @@ def _fast_and_eager(settings):
     current_app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with the app's cache empty: counters kept there (activation attempts, the tallies'
+    catch-up mark) must not carry over from one test to the next. With Redis as the cache only the app's
+    own keys go, never the broker's queues in the same database."""
+    from django.core.cache import cache
+
+    _clear_app_cache(cache)
+    yield
+
+
+def _clear_app_cache(cache):
+    client_of = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if client_of is None:
+        cache.clear()
+        return
+    client = client_of(write=True)
+    for key in client.scan_iter(match=f"{cache.key_prefix}*"):
+        client.delete(key)
+
+
 @pytest.fixture
 def city(db):
     return UnitFactory(kind=UnitKind.CITY_FEDERATION, code="CITY", name="Liên đoàn Lao động thành phố")
