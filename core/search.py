@@ -36,3 +36,42 @@ class FoldedSearchMixin:
         if update_fields is not None and set(self.SEARCH_FIELDS) & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "search_text"}
         super().save(*args, **kwargs)
+
+
+def trigram_extension():
+    """A migration operation: ``CREATE EXTENSION IF NOT EXISTS pg_trgm`` on PostgreSQL, nothing elsewhere.
+
+    Undoing it leaves the extension in place: indexes of other apps may use it.
+    """
+    from django.db import migrations
+
+    def forwards(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+
+    return migrations.RunPython(forwards, migrations.RunPython.noop, elidable=False)
+
+
+def trigram_search_index(table: str, name: str, column: str = "search_text"):
+    """A migration operation: a GIN trigram index on ``table.column``, on PostgreSQL only.
+
+    ``LIKE '%word%'`` (what ``search_folded`` asks) reads such an index instead of every row, for words
+    of three letters or more. It creates the ``pg_trgm`` extension first if the database lacks it, and
+    builds the index ``CONCURRENTLY`` (the migration must be ``atomic = False``) so that writes go on
+    while it is built. SQLite keeps its plain scan: the operation does nothing there.
+    """
+    from django.db import migrations
+
+    def forwards(apps, schema_editor):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        schema_editor.execute(
+            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} USING gin ({column} gin_trgm_ops)"
+        )
+
+    def backwards(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+
+    return migrations.RunPython(forwards, backwards, elidable=False)

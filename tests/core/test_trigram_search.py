@@ -1,0 +1,54 @@
+"""Search reads GIN trigram indexes on PostgreSQL (reports, rumours, people, guidance); SQLite keeps its scan."""
+
+import os
+
+import pytest
+from django.db import connection
+
+from collaborators.models import User
+from guidance.models import GuidanceNote
+from reports.models import Report, Rumour
+
+INDEXES = {
+    "report_search_trgm": (Report, "reports_report"),
+    "rumour_search_trgm": (Rumour, "reports_rumour"),
+    "person_search_trgm": (User, "collaborators_user"),
+    "note_search_trgm": (GuidanceNote, "guidance_guidancenote"),
+}
+
+
+def _needs_postgresql():
+    if connection.vendor != "postgresql":
+        reason = f"trigram indexes exist on PostgreSQL only (the database is {connection.vendor})"
+        if os.environ.get("REQUIRE_INTEGRATION") == "1":
+            pytest.fail(f"REQUIRE_INTEGRATION=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+@pytest.mark.django_db
+def test_the_trigram_extension_and_one_gin_index_per_searched_table_exist():
+    _needs_postgresql()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT extname FROM pg_extension WHERE extname = 'pg_trgm'")
+        assert cursor.fetchall() == [("pg_trgm",)]
+        cursor.execute("SELECT indexname, tablename, indexdef FROM pg_indexes WHERE indexname LIKE '%%_search_trgm'")
+        found = {name: (table, definition) for name, table, definition in cursor.fetchall()}
+    assert set(found) == set(INDEXES)
+    for name, (_model, table) in INDEXES.items():
+        assert found[name][0] == table
+        assert "USING gin (search_text gin_trgm_ops)" in found[name][1]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(INDEXES))
+def test_a_search_is_answered_from_the_trigram_index(name):
+    """The ORM's ``search_text::text LIKE '%word%'`` matches the index (a B-tree cannot serve it)."""
+    _needs_postgresql()
+    model = INDEXES[name][0]
+    queryset = model.objects.search("Lương tối thiểu")
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert name in plan, plan
