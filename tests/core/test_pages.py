@@ -105,7 +105,7 @@ def test_a_page_for_another_role_does_not_exist_for_them(rf, collaborator):
 def test_403_and_500_templates_render_in_vietnamese(client):
     from django.template.loader import render_to_string
 
-    assert "Bạn không có quyền" in render_to_string("403.html")
+    assert "Đồng chí không có quyền" in render_to_string("403.html")
     assert "Hệ thống đã gặp sự cố" in render_to_string("500.html")
 
 

@@ -99,7 +99,7 @@ def test_the_form_refuses_another_union_with_a_vietnamese_message(client, unit_s
     }
     response = client.post(reverse("guidance:pulse_new"), post)
     assert response.status_code == 400
-    assert "Bạn chỉ có thể hỏi ý kiến cộng tác viên của các đơn vị trong phạm vi của mình" in response.content.decode()
+    assert "Đồng chí chỉ có thể hỏi ý kiến cộng tác viên của các đơn vị trong phạm vi của mình" in response.content.decode()
     assert not PulseRequest.objects.exists()
 
 

@@ -1,6 +1,9 @@
 # Dates read dd/mm/yyyy in both languages, as Vietnamese documents write them.
 DATE_FORMAT = "d/m/Y"
 SHORT_DATE_FORMAT = "d/m/Y"
+# Months read mm/yyyy (10/2025), days of a month dd/mm.
+YEAR_MONTH_FORMAT = "m/Y"
+MONTH_DAY_FORMAT = "d/m"
 DATETIME_FORMAT = "d/m/Y H:i"
 SHORT_DATETIME_FORMAT = "d/m/Y H:i"
 TIME_FORMAT = "H:i"
