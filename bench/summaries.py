@@ -46,8 +46,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opinion_network.settings")
-# The hand-written SQL below counts calendar months (date_trunc('month')); the app then counts the same.
-os.environ.setdefault("REPORTING_PERIOD_START_DAY", "1")
 
 import django  # noqa: E402
 
@@ -74,7 +72,7 @@ from bench.roster import (  # noqa: E402
 )
 from collaborators.models import Role, Unit, User  # noqa: E402
 from collaborators.services.people import reporting_activities_record  # noqa: E402
-from core.periods import period_month  # noqa: E402
+from core.periods import month_add, period_bounds, period_month, start_day  # noqa: E402
 from core.text import fold  # noqa: E402
 from reports.models import FocusPolicy, Report, Rumour, Topic, Verification  # noqa: E402
 from summaries import selectors  # noqa: E402
@@ -314,7 +312,13 @@ def record_facts_after(last_id: int) -> float:
 # ---------------------------------------------------------------------------------------------
 
 COUNTED = "r.status <> 'draft' AND NOT r.nothing_new AND r.first_submitted_at IS NOT NULL"
-MONTH = "date_trunc('month', r.first_submitted_at AT TIME ZONE %(tz)s)::date"
+# The reporting period (core.periods) of a report's first sending, named by its month: the 15th to the 14th
+# by default (%(start_day)s > 1: from that day on a date belongs to the next month), calendar months with 1.
+SENT_DAY = "(r.first_submitted_at AT TIME ZONE %(tz)s)"
+MONTH = (
+    f"(date_trunc('month', {SENT_DAY}) + CASE WHEN %(start_day)s > 1 AND extract(day FROM {SENT_DAY}) >= %(start_day)s"
+    " THEN interval '1 month' ELSE interval '0 days' END)::date"
+)
 HOT = "(r.kind = 'hot_spot' OR r.alert_level = 'hot_spot')"
 # GREATEST() ignores NULLs: without the CASE a report with no observation date would count as 0 days.
 DELAY = (
@@ -328,17 +332,28 @@ def local_start(day: date):
     return timezone.make_aware(timezone.datetime(day.year, day.month, day.day))
 
 
+def period_start(month: date):
+    """The first moment of the reporting period named by ``month`` (core.periods.period_bounds)."""
+    return local_start(period_bounds(month)[0])
+
+
+def period_end(month: date):
+    """The first moment after the reporting period named by ``month``."""
+    return local_start(period_bounds(month)[1] + timedelta(days=1))
+
+
 def sql_params(unit: Unit, month: date) -> dict:
     return {
         "tz": TZ,
+        "start_day": start_day(),
         "prefix": unit.path + "%",
         "child_len": len(unit.path) + Unit.steplen,
-        "start12": local_start(selectors.month_add(month, -11)),
-        "previous": local_start(selectors.month_add(month, -1)),
-        "start": local_start(month),
-        "end": local_start(selectors.month_add(month, 1)),
-        "month_start": local_start(month),
-        "month_end": local_start(selectors.month_add(month, 1)),
+        "start12": period_start(month_add(month, -11)),
+        "previous": period_start(month_add(month, -1)),
+        "start": period_start(month),
+        "end": period_end(month),
+        "month_start": period_start(month),
+        "month_end": period_end(month),
         "silent_month": period_month(timezone.localdate() - timedelta(weeks=settings.SUMMARY_SILENT_WEEKS)),
     }
 
@@ -346,15 +361,12 @@ def sql_params(unit: Unit, month: date) -> dict:
 def compile_params(summary: Summary) -> dict:
     """sql_params() for a summary's period (a month or a week) and the period before it."""
     period = summary.period
-    month = period.starts_on.replace(day=1)
+    month = period_month(period.starts_on)  # a week's compliance is its first day's month (summary_figures)
     return {
         **sql_params(summary.scope, month),
         "previous": local_start(period.previous().starts_on),
         "start": local_start(period.starts_on),
         "end": local_start(period.ends_on + timedelta(days=1)),
-        # compliance is always the month's (as summary_figures does)
-        "month_start": local_start(month),
-        "month_end": local_start(selectors.month_add(month, 1)),
     }
 
 
@@ -922,7 +934,7 @@ def main():
                 (f"union “{commune.name}” ({commune.numchild} grassroots)", ward_staff, commune),
             ]
         )
-        cases.month = selectors.month_add(timezone.localdate().replace(day=1), -1)  # the latest complete month
+        cases.month = month_add(period_month(timezone.localdate()), -1)  # the latest complete reporting month
         period = ReportingPeriod.objects.month_of(cases.month)
         summaries = {
             "city, monthly": summary_schedule(scope=root, period=period)[0],
