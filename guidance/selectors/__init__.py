@@ -93,12 +93,14 @@ def effect(note: GuidanceNote) -> dict | None:
     """Per day around publication, within the note's target units: sightings of the linked rumours,
     reports on the note's focus policy (or topic), and units seeing a linked rumour for the first time.
 
-    Aggregate queries grouped by local date; None when the note is not published.
+    Aggregate queries grouped by local date; None when the note is not published. Days still to come are
+    left out (not shown as zeros): ``days_after`` says how many of the EFFECT_DAYS after have begun.
     """
     if note.published_at is None:
         return None
     published, days, start, end = _window(note)
     tz = timezone.get_current_timezone()
+    today = timezone.localdate()
     submitted = Report.objects.exclude(status=ReportStatus.DRAFT).filter(_in_targets(note))
     rumours = list(note.rumours.values_list("pk", flat=True))
 
@@ -141,12 +143,21 @@ def effect(note: GuidanceNote) -> dict | None:
             "new_units": new_units.get(day, 0),
         }
         for day in days
+        if day <= today
     ]
     totals = {}
     for period in ("before", "after"):
         chosen = [r for r in rows if r["after"] == (period == "after")]
         totals[period] = {key: sum(r[key] for r in chosen) for key in ("sightings", "reports", "new_units")}
-    return {"published": published, "rows": rows, "totals": totals, "has_rumours": bool(rumours)}
+    days_after = sum(1 for r in rows if r["after"])
+    return {
+        "published": published,
+        "rows": rows,
+        "totals": totals,
+        "has_rumours": bool(rumours),
+        "days_after": days_after,
+        "days_window": EFFECT_DAYS,
+    }
 
 
 def note_rumours_for(note: GuidanceNote, user):

@@ -1,9 +1,11 @@
 """The effect of a note (per day before and after publication equals a recount in Python), and the
 one-time alert on a spreading rumour."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -66,7 +68,9 @@ def test_effect_numbers_equal_a_recount(client, unit_staff, union, grassroots, o
     for first in firsts.values():
         day = timezone.localdate(first)
         expected_units[day] = expected_units.get(day, 0) + 1
-    assert len(result["rows"]) == 2 * EFFECT_DAYS
+    # Days still to come are not rows (the note was published five days ago).
+    shown = EFFECT_DAYS + (timezone.localdate() - local).days + 1
+    assert len(result["rows"]) == shown
     for row in result["rows"]:
         assert row["day"] == first_day + timedelta(days=row["offset"] + EFFECT_DAYS)
         assert row["sightings"] == expected_sightings.get(row["day"], 0), row
@@ -79,8 +83,30 @@ def test_effect_numbers_equal_a_recount(client, unit_staff, union, grassroots, o
 
     client.force_login(unit_staff)
     page = client.get(reverse("guidance:effect", args=[note.pk])).content.decode()
-    assert page.count('data-testid="effect-row"') == 2 * EFFECT_DAYS
+    assert page.count('data-testid="effect-row"') == shown
     assert 'id="effect-data"' in page
+
+
+def test_the_effect_shows_no_day_to_come_and_says_the_window_is_open(client, english, unit_staff, union):
+    hanoi = ZoneInfo("Asia/Ho_Chi_Minh")
+    with time_machine.travel(datetime(2026, 3, 10, 9, 0, tzinfo=hanoi), tick=False):
+        note = make_note(unit_staff, targets=[union], topic=Topic.objects.order_by("order", "pk").first())
+    with time_machine.travel(datetime(2026, 3, 12, 20, 0, tzinfo=hanoi), tick=False):
+        client.force_login(unit_staff)
+        result = effect(note)
+        page = client.get(reverse("guidance:effect", args=[note.pk])).content.decode()
+    assert [row["offset"] for row in result["rows"]] == list(range(-EFFECT_DAYS, 3))
+    assert result["days_after"] == 3
+    assert page.count('data-testid="effect-row"') == EFFECT_DAYS + 3
+    assert "3 days after, so far" in page and 'data-testid="effect-days-to-come"' in page
+    assert "14 days after<" not in page
+
+    with time_machine.travel(datetime(2026, 4, 10, 9, 0, tzinfo=hanoi), tick=False):
+        client.force_login(unit_staff)  # a month on: the earlier session has lapsed
+        result = effect(note)
+        page = client.get(reverse("guidance:effect", args=[note.pk])).content.decode()
+    assert len(result["rows"]) == 2 * EFFECT_DAYS and result["days_after"] == EFFECT_DAYS
+    assert "14 days after<" in page and "effect-days-to-come" not in page
 
 
 def test_effect_counts_reports_on_the_focus_policy(unit_staff, union, collaborator):

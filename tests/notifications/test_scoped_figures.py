@@ -107,7 +107,26 @@ def test_a_unions_staff_see_their_sightings_beside_the_city_wide_count(client, e
 
     detail = client.get(reverse("reports:rumour_detail", args=[city_rumour.pk])).content.decode()
     assert 'data-testid="sighting-count-scope">2<' in detail
-    assert 'data-testid="sighting-count">3<' in detail and "Sightings city-wide" in detail
+    assert 'data-testid="sighting-count">3<' in detail and "Sightings in the whole city" in detail
+    # The list below the figures says whose it is: the union's, not the city's.
+    assert "Sightings in Công đoàn phường Ba Đình and the units under it" in detail
+    assert "First seen in the city" in detail and "Last seen in the city" in detail
+
+
+def test_a_unions_staff_read_whose_figures_they_are_in_vietnamese(client, city_rumour, unit_staff):
+    client.force_login(unit_staff)
+    detail = client.get(reverse("reports:rumour_detail", args=[city_rumour.pk])).content.decode()
+    assert "Lần ghi nhận trên toàn thành phố" in detail
+    assert "Lần ghi nhận tại Công đoàn phường Ba Đình và các đơn vị trực thuộc (2)" in detail
+    assert "Ghi nhận lần đầu trên địa bàn thành phố" in detail
+
+
+def test_a_collaborator_reads_the_city_figures_as_the_citys(client, english, city_rumour, collaborator):
+    client.force_login(collaborator)
+    detail = client.get(reverse("reports:rumour_detail", args=[city_rumour.pk])).content.decode()
+    assert 'data-testid="sighting-count">3<' in detail and "Sightings in the whole city" in detail
+    assert "sighting-count-scope" not in detail
+    assert "Your reports of this rumour (2)" in detail
 
 
 def test_the_federation_sees_one_count_when_its_scope_is_the_whole(client, city_rumour, federation_admin):
@@ -115,6 +134,8 @@ def test_the_federation_sees_one_count_when_its_scope_is_the_whole(client, city_
     html = client.get(reverse("reports:rumour_list")).content.decode()
     row = html.split('data-testid="sighting-count"')[1].split("</td>")[0]
     assert ">3" in row and "sighting-count-city" not in row
+    detail = client.get(reverse("reports:rumour_detail", args=[city_rumour.pk])).content.decode()
+    assert "and the units under it" not in detail
 
 
 def test_a_note_shows_only_the_rumours_its_reader_can_open(
