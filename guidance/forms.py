@@ -1,5 +1,5 @@
-"""The guidance note form: it parses and narrows its choices to the author's scope; the service
-sanitises the body and refuses targets outside the author's subtree."""
+"""The guidance note form: it parses and narrows its choices to the author's scope; the service refuses
+targets outside the author's subtree. The body is Markdown, made safe whenever shown (core.markup)."""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -33,7 +33,10 @@ class GuidanceNoteForm(forms.Form):
     body = forms.CharField(
         label=_("Body"),
         widget=forms.Textarea(attrs={"rows": 10}),
-        help_text=_("Paragraphs, bold, italics, lists and links are kept; anything else is removed."),
+        help_text=_(
+            "A blank line between paragraphs; a line starting with “- ” or “1. ” is a list item; **bold**, "
+            "*italics*; web addresses become links, [words](address) links words."
+        ),
     )
     links = forms.CharField(
         label=_("Links"),

@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from collaborators.access import ScopedQuerySet
 from collaborators.models import Unit
+from core.markup import render_html
 from core.search import FoldedSearchQuerySet
 from core.uploads import GUIDANCE_FILE, UploadValidator
 from reports.models import FocusPolicy, Report, Rumour, Topic
@@ -51,7 +52,8 @@ class GuidanceNoteQuerySet(ScopedQuerySet, FoldedSearchQuerySet):
 
 class GuidanceNote(models.Model):
     title = models.CharField(_("title"), max_length=200)
-    # Sanitised with nh3 in the service before every save: the template renders it as HTML.
+    # As typed: Markdown (older notes: a few HTML tags). Shown only through core.markup (``body_html``, the
+    # ``markup`` template filter, ``render_text`` for messages), which sanitises it with nh3.
     body = models.TextField(_("body"))
     links = models.TextField(_("links"), blank=True, help_text=_("One web address per line."))
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("topic"))
@@ -98,6 +100,11 @@ class GuidanceNote(models.Model):
     @property
     def link_list(self):
         return [line.strip() for line in self.links.splitlines() if line.strip()]
+
+    @property
+    def body_html(self) -> str:
+        """The body as safe HTML (paragraphs, lists, links, emphasis)."""
+        return render_html(self.body)
 
 
 def note_file_path(instance, filename):

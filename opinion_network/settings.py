@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Django's own form widget templates, for FORM_RENDERER below.
+    "django.forms",
     "crispy_forms",
     "crispy_bootstrap5",
     "treebeard",
@@ -215,7 +217,9 @@ AXES_VERBOSE = False
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalogue first; then the Vietnamese of the third-party strings (Django admin, django-axes,
+# django-simple-history, django-celery-beat) their own catalogues lack.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
@@ -244,6 +248,9 @@ STORAGES = {
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# Form widgets render through the project's templates first: templates/django/forms/widgets/select_option.html
+# writes the empty choice "— Chọn —" instead of Django's dashes, for every form and the admin.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # E-mail: console by default; EMAIL_URL=smtp+tls://user:pass@host:587 in production.
 vars().update(_read("EMAIL_URL", lambda: env.email_url("EMAIL_URL", default="consolemail://")))

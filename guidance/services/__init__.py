@@ -1,9 +1,8 @@
-"""Writes for guidance: save a note (body sanitised), publish it (notify the targets and the
+"""Writes for guidance: save a note, publish it (notify the targets and the
 people whose reports it answers), read and acknowledge it, and alert on spreading rumours."""
 
 from datetime import timedelta
 
-import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from collaborators.access import covers, is_staff_or_admin
 from collaborators.models import Role, User
 from core import uploads as files
+from core.markup import render_text, sanitise  # noqa: F401 (sanitise: the whitelist, imported from here)
 from core.text import fold
 from guidance.models import GuidanceNote, NoteAttachment, NoteStatus, Receipt, RumourAlert
 from notifications.models import Notification
@@ -22,21 +22,8 @@ from notifications.services import notify_many
 from reports.models import Report, ReportKind, ReportStatus, Rumour
 from reports.services import federation_staff
 
-ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "a", "h3", "h4", "blockquote"}
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 # The notification telling an author that a note answers their report (one per person and note).
 ANSWER_KIND = "guidance_answer"
-
-
-def sanitise(html: str) -> str:
-    """A whitelist of formatting tags through nh3 (ammonia): scripts, handlers and javascript: links go."""
-    return nh3.clean(
-        html or "",
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
-    ).strip()
 
 
 def _link(note: GuidanceNote) -> str:
@@ -57,7 +44,8 @@ def _check_scope(author: User, units) -> None:
 
 @transaction.atomic
 def guidance_save(*, author: User, data: dict, note: GuidanceNote | None = None) -> GuidanceNote:
-    """Create or edit a draft note. The body is sanitised here, on every save.
+    """Create or edit a draft note. The body is kept as typed (Markdown, or the whitelisted HTML of older
+    notes): it is sanitised whenever it is shown, by ``core.markup`` (page, e-mail, notification).
 
     ``data``: title, body, links, topic, focus_policy, target_units, rumours, questions.
     Refuses target units outside the author's subtree and edits of published notes.
@@ -66,8 +54,8 @@ def guidance_save(*, author: User, data: dict, note: GuidanceNote | None = None)
     if not targets:
         raise ValidationError(_("Choose at least one unit to send the guidance to."))
     _check_scope(author, targets)
-    body = sanitise(data.get("body", ""))
-    if not body or not data.get("title", "").strip():
+    body = (data.get("body") or "").strip()
+    if not render_text(body) or not data.get("title", "").strip():
         raise ValidationError(_("A note needs a title and a body."))
     if note is None:
         note = GuidanceNote(author=author, author_unit=author.unit)
@@ -86,7 +74,7 @@ def guidance_save(*, author: User, data: dict, note: GuidanceNote | None = None)
     if publish_at is not None and publish_at <= timezone.now():
         raise ValidationError(_("The publish time must be in the future; leave it empty to publish by hand."))
     note.publish_at = publish_at
-    note.search_text = fold(f"{note.title} {nh3.clean(body, tags=set())}")
+    note.search_text = fold(f"{note.title} {render_text(body)}")
     note.save()
     note.target_units.set(targets)
     rumours = list(data.get("rumours") or [])
@@ -167,6 +155,8 @@ def _announce(note: GuidanceNote) -> None:
         about=note,
         kind="guidance",
         subject=_("New guidance: %(title)s") % {"title": note.title},
+        # The note itself, as plain text with its paragraphs and lists: the e-mail reads like the page.
+        body=render_text(note.body),
         link=link,
     )
     answered = Report.objects.exclude(status=ReportStatus.DRAFT).filter(

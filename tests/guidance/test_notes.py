@@ -35,10 +35,12 @@ def test_sanitise_removes_scripts_handlers_and_javascript_links():
     assert 'href="https://example.org"' in clean
 
 
-def test_the_body_is_sanitised_on_save_and_rendered_clean(client, unit_staff, union, collaborator):
+def test_the_body_is_kept_as_typed_and_rendered_clean(client, unit_staff, union, collaborator):
     note = make_note(unit_staff, targets=[union], body=XSS)
     note.refresh_from_db()
-    assert "<script" not in note.body and "onerror" not in note.body and "javascript:" not in note.body
+    assert note.body == XSS  # the text as typed, so editing it shows what was written
+    assert "<script" not in note.body_html and "onerror" not in note.body_html
+    assert "javascript:" not in note.body_html
     assert "javascript:" not in note.links
     client.force_login(collaborator)
     page = client.get(reverse("guidance:detail", args=[note.pk])).content.decode()
@@ -55,7 +57,7 @@ def test_the_form_saves_a_sanitised_draft(client, unit_staff, union):
     note = GuidanceNote.objects.get()
     assert note.status == NoteStatus.DRAFT
     assert note.author_unit == union
-    assert "<script" not in note.body and "onerror" not in note.body
+    assert "<script" not in note.body_html and "onerror" not in note.body_html
 
 
 # --- scope of targeting ------------------------------------------------------------------------------
