@@ -69,10 +69,19 @@ class ScopedAdmin:
 
 @admin.register(Unit)
 class UnitAdmin(ScopedAdmin, SimpleHistoryAdmin, TreeAdmin):
-    form = movenodeform_factory(Unit, exclude=["predecessors"])
+    form = movenodeform_factory(Unit)
     list_display = ["name", "code", "kind", "valid_from", "valid_to", "member_count"]
     list_filter = ["kind"]
     search_fields = ["name", "code"]
+    # 7,000 units: predecessors are searched, not listed; successors are read from the other side.
+    autocomplete_fields = ["predecessors"]
+    readonly_fields = ["successor_list"]
+
+    @admin.display(description=_("successors"))
+    def successor_list(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return ", ".join(f"{unit.name} ({unit.code})" for unit in obj.successors.order_by("name")) or "—"
 
 
 @admin.register(User)

@@ -5,7 +5,14 @@ current transaction; the notifications app writes the outbox message for it.
 
 ``units_moved(units)``: units (with their branches) were moved under another parent in
 the current transaction (a move, or a merger that moved children); anything that
-counts per ancestor (the summaries' rollups) recounts those branches.
+counts per ancestor (the summaries' rollups) recounts those branches. Each move is also kept as a
+``UnitMove`` fact, so a recount can put the days before the move under the old ancestors.
+
+``unit_ended(unit, on, successors, placements)``: ``unit`` ended on ``on`` (dissolved with no
+successor, merged into one, or split into several, in the current transaction); ``placements`` maps
+the id of each person who moved out of it directly (not with a sub-unit) to the successor unit they
+joined. Work filed at the ended unit itself follows its people (the reports app moves their open
+reports).
 
 Signals through which higher apps add to this app's pages (each receiver returns its part):
 
@@ -22,5 +29,6 @@ from django.dispatch import Signal
 
 invitation_issued = Signal()
 units_moved = Signal()
+unit_ended = Signal()
 person_page_sections = Signal()
 unit_figures = Signal()

@@ -6,8 +6,9 @@ Connected from ``ReportsConfig.ready``.
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
-from collaborators.signals import person_page_sections, unit_figures
+from collaborators.signals import person_page_sections, unit_ended, unit_figures
 from reports import selectors
+from reports.services import reports_follow_people
 
 
 @receiver(person_page_sections, dispatch_uid="reports.person_page_reports")
@@ -20,3 +21,10 @@ def person_reports_section(sender, *, person, viewer, **kwargs):
 def reports_per_unit(sender, *, units, viewer, **kwargs):
     """The units pages show how many reports each subtree has sent (drafts are private)."""
     return {_("Reports"): selectors.sent_reports_per_subtree(units=units, viewer=viewer)}
+
+
+@receiver(unit_ended, dispatch_uid="reports.follow_people_of_ended_unit")
+def open_reports_follow_their_authors(sender, *, unit, placements, **kwargs):
+    """Open reports filed at an ended unit itself go with their authors to its successors (reports filed
+    in its sub-units moved with those sub-units already)."""
+    reports_follow_people(unit=unit, placements=placements)

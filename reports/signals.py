@@ -28,6 +28,9 @@ recorded (its ``kind``: accepted, returned, rejected, escalated, or alert, for a
 ``report_linked_to_rumour(report, rumour, previous)``: a rumour report was counted as a sighting of
 ``rumour``; ``previous`` is the rumour it counted for before, or None.
 
+``reports_moved(report_ids)``: open reports were moved to another unit (their unit ended and they
+follow their authors to its successors); what they count for changed.
+
 ``rumour_verified(rumour, actor)``: ``actor`` set the rumour's verification and resolution note; its
 sightings (the linked reports) took the same verification.
 """
@@ -42,3 +45,4 @@ report_edited = Signal()
 report_reviewed = Signal()
 report_linked_to_rumour = Signal()
 rumour_verified = Signal()
+reports_moved = Signal()

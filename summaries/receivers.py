@@ -12,7 +12,7 @@ caught by the periodic catch-up (``tallies_catch_up``).
 from django.dispatch import receiver
 
 from collaborators.signals import units_moved
-from reports.signals import report_edited, report_linked_to_rumour, report_reviewed, report_sent
+from reports.signals import report_edited, report_linked_to_rumour, report_reviewed, report_sent, reports_moved
 from summaries.services.tallies import reports_tally, units_retally
 
 
@@ -27,3 +27,8 @@ def tally_report(sender, report, **kwargs):
 @receiver(units_moved, dispatch_uid="summaries.retally_moved_units")
 def retally_moved_units(sender, units, **kwargs):
     units_retally(units=units)
+
+
+@receiver(reports_moved, dispatch_uid="summaries.retally_moved_reports")
+def retally_moved_reports(sender, report_ids, **kwargs):
+    reports_tally(report_ids=report_ids)

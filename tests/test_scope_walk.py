@@ -110,6 +110,7 @@ TABLE = {
     "roster:unit_move": ("unit", "404 404 404 404 404 L", "404 404 404 404 404 L"),
     "roster:unit_dissolve": ("unit", "404 404 404 404 404 L", "404 404 404 404 404 L"),
     "roster:unit_merge": ("unit", "404 404 404 404 404 L", "404 404 404 404 404 L"),
+    "roster:unit_split": ("unit", "404 404 404 404 404 L", "404 404 404 404 404 L"),
     "roster:unit_history": ("unit", "404 404 404 404 404 L", "404 404 404 404 404 L"),
     # roster: imports (administrators)
     "roster:import_upload": (None, "404 404 404 404 404 L", "404 404 404 404 404 L"),

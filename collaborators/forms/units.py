@@ -141,3 +141,77 @@ class UnitMergeForm(forms.Form):
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["successor"].queryset = Unit.objects.manageable_by(actor).current()
+
+
+SPLIT_MAX_SUCCESSORS = 8
+
+
+class UnitSplitForm(forms.Form):
+    """Split a unit: its last day, up to eight successors (codes), and for each sub-unit still in force and
+    each person left in it, the successor that takes them over (by number)."""
+
+    on = forms.DateField(
+        label=_("Last day in force of this unit"),
+        initial=timezone.localdate,
+        widget=DateInput(),
+        help_text=_("For the district federations abolished in 2025: 30/06/2025."),
+    )
+    reason = _reason_field()
+
+    picker_fields = tuple(f"successor_{n}" for n in range(1, SPLIT_MAX_SUCCESSORS + 1))
+
+    def __init__(self, *args, actor, unit, children, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit = unit
+        self.children = list(children)
+        self.people = list(people)
+        candidates = Unit.objects.manageable_by(actor).current()
+        for n in range(1, SPLIT_MAX_SUCCESSORS + 1):
+            self.fields[f"successor_{n}"] = UnitCodeField(
+                label=_("Successor %(n)d (code)") % {"n": n},
+                required=n <= 2,
+                queryset=candidates,
+                help_text=_("Type the code, or search by name below.") if n <= 2 else "",
+            )
+        choices = [("", _("— choose —"))] + [
+            (str(n), _("Successor %(n)d") % {"n": n}) for n in range(1, SPLIT_MAX_SUCCESSORS + 1)
+        ]
+        for child in self.children:
+            self.fields[f"child_{child.pk}"] = forms.ChoiceField(
+                label=_("Unit: %(name)s (%(code)s)") % {"name": child.name, "code": child.code},
+                choices=choices,
+            )
+        for person in self.people:
+            self.fields[f"person_{person.pk}"] = forms.ChoiceField(
+                label=_("Person: %(name)s") % {"name": person.get_full_name()}, choices=choices
+            )
+
+    def successor_fields(self):
+        return [self[f"successor_{n}"] for n in range(1, SPLIT_MAX_SUCCESSORS + 1)]
+
+    def assignment_fields(self):
+        return [self[name] for name in self.fields if name.startswith(("child_", "person_"))]
+
+    def clean(self):
+        data = super().clean()
+        successors = {n: data.get(f"successor_{n}") for n in range(1, SPLIT_MAX_SUCCESSORS + 1)}
+        for name in list(self.fields):
+            chosen = data.get(name) if name.startswith(("child_", "person_")) else None
+            if chosen and successors.get(int(chosen)) is None:
+                self.add_error(name, _("This successor has no unit: fill in its code above."))
+        return data
+
+    def service_kwargs(self) -> dict:
+        """The arguments of ``unit_split``: the date, the reason and one part per successor named."""
+        from collaborators.services.units import Successor
+
+        data = self.cleaned_data
+        parts = []
+        for n in range(1, SPLIT_MAX_SUCCESSORS + 1):
+            target = data.get(f"successor_{n}")
+            if target is None:
+                continue
+            children = tuple(c for c in self.children if data.get(f"child_{c.pk}") == str(n))
+            people = tuple(p for p in self.people if data.get(f"person_{p.pk}") == str(n))
+            parts.append(Successor(unit=target, children=children, people=people))
+        return {"on": data["on"], "reason": data.get("reason", ""), "parts": parts}

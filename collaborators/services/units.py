@@ -1,6 +1,7 @@
 """Writes for units. Every change is kept by django-simple-history."""
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -11,9 +12,9 @@ from django.utils.translation import ngettext
 from simple_history.utils import bulk_update_with_history
 
 from collaborators.access import covers, is_admin
-from collaborators.models import Unit, User
+from collaborators.models import Unit, UnitMove, User
 from collaborators.selectors.units import restructure_refusal
-from collaborators.signals import units_moved
+from collaborators.signals import unit_ended, units_moved
 
 
 @transaction.atomic
@@ -262,62 +263,18 @@ def _names(units, limit: int = 5) -> str:
     return text + ("…" if len(names) > limit else "")
 
 
-@transaction.atomic
-def unit_dissolve(*, actor: User, unit: Unit, on: date, reason: str) -> Unit:
-    """Dissolve a unit: it stays readable, with ``valid_to = on`` (its last day in force).
+@dataclass(frozen=True)
+class Successor:
+    """One successor of an ending unit: the unit in force that takes over ``children`` (units directly under
+    the ending unit, with their branches) and ``people`` (people of the ending unit's subtree outside those
+    branches)."""
 
-    Preconditions: ``actor`` is an admin; ``unit`` lies strictly under the actor's own unit and has no
-    end date yet (is not already dissolved or merged); ``on`` is not before the unit's start date; a
-    reason is given; no unit under it is still in force after ``on`` and nobody belongs to it or to
-    any unit under it (they must be moved or merged first).
-    """
-    _require_below_own_unit(actor, unit)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("Give the reason for the dissolution (for example the decision's number)."))
-    _check_dates(unit.valid_from, on)
-    children = _open_children(unit, on).order_by("name")
-    if children.exists():
-        raise ValidationError(
-            _(
-                "%(name)s cannot be dissolved: units under it are still in force (%(units)s). "
-                "Move them to another unit or merge them first."
-            )
-            % {"name": unit.name, "units": _names(children)}
-        )
-    people = User.objects.filter(unit__path__startswith=unit.path).count()
-    if people:
-        raise ValidationError(
-            ngettext(
-                "%(name)s cannot be dissolved: %(count)d person still belongs to it or to a unit under it. "
-                "Move them to another unit, or merge this unit into another one, first.",
-                "%(name)s cannot be dissolved: %(count)d people still belong to it or to units under it. "
-                "Move them to another unit, or merge this unit into another one, first.",
-                people,
-            )
-            % {"name": unit.name, "count": people}
-        )
-    unit.valid_to = on
-    _save_with_history(unit, actor=actor, reason=_reason(_("Dissolved:"), reason))
-    return unit
+    unit: Unit
+    children: tuple[Unit, ...] = ()
+    people: tuple[User, ...] = ()
 
 
-@transaction.atomic
-def unit_merge(*, actor: User, unit: Unit, successor: Unit, on: date, reason: str = "") -> Unit:
-    """Merge a unit into a successor, which takes over its people and its units.
-
-    Preconditions: ``actor`` is an admin; ``unit`` lies strictly under the actor's own unit and has no
-    end date yet (is not already dissolved or merged); ``successor`` is in force with no end date,
-    within the actor's subtree, and is neither ``unit`` nor a unit under it; ``on`` is not before
-    the unit's start date.
-
-    Side effects: the units directly under ``unit`` still in force after ``on`` move
-    under ``successor`` (with their branches); everyone left in ``unit``'s subtree
-    moves to ``successor``; ``unit`` ends on ``on`` and becomes a predecessor of
-    ``successor``. The old unit keeps its row, dates and history, so it stays readable.
-    Every changed unit and person gets a history record naming the actor.
-    """
-    _require_below_own_unit(actor, unit)
+def _require_successor(actor: User, unit: Unit, successor: Unit) -> None:
     _require_current_target(actor, successor)
     if successor.is_within(unit):
         if successor.pk == unit.pk:
@@ -326,40 +283,198 @@ def unit_merge(*, actor: User, unit: Unit, successor: Unit, on: date, reason: st
             _("%(target)s is under %(name)s; choose a successor outside this branch.")
             % {"target": successor.name, "name": unit.name}
         )
+
+
+def _left_behind(unit: Unit, on: date, moving_children) -> tuple[list[Unit], list[User]]:
+    """The open units directly under ``unit`` and the people of its subtree who are not in one of
+    ``moving_children``'s branches: what the successors must take over before ``unit`` may end."""
+    children = list(_open_children(unit, on).order_by("name"))
+    moving = [child.path for child in moving_children]
+    people = [
+        person
+        for person in User.objects.filter(unit__path__startswith=unit.path).select_related("unit").order_by("pk")
+        if not any(person.unit.path.startswith(path) for path in moving)
+    ]
+    return children, people
+
+
+@transaction.atomic
+def unit_end(*, actor: User, unit: Unit, on: date, reason: str = "", successors: list[Successor]) -> Unit:
+    """End a unit on ``on`` (its last day in force), handing its branches and people to its successors.
+
+    The one service behind dissolution (no successor), merger (one successor taking everything) and
+    split (several successors, each taking the sub-units and people chosen for it).
+
+    Preconditions: ``actor`` is an admin; ``unit`` lies strictly under the actor's own unit and has no end
+    date yet; ``on`` is not before its start date; every successor is in force with no end date, within the
+    actor's subtree, outside ``unit``'s branch, and named once; each sub-unit given is a unit directly
+    under ``unit`` still in force after ``on`` and each person given belongs to ``unit``'s subtree, each
+    given to one successor only; together they cover every sub-unit still in force and every person of
+    the subtree outside the sub-units handed over (nothing is left in an ended unit).
+
+    Side effects: the sub-units move under their successor (their history, and a ``UnitMove`` fact dated
+    the day after ``on``, so figures before the split stay with the old unit); the people move to theirs
+    (history); ``unit`` ends on ``on`` and becomes a predecessor of each successor (both histories);
+    ``units_moved`` (the summaries recount the moved branches) and ``unit_ended`` (the reports app moves
+    the open reports of the people who moved directly) are sent.
+    """
+    _require_below_own_unit(actor, unit)
     _check_dates(unit.valid_from, on)
-    merged = _("Merged into %(code)s.") % {"code": successor.code}
+    seen_units: set[int] = set()
+    for successor in successors:
+        _require_successor(actor, unit, successor.unit)
+        if successor.unit.pk in seen_units:
+            raise ValidationError(_("%(name)s is named twice as a successor.") % {"name": successor.unit.name})
+        seen_units.add(successor.unit.pk)
+    all_children = [child for successor in successors for child in successor.children]
+    all_people = [person for successor in successors for person in successor.people]
+    open_children, people_left = _left_behind(unit, on, all_children)
+    open_ids = {child.pk for child in open_children}
+    if len({child.pk for child in all_children}) != len(all_children) or len({p.pk for p in all_people}) != len(
+        all_people
+    ):
+        raise ValidationError(_("Give each unit and each person to one successor only."))
+    stray = [child for child in all_children if child.pk not in open_ids]
+    if stray:
+        raise ValidationError(
+            _("%(units)s is not a unit directly under %(name)s still in force.")
+            % {"units": _names(stray), "name": unit.name}
+        )
+    left_ids = {person.pk for person in people_left}
+    stray_people = [person for person in all_people if person.pk not in left_ids]
+    if stray_people:
+        raise ValidationError(
+            _("%(people)s does not belong to %(name)s.")
+            % {"people": ", ".join(p.get_full_name() for p in stray_people[:5]), "name": unit.name}
+        )
+    given = {child.pk for child in all_children}
+    children_left = [child for child in open_children if child.pk not in given]
+    placed = {person.pk for person in all_people}
+    people_unplaced = [person for person in people_left if person.pk not in placed]
+    if not successors and children_left:
+        raise ValidationError(
+            _(
+                "%(name)s cannot be dissolved: units under it are still in force (%(units)s). "
+                "Move them to another unit or merge them first."
+            )
+            % {"name": unit.name, "units": _names(children_left)}
+        )
+    if not successors and people_unplaced:
+        count = len(people_unplaced)
+        raise ValidationError(
+            ngettext(
+                "%(name)s cannot be dissolved: %(count)d person still belongs to it or to a unit under it. "
+                "Move them to another unit, or merge this unit into another one, first.",
+                "%(name)s cannot be dissolved: %(count)d people still belong to it or to units under it. "
+                "Move them to another unit, or merge this unit into another one, first.",
+                count,
+            )
+            % {"name": unit.name, "count": count}
+        )
+    if children_left:
+        raise ValidationError(
+            _("Choose a successor for each unit under %(name)s still in force: %(units)s.")
+            % {"name": unit.name, "units": _names(children_left)}
+        )
+    if people_unplaced:
+        raise ValidationError(
+            _("Choose a successor for each person of %(name)s: %(people)s.")
+            % {"name": unit.name, "people": ", ".join(p.get_full_name() for p in people_unplaced[:5])}
+        )
+
+    first_day = on + timedelta(days=1)
     moved_children = []
-    for child in list(_open_children(unit, on).order_by("path")):
-        Unit.objects.move(child, successor, pos="last-child")
-        child.refresh_from_db()
-        moved = _("Moved from %(old)s to %(new)s (merger).") % {"old": unit.code, "new": successor.code}
-        _save_with_history(child, actor=actor, reason=moved)
-        moved_children.append(child)
+    placements: dict[int, Unit] = {}
+    for successor in successors:
+        target = successor.unit
+        for child in sorted(successor.children, key=lambda c: c.path):
+            child.refresh_from_db()
+            Unit.objects.move(child, target, pos="last-child")
+            child.refresh_from_db()
+            UnitMove.objects.create(unit=child, old_parent=unit, new_parent=target, moved_on=first_day, moved_by=actor)
+            moved = _("Moved from %(old)s to %(new)s (%(how)s).") % {
+                "old": unit.code,
+                "new": target.code,
+                "how": _("merger") if len(successors) == 1 else _("split"),
+            }
+            _save_with_history(child, actor=actor, reason=moved)
+            moved_children.append(child)
+        people = list(successor.people)
+        for person in people:
+            person.unit = target
+            placements[person.pk] = target
+        if people:
+            bulk_update_with_history(
+                people,
+                User,
+                ["unit"],
+                default_user=actor,
+                default_change_reason=_reason(
+                    _("Unit %(code)s ended; moved to its successor %(new)s.") % {"code": unit.code, "new": target.code}
+                ),
+            )
     if moved_children:
         units_moved.send(sender=Unit, units=moved_children)
     unit.refresh_from_db()
-    people = list(User.objects.filter(unit__path__startswith=unit.path))
-    for person in people:
-        person.unit = successor
-    if people:
-        bulk_update_with_history(
-            people,
-            User,
-            ["unit"],
-            default_user=actor,
-            default_change_reason=_reason(
-                _("Unit %(code)s merged into %(new)s.")
-                % {
-                    "code": unit.code,
-                    "new": successor.code,
-                }
-            ),
-        )
     unit.valid_to = on
-    _save_with_history(unit, actor=actor, reason=_reason(merged, reason))
-    successor.predecessors.add(unit)
-    successor.refresh_from_db()
-    _save_with_history(
-        successor, actor=actor, reason=_reason(_("%(code)s merged into this unit.") % {"code": unit.code}, reason)
-    )
+    if not successors:
+        ended = _("Dissolved:")
+    elif len(successors) == 1:
+        ended = _("Merged into %(code)s.") % {"code": successors[0].unit.code}
+    else:
+        ended = _("Split into %(codes)s.") % {"codes": ", ".join(s.unit.code for s in successors)}
+    _save_with_history(unit, actor=actor, reason=_reason(ended, reason))
+    for successor in successors:
+        target = successor.unit
+        target.predecessors.add(unit)
+        target.refresh_from_db()
+        took_over = (
+            _("%(code)s merged into this unit.") if len(successors) == 1 else _("Took over part of %(code)s (split).")
+        ) % {"code": unit.code}
+        _save_with_history(target, actor=actor, reason=_reason(took_over, reason))
+    unit_ended.send(sender=Unit, unit=unit, on=on, successors=[s.unit for s in successors], placements=placements)
     return unit
+
+
+def unit_dissolve(*, actor: User, unit: Unit, on: date, reason: str) -> Unit:
+    """Dissolve a unit: it stays readable, with ``valid_to = on`` (its last day in force).
+
+    Preconditions: those of ``unit_end`` with no successor, and a reason is given (nothing under it is
+    still in force after ``on`` and nobody belongs to its subtree: they must be moved or merged first).
+    """
+    _require_below_own_unit(actor, unit)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Give the reason for the dissolution (for example the decision's number)."))
+    return unit_end(actor=actor, unit=unit, on=on, reason=reason, successors=[])
+
+
+def unit_merge(*, actor: User, unit: Unit, successor: Unit, on: date, reason: str = "") -> Unit:
+    """Merge a unit into a successor, which takes over its people and its units (``unit_end`` with one
+    successor taking every sub-unit still in force after ``on`` and everyone left in the subtree)."""
+    _require_below_own_unit(actor, unit)
+    _require_successor(actor, unit, successor)
+    children, _people = _left_behind(unit, on, [])
+    _children, people = _left_behind(unit, on, children)
+    return unit_end(
+        actor=actor,
+        unit=unit,
+        on=on,
+        reason=reason,
+        successors=[Successor(unit=successor, children=tuple(children), people=tuple(people))],
+    )
+
+
+def unit_split(*, actor: User, unit: Unit, on: date, parts: list[Successor], reason: str = "") -> Unit:
+    """Split a unit into several successors (``unit_end``), each taking the sub-units and people chosen."""
+    _require_below_own_unit(actor, unit)
+    if len(parts) < 2:
+        raise ValidationError(_("A split needs at least two successors; to hand everything to one, merge."))
+    return unit_end(actor=actor, unit=unit, on=on, reason=reason, successors=parts)
+
+
+def split_candidates(unit: Unit, on: date) -> tuple[list[Unit], list[User]]:
+    """The sub-units and people a split of ``unit`` on ``on`` must hand over (for the split form): the
+    people are those outside the sub-units' branches (the others go with their sub-unit)."""
+    children, _people = _left_behind(unit, on, [])
+    return children, _left_behind(unit, on, children)[1]

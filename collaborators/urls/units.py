@@ -14,5 +14,6 @@ urlpatterns = [
     path("<int:pk>/move/", units.unit_move, name="unit_move"),
     path("<int:pk>/dissolve/", units.unit_dissolve, name="unit_dissolve"),
     path("<int:pk>/merge/", units.unit_merge, name="unit_merge"),
+    path("<int:pk>/split/", units.unit_split, name="unit_split"),
     path("<int:pk>/history/", units.unit_history, name="unit_history"),
 ]

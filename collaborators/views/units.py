@@ -6,11 +6,18 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from collaborators.access import STAFF_ROLES, get_visible_or_404, is_admin, role_required
-from collaborators.forms.units import UnitCreateForm, UnitDissolveForm, UnitFieldsForm, UnitMergeForm, UnitMoveForm
+from collaborators.forms.units import (
+    UnitCreateForm,
+    UnitDissolveForm,
+    UnitFieldsForm,
+    UnitMergeForm,
+    UnitMoveForm,
+    UnitSplitForm,
+)
 from collaborators.models import Role, Unit
 from collaborators.selectors import units as selectors
 from collaborators.services import units as services
@@ -127,18 +134,21 @@ def unit_edit(request, pk):
     )
 
 
-def _restructure(request, pk, *, action, form_class, service, success_message):
-    """The shared flow of move, dissolve and merge: scope (404), refusal (message), form, service."""
+def _restructure(request, pk, *, action, form_class, service, success_message, form_kwargs=None):
+    """The shared flow of move, dissolve, merge and split: scope (404), refusal (message), form, service."""
     unit = get_visible_or_404(Unit, request.user, pk=pk)
     refusal = selectors.restructure_refusal(request.user, unit)
     if refusal:
         messages.error(request, refusal)
         return redirect("roster:unit_detail", pk=unit.pk)
-    kwargs = {"actor": request.user} if action in ("move", "merge") else {}
+    kwargs = {"actor": request.user} if action in ("move", "merge", "split") else {}
+    if form_kwargs is not None:
+        kwargs.update(form_kwargs(unit))
     form = form_class(request.POST or None, **kwargs)
     if request.method == "POST" and form.is_valid():
+        data = form.service_kwargs() if hasattr(form, "service_kwargs") else form.cleaned_data
         try:
-            result = service(actor=request.user, unit=unit, **form.cleaned_data)
+            result = service(actor=request.user, unit=unit, **data)
         except ValidationError as exc:
             _form_error(form, exc)
         else:
@@ -196,12 +206,40 @@ def unit_merge(request, pk):
 
 
 @role_required(Role.ADMIN)
+def unit_split(request, pk):
+    def form_kwargs(unit):
+        children, people = services.split_candidates(unit, timezone.localdate())
+        return {"unit": unit, "children": children, "people": people}
+
+    return _restructure(
+        request,
+        pk,
+        action="split",
+        form_class=UnitSplitForm,
+        service=services.unit_split,
+        form_kwargs=form_kwargs,
+        success_message=lambda unit, data: (
+            _("%(name)s has been split: its units and people now belong to %(successors)s.")
+            % {
+                "name": unit.name,
+                "successors": ", ".join(s.name for s in unit.successors.order_by("name")),
+            }
+        ),
+    )
+
+
+@role_required(Role.ADMIN)
 def unit_history(request, pk):
     unit = get_visible_or_404(Unit, request.user, pk=pk)
     return render(
         request,
         "collaborators/unit_history.html",
-        {"unit": unit, "entries": selectors.unit_history(unit)},
+        {
+            "unit": unit,
+            "entries": selectors.unit_history(unit),
+            "predecessors": Unit.objects.visible_to(request.user).filter(successors=unit).order_by("name"),
+            "successors": Unit.objects.visible_to(request.user).filter(predecessors=unit).order_by("name"),
+        },
     )
 
 

@@ -25,7 +25,14 @@ from reports.models import (
     Rumour,
     Verification,
 )
-from reports.signals import report_edited, report_linked_to_rumour, report_reviewed, report_sent, rumour_verified
+from reports.signals import (
+    report_edited,
+    report_linked_to_rumour,
+    report_reviewed,
+    report_sent,
+    reports_moved,
+    rumour_verified,
+)
 
 # Fields a collaborator fills in; everything else is set by the workflow.
 AUTHOR_FIELDS = [
@@ -326,6 +333,36 @@ def report_comment(*, actor: User, report: Report, text: str, internal: bool) ->
             recipient=report.author, about=report, kind="report_comment", subject=subject, body=text, link=_link(report)
         )
     return event
+
+
+@transaction.atomic
+def reports_follow_people(*, unit: Unit, placements: dict) -> int:
+    """Move the open reports (drafts, sent, returned) that people filed at an ended unit (or a unit of its
+    subtree that ended with it) to the unit each author moved to (``placements``: {person id: unit}).
+    Reviewed reports stay where they were filed. Records the change in each report's history and sends
+    ``reports_moved`` (the tallies recount them). Returns how many moved.
+    """
+    if not placements:
+        return 0
+    reports = list(
+        Report.objects.select_for_update()
+        .filter(unit__path__startswith=unit.path, author_id__in=list(placements))
+        .filter(status__in=[ReportStatus.DRAFT, ReportStatus.SUBMITTED, ReportStatus.RETURNED])
+        .order_by("pk")
+    )
+    for report in reports:
+        report.unit = placements[report.author_id]
+    if reports:
+        from simple_history.utils import bulk_update_with_history
+
+        bulk_update_with_history(
+            reports,
+            Report,
+            ["unit"],
+            default_change_reason=(_("Unit %(code)s ended; follows its author.") % {"code": unit.code})[:100],
+        )
+        reports_moved.send(sender=Report, report_ids=[r.pk for r in reports])
+    return len(reports)
 
 
 def reports_flag_overdue() -> int:

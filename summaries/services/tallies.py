@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from collaborators.models import Unit
+from collaborators.models import Unit, UnitMove
 from reports.models import Report
 from summaries.columns import ALL_COLUMNS, FIELDS, columns_of, counted, month_of
 from summaries.models import ReportTally, RumourMonthTally, UnitMonthTally
@@ -27,16 +27,47 @@ from summaries.models import ReportTally, RumourMonthTally, UnitMonthTally
 STEPLEN = Unit.steplen
 
 
-def _rolled_paths(path: str) -> list[str]:
-    depth = min(len(path) // STEPLEN, settings.SUMMARY_ROLLUP_DEPTH)
-    return [path[: STEPLEN * d] for d in range(1, depth + 1)]
+def _rolled_paths(path: str, day: date | None = None, moves: dict | None = None) -> list[str]:
+    """The paths (as they are today) of the units down to SUMMARY_ROLLUP_DEPTH that ``path`` hung under on
+    ``day``: a branch moved later (``UnitMove``) still counts its earlier days under its old ancestors."""
+    chain = _chain_on(path, day, moves) if moves and day is not None else _prefixes(path, 1)
+    return chain[: settings.SUMMARY_ROLLUP_DEPTH]
 
 
-def _contribution(r, unit_ids: dict) -> dict:
+def _prefixes(path: str, start_depth: int) -> list[str]:
+    return [path[: STEPLEN * d] for d in range(start_depth, len(path) // STEPLEN + 1)]
+
+
+def _chain_on(path: str, day: date, moves: dict, _guard: int = 0) -> list[str]:
+    """Root-to-``path`` paths of the units ``path`` hung under on ``day``; ``moves`` is
+    {today's path of a moved unit: [(first day under the new parent, today's path of the old parent)]}."""
+    depth = len(path) // STEPLEN
+    for d in range(depth, 0, -1):
+        prefix = path[: STEPLEN * d]
+        for moved_on, old_parent_path in moves.get(prefix, ()):
+            if moved_on > day and _guard < 50:
+                return _chain_on(old_parent_path, day, moves, _guard + 1) + _prefixes(path, d)
+    return _prefixes(path, 1)
+
+
+def _moves() -> dict:
+    """{today's path of a moved unit: [(moved on, today's path of its old parent)]}, earliest first."""
+    moves: dict[str, list] = defaultdict(list)
+    rows = UnitMove.objects.order_by("moved_on", "pk").values_list("unit__path", "moved_on", "old_parent__path")
+    for unit_path, moved_on, old_parent_path in rows:
+        moves[unit_path].append((moved_on, old_parent_path))
+    return moves
+
+
+def _day(r) -> date | None:
+    return timezone.localdate(r["first_submitted_at"]) if r["first_submitted_at"] else None
+
+
+def _contribution(r, unit_ids: dict, moves: dict | None = None) -> dict:
     if not counted(r):
         return {}
     return {
-        "units": [unit_ids[p] for p in _rolled_paths(r["unit__path"])],
+        "units": [unit_ids[p] for p in _rolled_paths(r["unit__path"], _day(r), moves)],
         "month": month_of(r["first_submitted_at"]).isoformat(),
         "topic": r["topic_id"] or 0,
         "policy": r["focus_policy_id"] or 0,
@@ -111,13 +142,14 @@ def reports_tally(*, report_ids) -> int:
     reports = list(Report.objects.filter(pk__in=report_ids).values(*FIELDS))
     found = {r["pk"] for r in reports}
     snapshots = {t.report_id: t for t in ReportTally.objects.filter(report_id__in=report_ids)}
-    paths = {p for r in reports for p in _rolled_paths(r["unit__path"])}
+    moves = _moves()
+    paths = {p for r in reports for p in _rolled_paths(r["unit__path"], _day(r), moves)}
     unit_ids = dict(Unit.objects.filter(path__in=paths).values_list("path", "pk"))
     deltas = defaultdict(lambda: defaultdict(int))
     rumour_deltas = defaultdict(int)
     changed, to_save, to_delete = 0, [], []
     for r in reports:
-        new = _contribution(r, unit_ids)
+        new = _contribution(r, unit_ids, moves)
         snapshot = snapshots.get(r["pk"])
         old = snapshot.counted if snapshot else {}
         if new == old:
