@@ -1,5 +1,6 @@
 """Text helpers shared by every app (diacritic-insensitive search)."""
 
+import re
 import unicodedata
 
 # đ has no decomposition; curly apostrophes and the modifier letter fold to the straight one, so
@@ -38,3 +39,21 @@ def normalise_phone(raw: str) -> str:
     if len(digits) == 10 and digits.startswith("0"):
         return digits
     return ""
+
+
+# Pictographs and their joiners (emoji, flags, keycaps, skin tones, variation selectors), which have no
+# place in an official document; letters, digits and ordinary punctuation (– … « ») are outside these ranges.
+_EMOJI = re.compile(
+    "[\U0001f000-\U0001faff\U0001fc00-\U0001ffff\u2600-\u27bf\u2b00-\u2bff\u231a\u231b\u23e9-\u23fa"
+    "\ufe0e\ufe0f\u200d\u20e3\U000e0020-\U000e007f]"
+)
+
+
+def strip_emoji(text: str) -> str:
+    """``text`` without emoji, each line's spaces tidied where one was taken out; line breaks kept."""
+    if not text or not _EMOJI.search(text):
+        return text
+    # An emoji before punctuation takes the space in front of it along ("ổn định 😊, cần" → "ổn định, cần").
+    text = re.sub(f"[ \t]*(?:{_EMOJI.pattern})+(?=[,.;:!?…)\\]])", "", text)
+    lines = _EMOJI.sub("", text).split("\n")
+    return "\n".join(" ".join(line.split()) if line.strip() else "" for line in lines)

@@ -188,6 +188,25 @@ def section_headings() -> dict:
     }
 
 
+# The numbering of the sections on the summary's page and in its Word file (Decree 30/2020: I, II, III…).
+ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
+
+
+def numbered_sections(texts: dict) -> list[dict]:
+    """The sections in order with their number and heading: ``{"key", "number", "heading", "text"}``."""
+    headings = section_headings()
+    return [
+        {"key": key, "number": ROMAN[index], "heading": headings[key], "text": texts.get(key, "")}
+        for index, key in enumerate(SECTION_KEYS)
+    ]
+
+
+def partial_until(figures: dict):
+    """The day a summary's figures run to when it was compiled before its period closed, else None."""
+    value = (figures.get("period") or {}).get("partial_until")
+    return date.fromisoformat(value) if value else None
+
+
 # A recipient line of ``Summary.recipients`` that carries an e-mail address: "Name <address>".
 ADDRESS = re.compile(r"<\s*([^<>\s]+@[^<>\s]+)\s*>\s*$")
 

@@ -189,12 +189,16 @@ def compliance(unit: Unit, period: ReportingPeriod, *, limit: int = 50) -> dict:
     }
 
 
-def trainings_in(unit: Unit, period: ReportingPeriod) -> dict:
+def trainings_in(unit: Unit, period: ReportingPeriod, *, held_by=None) -> dict:
+    """Sessions of the period (with ``held_by``, a moment: only those that had ended by then), their
+    registrations and attendances."""
     sessions = TrainingSession.objects.filter(
         unit__path__startswith=unit.path,
         starts_at__gte=local_start(period.starts_on),
         starts_at__lt=local_start(period.ends_on + timedelta(days=1)),
     ).exclude(status__in=[SessionStatus.DRAFT, SessionStatus.CANCELLED])
+    if held_by is not None:
+        sessions = sessions.filter(ends_at__lte=held_by)
     registrations = Registration.objects.filter(session__in=sessions).aggregate(
         registered=Count("pk", filter=~Q(status=RegistrationStatus.CANCELLED)),
         attended=Count("pk", filter=Q(status=RegistrationStatus.ATTENDED)),

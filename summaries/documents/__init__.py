@@ -31,8 +31,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-# A plain function with no model or settings behind it (see its module).
+# Plain functions with no model or settings behind them (see their modules).
 from core.spreadsheets import neutralise
+from core.text import strip_emoji
 
 FONT = "Times New Roman"
 BODY_PT = 14
@@ -48,7 +49,16 @@ _RESERVED_SHEET_TITLES = {"history"}
 PAGE_WIDTH, PAGE_HEIGHT = Cm(21), Cm(29.7)
 MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = Cm(2), Cm(2), Cm(3), Cm(2)
 _TEXT_WIDTH_CM = 21 - 3 - 2
-_HEADER_LEFT_CM = 6.5  # issuing body and number; the rest is the motto column
+# The header table: issuing body and number on the left, the motto on the right, each line on one line.
+# It starts 1 cm into the (3 cm) left margin and reaches 0.5 cm into the right one; its cells have no side
+# padding. The motto column fits "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in bold 12 pt; a line too long for
+# its column is set smaller, down to HEADER_MIN_PT (Decree 30/2020 asks 12–13 pt; a long union name
+# would otherwise wrap).
+_HEADER_INDENT_CM = -1.0
+_HEADER_LEFT_CM = 8.1
+_HEADER_RIGHT_CM = 9.4
+HEADER_PT = 12
+HEADER_MIN_PT = 10
 _FIRST_LINE_INDENT = Cm(1.27)
 
 
@@ -56,7 +66,8 @@ _FIRST_LINE_INDENT = Cm(1.27)
 
 
 def _text(value) -> str:
-    return _ILLEGAL_XML.sub("", "" if value is None else str(value))
+    """Text as an official document holds it: no control characters XML refuses, no emoji."""
+    return strip_emoji(_ILLEGAL_XML.sub("", "" if value is None else str(value)))
 
 
 def _is_number(value) -> bool:
@@ -115,6 +126,7 @@ def render_docx(content: dict) -> bytes:
     document = Document()
     _set_up_page(document)
     _set_up_styles(document)
+    _page_numbers(document)
     properties = document.core_properties
     properties.title = _text(content.get("title"))
     properties.author = _text(content.get("issuer"))
@@ -158,6 +170,33 @@ def _set_up_page(document) -> None:
     section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
     section.top_margin, section.bottom_margin = MARGIN_TOP, MARGIN_BOTTOM
     section.left_margin, section.right_margin = MARGIN_LEFT, MARGIN_RIGHT
+
+
+def _page_numbers(document) -> None:
+    """The page number centred at the top of every page but the first (Decree 30/2020): a PAGE field
+    in the header of a section whose first page has its own, empty, header."""
+    section = document.sections[0]
+    section.different_first_page_header_footer = True
+    section.header_distance = Cm(1)
+    section.first_page_header.is_linked_to_previous = False
+    paragraph = section.header.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "2"), ("end", None)):
+        run = paragraph.add_run()
+        run.font.size = Pt(13)
+        run.font.name = FONT
+        _set_font_name(run._element.get_or_add_rPr())
+        if kind:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        elif text == " PAGE ":
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        else:
+            element = OxmlElement("w:t")
+            element.text = text
+        run._r.append(element)
 
 
 def _set_up_styles(document) -> None:
@@ -232,12 +271,48 @@ class _CellWriter:
         return _write(self.paragraph(), text, **style)
 
 
-def _layout_table(document, widths_cm):
-    """A borderless table used for layout only (header and signature blocks)."""
+# Average advance widths of Times New Roman (and its metric twin Liberation Serif), in ems: enough to
+# choose a size at which a header line fits its column.
+_EM = {"upper": 0.69, "upper_bold": 0.72, "lower": 0.47, "lower_bold": 0.5, "space": 0.25, "other": 0.5}
+
+
+def _estimated_cm(text: str, size_pt: float, *, bold: bool) -> float:
+    ems = 0.0
+    for char in text:
+        if char.isspace():
+            ems += _EM["space"]
+        elif char.isupper():
+            ems += _EM["upper_bold" if bold else "upper"]
+        elif char.isalpha():
+            ems += _EM["lower_bold" if bold else "lower"]
+        else:
+            ems += _EM["other"]
+    return ems * size_pt / 72 * 2.54
+
+
+def _fitting_size(text: str, width_cm: float, *, bold: bool, largest: float = HEADER_PT) -> float:
+    """The largest size (half points, from ``largest`` down to HEADER_MIN_PT) at which ``text`` fits."""
+    size = largest
+    while size > HEADER_MIN_PT and _estimated_cm(text, size, bold=bold) > width_cm * 0.97:
+        size -= 0.5
+    return size
+
+
+def _layout_table(document, widths_cm, *, padding=True):
+    """A borderless table used for layout only (header and signature blocks); without ``padding`` its
+    cells have no side margins, so a line may use the column's whole width."""
     table = document.add_table(rows=1, cols=len(widths_cm))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     _set_borders(table, "nil")
+    if not padding:
+        margins = OxmlElement("w:tblCellMar")
+        for edge in ("left", "right"):
+            element = OxmlElement(f"w:{edge}")
+            element.set(qn("w:w"), "0")
+            element.set(qn("w:type"), "dxa")
+            margins.append(element)
+        table._tbl.tblPr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription")
     for cell, width in zip(table.rows[0].cells, widths_cm, strict=True):
         cell.width = Cm(width)
     for column, width in zip(table.columns, widths_cm, strict=True):
@@ -258,20 +333,32 @@ def _set_borders(table, value: str) -> None:
 
 
 def _write_header(document, content, labels) -> None:
-    right_cm = _TEXT_WIDTH_CM - _HEADER_LEFT_CM
-    left, right = (_CellWriter(cell) for cell in _layout_table(document, [_HEADER_LEFT_CM, right_cm]).rows[0].cells)
+    left_cm, right_cm = _HEADER_LEFT_CM, _HEADER_RIGHT_CM
+    table = _layout_table(document, [left_cm, right_cm], padding=False)
+    table.alignment = WD_TABLE_ALIGNMENT.LEFT
+    indent = OxmlElement("w:tblInd")
+    indent.set(qn("w:w"), str(int(_HEADER_INDENT_CM * 567)))  # twentieths of a point
+    indent.set(qn("w:type"), "dxa")
+    table._tbl.tblPr.insert_element_before(
+        indent, "w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption"
+    )
+    left, right = (_CellWriter(cell) for cell in table.rows[0].cells)
     centre = WD_ALIGN_PARAGRAPH.CENTER
 
+    def header_line(writer, text, width_cm, *, bold):
+        text = _text(text).upper()
+        writer.line(text, bold=bold, size=_fitting_size(text, width_cm, bold=bold), align=centre)
+
     if content.get("parent_body"):
-        left.line(_text(content["parent_body"]).upper(), size=13, align=centre)
-    left.line(_text(content.get("issuer")).upper(), bold=True, size=13, align=centre)
-    _short_rule(left.paragraph(), width_cm=2.5, column_cm=_HEADER_LEFT_CM)
+        header_line(left, content["parent_body"], left_cm, bold=False)
+    header_line(left, content.get("issuer"), left_cm, bold=True)
+    _short_rule(left.paragraph(), width_cm=2.5, column_cm=left_cm)
     left.line(content.get("number"), size=13, align=centre, before=6)
 
-    right.line(_text(labels["motto_1"]).upper(), bold=True, size=13, align=centre)
-    right.line(labels["motto_2"], bold=True, size=14, align=centre)
+    header_line(right, labels["motto_1"], right_cm, bold=True)
+    right.line(labels["motto_2"], bold=True, size=13, align=centre)
     _short_rule(right.paragraph(), width_cm=5.5, column_cm=right_cm)
-    right.line(content.get("place_date"), italic=True, size=14, align=centre, before=6)
+    right.line(content.get("place_date"), italic=True, size=13, align=centre, before=6)
 
     document.add_paragraph().paragraph_format.space_after = Pt(6)
 

@@ -6,9 +6,8 @@ from django.utils.translation import gettext as _
 
 from collaborators.models import Unit
 from reports.models import Direction, ReportKind, ReportStatus
-from summaries.models import ADDRESS, SECTION_KEYS, PeriodKind, section_headings
+from summaries.models import ADDRESS, PeriodKind, numbered_sections, partial_until
 
-ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII"]
 SECTION_TABLES = {
     "mood": ["by_kind", "directions"],
     "opinion": ["by_topic"],
@@ -128,19 +127,38 @@ def tables(figures: dict) -> dict:
     }
 
 
+def partial_note(figures: dict) -> str:
+    """The line saying the figures stop short of the period's end (compiled before it closed), or ""."""
+    until = partial_until(figures or {})
+    if until is None:
+        return ""
+    return _("The period had not closed when these figures were compiled: they run to %(date)s.") % {
+        "date": until.strftime("%d/%m/%Y")
+    }
+
+
+def recipient_lines(recipients: str) -> list[str]:
+    """The "Nơi nhận" list as Decree 30/2020 writes it: each line ends with ";", the filing line "Lưu: VT."
+    comes last and ends with a full stop (added when the list lacks it); addresses are left out."""
+    filing = _("Filed: office")
+    lines = []
+    for line in recipients.splitlines():
+        text = ADDRESS.sub("", line).strip().rstrip(";.,").strip()
+        if text and text.casefold() != filing.casefold():
+            lines.append(f"{text};")
+    return [*lines, f"{filing}."]
+
+
 def document_content(summary) -> dict:
-    headings = section_headings()
-    sections = []
-    for index, key in enumerate(SECTION_KEYS):
-        text = summary.sections.get(key, "")
-        sections.append(
-            {
-                "key": key,
-                "heading": f"{ROMAN[index]}. {headings[key]}",
-                "paragraphs": [line for line in text.splitlines() if line.strip()],
-                "tables": SECTION_TABLES.get(key, []),
-            }
-        )
+    sections = [
+        {
+            "key": section["key"],
+            "heading": f"{section['number']}. {section['heading']}",
+            "paragraphs": [line for line in section["text"].splitlines() if line.strip()],
+            "tables": SECTION_TABLES.get(section["key"], []),
+        }
+        for section in numbered_sections(summary.sections)
+    ]
     footer = ""
     if summary.corrects_id:
         footer = _("Version %(version)d, correcting %(number)s.") % {
@@ -165,7 +183,7 @@ def document_content(summary) -> dict:
         "doc_type": _("REPORT"),
         "title": period_title(summary),
         "addressed_to": summary.addressed_to.splitlines(),
-        "intro": "",
+        "intro": partial_note(summary.statistics),
         "sections": sections,
         "tables": tables(summary.statistics),
         "signer": {
@@ -173,6 +191,6 @@ def document_content(summary) -> dict:
             "title": summary.signer_title,
             "name": summary.signer_name,
         },
-        "recipients": [f"{ADDRESS.sub('', line).strip()};" for line in summary.recipients.splitlines()],
+        "recipients": recipient_lines(summary.recipients),
         "footer_note": footer,
     }

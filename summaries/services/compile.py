@@ -11,15 +11,60 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import formats
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
+from core.text import fold
 from reports.models import Direction, Report, ReportKind, ReportStatus, Verification
 from summaries import selectors
 from summaries.columns import COUNTED_Q, FIELDS, HOT_Q, OPEN, columns_of
-from summaries.models import PeriodKind
+from summaries.models import PeriodKind, partial_until
 
 LIST_LIMIT = 15
+# Proposals read to merge the same proposal sent by several units (the newest first).
+PROPOSALS_READ = 500
+# The draft's text of a section only staff can write: a summary holding it cannot be approved.
+PLACEHOLDER = gettext_noop("To be written by the staff compiling the report.")
+
+
+def placeholder_sections(sections: dict) -> list[str]:
+    """The keys of the sections that still hold the draft's placeholder (in any language it was drafted in)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        texts = {PLACEHOLDER, _(PLACEHOLDER)}
+    return [key for key, text in sections.items() if any(t in (text or "") for t in texts)]
+
+
+def _merged_proposals(reports) -> list[dict]:
+    """The period's proposals, the same proposal (same title, ignoring case and accents) once, with the
+    number of units that sent it; the most sent first."""
+    merged: dict[str, dict] = {}
+    rows = (
+        reports.filter(kind=ReportKind.PROPOSAL)
+        .exclude(status=ReportStatus.REJECTED)
+        .order_by("-first_submitted_at")
+        .values("pk", "title", "content", "unit_id", "unit__name")[:PROPOSALS_READ]
+    )
+    for r in rows:
+        entry = merged.setdefault(
+            fold(r["title"]),
+            {"id": r["pk"], "title": r["title"], "content": r["content"][:400], "unit_ids": [], "unit_names": []},
+        )
+        if r["unit_id"] not in entry["unit_ids"]:
+            entry["unit_ids"].append(r["unit_id"])
+            entry["unit_names"].append(r["unit__name"])
+    result = sorted(merged.values(), key=lambda e: -len(e["unit_ids"]))[:LIST_LIMIT]
+    return [
+        {
+            "id": e["id"],
+            "title": e["title"],
+            "content": e["content"],
+            "units": len(e["unit_ids"]),
+            "unit": e["unit_names"][0],
+            "unit_names": e["unit_names"][:10],
+        }
+        for e in result
+    ]
 
 
 def _range(period):
@@ -138,22 +183,25 @@ def summary_figures(summary, progress=lambda: None) -> dict:
         for r in Rumour.objects.filter(pk__in=list(sightings))
     ]
     rumours.sort(key=lambda r: -r["sightings"])
-    proposals = [
-        {"id": r["pk"], "title": r["title"], "content": r["content"][:400], "unit": r["unit__name"]}
-        for r in reports.filter(kind=ReportKind.PROPOSAL)
-        .exclude(status=ReportStatus.REJECTED)
-        .order_by("-first_submitted_at")
-        .values("pk", "title", "content", "unit__name")[:LIST_LIMIT]
-    ]
+    proposals = _merged_proposals(reports)
     progress()
 
     month_period = period if period.kind == PeriodKind.MONTHLY else period.__class__.objects.month_of(period.starts_on)
     compliance = selectors.compliance(unit, month_period, limit=30)
-    trainings = selectors.trainings_in(unit, period)
+    # Only sessions already held: a session planned later in the period has no attendance to speak of yet.
+    trainings = selectors.trainings_in(unit, period, held_by=timezone.now())
     progress()
     decided = totals["status_accepted"] + totals["status_rejected"]
+    today = timezone.localdate()
     return {
-        "period": {"kind": period.kind, "start": period.starts_on.isoformat(), "end": period.ends_on.isoformat()},
+        "period": {
+            "kind": period.kind,
+            "start": period.starts_on.isoformat(),
+            "end": period.ends_on.isoformat(),
+            # Compiled before the period closed: its figures run to this day only, so they are not
+            # compared with the whole previous period.
+            "partial_until": today.isoformat() if today <= period.ends_on else None,
+        },
         "totals": {
             "reports": totals["total"],
             "previous": previous_totals["total"],
@@ -195,27 +243,43 @@ def draft_sections(figures: dict) -> dict:
     directions = totals["directions"]
     opinions = sum(directions.values())
     text = {}
-    change = totals["reports"] - totals["previous"]
-    text["mood"] = _(
-        "In the period the network sent %(reports)d reports (%(change)+d against the previous period). "
+    partial = partial_until(figures)
+    shares = _(
         "Of the opinions with a direction, %(positive)s%% approve, %(neutral)s%% are neutral or uneasy, "
         "%(negative)s%% are opposed and %(mixed)s%% are mixed."
-    ) % {
-        "reports": totals["reports"],
-        "change": change,
+    )
+    if partial:
+        sent = _(
+            "The period has not closed: until %(date)s the network sent %(reports)d reports "
+            "(not compared with the previous period, which is whole)."
+        ) % {"date": partial.strftime("%d/%m/%Y"), "reports": totals["reports"]}
+    else:
+        sent = _("In the period the network sent %(reports)d reports (%(change)+d against the previous period).") % {
+            "reports": totals["reports"],
+            "change": totals["reports"] - totals["previous"],
+        }
+    text["mood"] = f"{sent} " + shares % {
         "positive": _number(_pct(directions["positive"], opinions)),
         "neutral": _number(_pct(directions["neutral"], opinions)),
         "negative": _number(_pct(directions["negative"], opinions)),
         "mixed": _number(_pct(directions["mixed"], opinions)),
     }
     lines = []
+    topic_line = (
+        _(
+            "%(topic)s: %(total)d reports so far; approving %(positive)d, uneasy %(neutral)d, opposed %(negative)d, "
+            "mixed %(mixed)d; very concerned %(high)d."
+        )
+        if partial
+        else _(
+            "%(topic)s: %(total)d reports (previous period %(previous)d); approving %(positive)d, "
+            "uneasy %(neutral)d, opposed %(negative)d, mixed %(mixed)d; very concerned %(high)d."
+        )
+    )
     for row in figures["topics"][:8]:
         d = row["directions"]
         lines.append(
-            _(
-                "%(topic)s: %(total)d reports (previous period %(previous)d); approving %(positive)d, "
-                "uneasy %(neutral)d, opposed %(negative)d, mixed %(mixed)d; very concerned %(high)d."
-            )
+            topic_line
             % {
                 "topic": row["topic"],
                 "total": row["total"],
@@ -245,25 +309,38 @@ def draft_sections(figures: dict) -> dict:
         else _("No rumour was reported in the period.")
     )
     network, trainings = figures["network"], figures["trainings"]
-    text["activity"] = _(
+    activity = _(
         "%(reported)d of %(active)d active collaborators reported (%(rate)s%%); %(silent)d units have been "
-        "silent for several weeks. %(sessions)d training sessions were held, with %(attended)d attendances."
+        "silent for several weeks."
     ) % {
         "reported": network["reported"],
         "active": network["active"],
         "rate": _number(network["rate"]),
         "silent": network["silent_units"],
-        "sessions": trainings["sessions"],
-        "attended": trainings["attended"] or 0,
     }
-    text["outlook"] = _("To be written by the staff compiling the report.")
+    if trainings["sessions"]:
+        held = _("%(sessions)d training sessions were held, with %(attended)d attendances.") % {
+            "sessions": trainings["sessions"],
+            "attended": trainings["attended"] or 0,
+        }
+    else:
+        held = _("No training session was held in the period.")
+    text["activity"] = f"{activity} {held}"
+    text["outlook"] = _(PLACEHOLDER)
     proposals = figures["proposals"]
     text["recommendations"] = (
-        "\n".join(f"- {p['title']} ({p['unit']})" for p in proposals)
-        if proposals
-        else _("No proposal was reported in the period.")
+        "\n".join(_proposal_line(p) for p in proposals) if proposals else _("No proposal was reported in the period.")
     )
     return text
+
+
+def _proposal_line(proposal: dict) -> str:
+    units = proposal.get("units", 1)
+    if units <= 1:
+        return f"- {proposal['title']} ({proposal['unit']})"
+    return "- " + ngettext(
+        "%(title)s (proposed by %(count)d unit)", "%(title)s (proposed by %(count)d units)", units
+    ) % {"title": proposal["title"], "count": units}
 
 
 def compile_delay() -> float:

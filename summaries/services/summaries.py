@@ -13,7 +13,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from collaborators.access import require_cover
-from collaborators.models import Role, Unit, User
+from collaborators.models import Role, Unit, UnitKind, User
+from core.text import strip_emoji
 from notifications.services import notify_address, notify_many
 from summaries.documents import render_docx, render_xlsx
 from summaries.models import (
@@ -24,8 +25,9 @@ from summaries.models import (
     Summary,
     SummaryStatus,
     UnitMonthTally,
+    section_headings,
 )
-from summaries.services.compile import compile_delay, draft_sections, summary_figures
+from summaries.services.compile import compile_delay, draft_sections, placeholder_sections, summary_figures
 
 logger = logging.getLogger(__name__)
 
@@ -293,12 +295,50 @@ def summary_edit(*, actor: User, summary: Summary, sections: dict, fields: dict)
     return summary
 
 
+def _refuse_placeholders(summary: Summary) -> None:
+    """A section still holding the draft's "to be written by staff" text cannot go out."""
+    waiting = placeholder_sections(summary.sections)
+    if waiting:
+        headings = section_headings()
+        raise ValidationError(
+            _("Write these sections before approving; they still hold the draft's placeholder: %(sections)s.")
+            % {"sections": ", ".join(str(headings[key]) for key in SECTION_KEYS if key in waiting)},
+            code="placeholder",
+        )
+
+
+def summary_period_open(summary: Summary) -> bool:
+    """Whether the summary's period has not closed yet (its figures would still grow)."""
+    return timezone.localdate() <= summary.period.ends_on
+
+
+def _is_filing_line(line: str) -> bool:
+    """The "Filed: office" line closes the recipients' list; it is the issuer's own copy, never sent."""
+    with translation.override(settings.LANGUAGE_CODE):
+        labels = {_("Filed: office"), "Filed: office"}
+    return line.strip().rstrip(";.").strip().casefold() in {label.casefold() for label in labels}
+
+
+def recipient_delivery(summary: Summary) -> dict:
+    """Who the issued files go to: ``sent`` (name, address) and ``unsent``, the recipients written
+    without an address (who get nothing by e-mail); the filing line is neither."""
+    sent, unsent = [], []
+    for line in _clean_lines(summary.recipients).splitlines():
+        match = ADDRESS.search(line)
+        if match:
+            sent.append((line[: match.start()].strip(), match.group(1)))
+        elif not _is_filing_line(line):
+            unsent.append(line.rstrip(";.").strip())
+    return {"sent": sent, "unsent": unsent}
+
+
 @transaction.atomic
 def summary_approve(*, actor: User, summary: Summary) -> Summary:
     _require_staff_in_scope(actor, summary)
     summary = Summary.objects.select_for_update().get(pk=summary.pk)
     if summary.status not in (SummaryStatus.COMPILED, SummaryStatus.EDITED):
         raise ValidationError(_("Only a compiled or edited summary can be approved."))
+    _refuse_placeholders(summary)
     summary.status = SummaryStatus.APPROVED
     summary.approved_by, summary.approved_at = actor, timezone.now()
     summary._change_reason = _("Approved.")
@@ -307,10 +347,27 @@ def summary_approve(*, actor: User, summary: Summary) -> Summary:
     return summary
 
 
+# The issuing body's abbreviation in a document's symbol (Decree 30/2020: "12/BC-LĐLĐ"), by kind of union,
+# in Vietnamese letters whatever the unit's code is written with.
+ISSUER_ABBREVIATIONS = {
+    UnitKind.CITY_FEDERATION: "LĐLĐ",
+    UnitKind.DISTRICT_FEDERATION: "LĐLĐ",
+    UnitKind.COMMUNE_WARD: "CĐ",
+    UnitKind.INDUSTRIAL_PARK: "CĐKCN",
+    UnitKind.CORPORATION_SECTOR: "CĐ",
+    UnitKind.GRASSROOTS: "CĐCS",
+}
+
+
+def document_symbol(scope: Unit) -> str:
+    """The symbol of a summary issued by ``scope``: the report's type and the issuing body ("BC-LĐLĐ")."""
+    return f"BC-{ISSUER_ABBREVIATIONS.get(scope.kind, 'CĐ')}"
+
+
 def _next_number(summary: Summary) -> str:
     year = timezone.localdate().year
     issued = Summary.objects.filter(scope=summary.scope, status=SummaryStatus.ISSUED, issued_at__year=year).count()
-    return f"{issued + 1}/BC-{summary.scope.code}"
+    return f"{issued + 1}/{document_symbol(summary.scope)}"
 
 
 def _staff_of(units) -> list[User]:
@@ -318,14 +375,26 @@ def _staff_of(units) -> list[User]:
 
 
 @transaction.atomic
-def summary_issue(*, actor: User, summary: Summary) -> Summary:
-    """Issue an approved summary: number it, write its DOCX and XLSX, send them; it is frozen afterwards."""
+def summary_issue(*, actor: User, summary: Summary, period_open_confirmed: bool = False) -> Summary:
+    """Issue an approved summary: number it, write its DOCX and XLSX, send them to the recipients with an
+    address (``recipient_delivery`` says who got them); it is frozen afterwards. Emoji are taken out of
+    its text. A summary whose period has not closed is issued only with ``period_open_confirmed``."""
     from summaries.documents.content import document_content
 
     _require_staff_in_scope(actor, summary)
     summary = Summary.objects.select_for_update().select_related("scope", "period").get(pk=summary.pk)
     if summary.status != SummaryStatus.APPROVED:
         raise ValidationError(_("Only an approved summary can be issued."))
+    _refuse_placeholders(summary)
+    if summary_period_open(summary) and not period_open_confirmed:
+        raise ValidationError(
+            _("The period of this summary closes on %(date)s; confirm to issue it before then.")
+            % {"date": summary.period.ends_on.strftime("%d/%m/%Y")},
+            code="period_open",
+        )
+    summary.sections = {key: strip_emoji(text) for key, text in summary.sections.items()}
+    for name in ("addressed_to", "recipients", "signer_title", "signer_name"):
+        setattr(summary, name, strip_emoji(getattr(summary, name)))
     summary.number = summary.number or _next_number(summary)
     summary.issued_by, summary.issued_at = actor, timezone.now()
     with translation.override(settings.LANGUAGE_CODE):

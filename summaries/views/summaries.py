@@ -14,7 +14,7 @@ from core.downloads import file_download_response
 from summaries import selectors
 from summaries.documents.content import tables
 from summaries.forms.summaries import CompileForm, SummaryEditForm
-from summaries.models import SECTION_KEYS, PeriodKind, ReportingPeriod, Summary, SummaryStatus, section_headings
+from summaries.models import PeriodKind, ReportingPeriod, Summary, SummaryStatus, numbered_sections, partial_until
 from summaries.services import summaries as services
 from summaries.tasks import compile_after_commit
 
@@ -66,8 +66,7 @@ def _summary(request, pk) -> Summary:
 @staff_or_404
 def summary_detail(request, pk):
     summary = _summary(request, pk)
-    headings = section_headings()
-    sections = [{"key": key, "heading": headings[key], "text": summary.sections.get(key, "")} for key in SECTION_KEYS]
+    sections = numbered_sections(summary.sections)  # numbered I, II, … as in the Word file
     return render(
         request,
         "summaries/summary_detail.html",
@@ -81,6 +80,8 @@ def summary_detail(request, pk):
             "Status": SummaryStatus,
             # A compile that never started (broker down) or whose worker was lost: offer to compile again.
             "stalled": summary.is_busy and services.summary_is_stalled(summary=summary),
+            "period_open": services.summary_period_open(summary),
+            "partial_until": partial_until(summary.statistics or {}),
         },
     )
 
@@ -144,9 +145,40 @@ def summary_approve(request, pk):
 @staff_or_404
 @require_POST
 def summary_issue(request, pk):
-    return _action(
-        request, pk, services.summary_issue, _("The summary was issued; its files were sent to the recipients.")
-    )
+    """Issue; a summary whose period has not closed asks for a confirmation first. The message says who
+    the files were e-mailed to and who got nothing (a recipient written without an address)."""
+    summary = _summary(request, pk)
+    confirmed = request.POST.get("confirm_open_period") == "1"
+    if summary.status == SummaryStatus.APPROVED and services.summary_period_open(summary) and not confirmed:
+        return render(request, "summaries/summary_issue_confirm.html", {"summary": summary})
+    try:
+        summary = services.summary_issue(actor=request.user, summary=summary, period_open_confirmed=confirmed)
+    except ValidationError as error:
+        _error(request, error)
+        return redirect("summaries:detail", summary.pk)
+    delivery = services.recipient_delivery(summary)
+    if delivery["sent"]:
+        messages.success(
+            request,
+            _("The summary was issued as %(number)s; its files were sent by e-mail to: %(names)s.")
+            % {"number": summary.number, "names": ", ".join(name or address for name, address in delivery["sent"])},
+        )
+    else:
+        messages.success(
+            request,
+            _(
+                "The summary was issued as %(number)s. No recipient has an e-mail address, so nothing was sent: "
+                "download the files from this page."
+            )
+            % {"number": summary.number},
+        )
+    if delivery["unsent"]:
+        messages.warning(
+            request,
+            _("Not sent to these recipients, who have no e-mail address: %(names)s.")
+            % {"names": ", ".join(delivery["unsent"])},
+        )
+    return redirect("summaries:detail", summary.pk)
 
 
 @staff_or_404

@@ -134,7 +134,7 @@ def test_edit_approve_issue_then_frozen_and_corrected(october, city, federation_
     mail.outbox.clear()
     with transaction.atomic():
         summary = summary_issue(actor=federation_staff, summary=summary)
-    assert summary.status == SummaryStatus.ISSUED and summary.number == "1/BC-CITY"
+    assert summary.status == SummaryStatus.ISSUED and summary.number == "1/BC-LĐLĐ"
 
     document = Document(io.BytesIO(summary.docx.read()))
     text = "\n".join(p.text for p in document.paragraphs) + "\n".join(
@@ -143,7 +143,7 @@ def test_edit_approve_issue_then_frozen_and_corrected(october, city, federation_
     for expected in (
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Độc lập - Tự do - Hạnh phúc",
-        "Số: 1/BC-CITY",
+        "Số: 1/BC-LĐLĐ",
         "BÁO CÁO",
         "Tình hình tư tưởng, tâm trạng chung",
         "Tin đồn",
