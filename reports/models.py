@@ -372,3 +372,38 @@ class Rumour(FoldedSearchMixin, models.Model):
 
     def __str__(self):
         return self.title
+
+
+class UnitReportCount(models.Model):
+    """How many sent reports (not drafts) of each status were filed in one unit, its own only.
+
+    Kept by database triggers on ``reports_report`` (reports/migrations/0006_unit_report_counts.py), so
+    every write path counts alike: the services, bulk updates, unit merges, the admin, SQL loads. A
+    subtree's figure is the sum of its units' rows (the reports' unit never changes when a branch moves),
+    which costs the same whatever the number of reports: the queue's status tabs and page count and the
+    units pages read these instead of counting the reports.
+    """
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=16, choices=ReportStatus.choices)
+    reports = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "status"], name="unit_report_count_once")]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.status}: {self.reports}"
+
+
+class RumourUnitCount(models.Model):
+    """How many sent reports (not drafts) filed in one unit are sightings of one rumour (same triggers)."""
+
+    rumour = models.ForeignKey(Rumour, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    sightings = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rumour", "unit"], name="rumour_unit_count_once")]
+
+    def __str__(self):
+        return f"{self.rumour_id} {self.unit_id}: {self.sightings}"

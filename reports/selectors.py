@@ -2,10 +2,11 @@
 
 from difflib import SequenceMatcher
 
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Sum, Value, When
 
+from collaborators.access import scope_path
 from core.text import fold
-from reports.models import AlertLevel, Report, ReportStatus, Rumour
+from reports.models import AlertLevel, Report, ReportStatus, Rumour, UnitReportCount
 
 
 def review_queue(user):
@@ -121,5 +122,20 @@ def sent_reports_per_subtree(*, units, viewer) -> dict[str, int]:
     """
     from collaborators.selectors.units import subtree_counts
 
-    sent = Report.objects.visible_to(viewer).exclude(status=ReportStatus.DRAFT)
-    return subtree_counts(sent, list(units), path_lookup="unit__path")
+    if scope_path(viewer) is None:  # not staff: their own reports, counted
+        sent = Report.objects.visible_to(viewer).exclude(status=ReportStatus.DRAFT)
+        return subtree_counts(sent, list(units), path_lookup="unit__path")
+    # Staff see every sent report of their subtree, and the units listed are in it: the counters.
+    return subtree_counts(UnitReportCount.objects.all(), list(units), path_lookup="unit__path", value=Sum("reports"))
+
+
+def sent_counts(*, path: str) -> dict[str, int]:
+    """{status: sent reports filed in the subtree at ``path`` ("" for every unit)}, from the counters.
+
+    What staff whose scope is ``path`` see of each status (``visible_to`` leaves out only drafts): a sum
+    over the subtree's units, however many reports they hold.
+    """
+    rows = UnitReportCount.objects.filter(reports__gt=0)
+    if path:
+        rows = rows.filter(unit__path__startswith=path)
+    return dict(rows.order_by().values("status").annotate(n=Sum("reports")).values_list("status", "n"))

@@ -33,10 +33,13 @@ PICK_LIMIT = 20
 # --- Figures per subtree ------------------------------------------------------------------
 
 
-def subtree_counts(queryset: QuerySet, units: list[Unit], *, path_lookup: str = "unit__path") -> dict[str, int]:
+def subtree_counts(
+    queryset: QuerySet, units: list[Unit], *, path_lookup: str = "unit__path", value=None
+) -> dict[str, int]:
     """{unit path: rows of ``queryset`` in its subtree} for the listed units: one grouped query per depth.
 
-    A row is in a unit's subtree when its ``path_lookup`` starts with the unit's path.
+    A row is in a unit's subtree when its ``path_lookup`` starts with the unit's path. ``value`` (an
+    aggregate, ``Count("pk")`` by default) sums a counter table's column instead of counting rows.
     """
     by_depth: dict[int, set[str]] = defaultdict(set)
     for unit in units:
@@ -53,7 +56,7 @@ def subtree_counts(queryset: QuerySet, units: list[Unit], *, path_lookup: str = 
             .filter(subtree_path__in=paths)
             .order_by()
             .values("subtree_path")
-            .annotate(n=Count("pk"))
+            .annotate(n=value if value is not None else Count("pk"))
             .values_list("subtree_path", "n")
         )
         counts.update(rows)

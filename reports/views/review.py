@@ -4,7 +4,7 @@ exports, and tracked rumours. Every object goes through ``visible_to``: out of s
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Case, Count, Q, Value, When
+from django.db.models import BooleanField, Case, Count, Value, When
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,9 +20,11 @@ from collaborators.access import (
     get_visible_or_404,
     is_staff_or_admin,
     role_required,
+    scope_path,
 )
 from core.downloads import bytes_download_response
 from core.ids import parse_ids
+from core.pagination import COUNT_CAP, CountedPaginator, capped_count
 from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from reports import selectors, services
 from reports.filters import REVIEW_STATUSES, ReportFilter, RumourFilter, overdue_cutoff
@@ -64,15 +66,38 @@ def _queue(request, data):
     return ReportFilter(data, queryset=selectors.review_queue(request.user), user=request.user)
 
 
-def _status_counts(request, data):
-    """How many reports of each status match the other filters: one aggregate query."""
+def _counters_path(request, queue):
+    """The subtree whose counters (``UnitReportCount``) answer this queue's counts: the chosen unit's or
+    the viewer's scope; None when a filter other than status and unit is set (those are counted, capped)."""
+    form = queue.form
+    if not form.is_valid():
+        return None
+    for name, value in form.cleaned_data.items():
+        if name in ("status", "unit") or value is None or value == "" or (name == "mine" and not value):
+            continue
+        return None
+    unit = form.cleaned_data.get("unit")
+    return unit.path if unit is not None else scope_path(request.user)
+
+
+def _status_counts(request, data, path):
+    """How many reports of each status match the other filters, and the statuses whose figure stopped at the cap.
+
+    With only the status and unit filters, from the counters (a sum over the subtree's units); otherwise
+    each status is counted up to COUNT_CAP + 1 rows (one short query each), so no view reads a number of
+    reports that grows with the table.
+    """
+    if path is not None:
+        counts = selectors.sent_counts(path=path)
+        rows = [(value, label, counts.get(value, 0)) for value, label in REVIEW_STATUSES]
+        return sum(count for _value, _label, count in rows), rows, set()
     others = data.copy()
     others["status"] = ""
     queryset = _queue(request, others).qs.order_by()
-    totals = queryset.aggregate(
-        total=Count("pk"), **{value: Count("pk", filter=Q(status=value)) for value, _label in REVIEW_STATUSES}
-    )
-    return totals["total"], [(value, label, totals[value]) for value, label in REVIEW_STATUSES]
+    rows = [(value, label, capped_count(queryset.filter(status=value), COUNT_CAP)) for value, label in REVIEW_STATUSES]
+    capped = {value for value, _label, count in rows if count > COUNT_CAP}
+    rows = [(value, label, min(count, COUNT_CAP)) for value, label, count in rows]
+    return sum(count for _value, _label, count in rows), rows, capped
 
 
 @role_required(*EVERY_ROLE)
@@ -88,8 +113,12 @@ def report_list(request):
             output_field=BooleanField(),
         )
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    total, counts = _status_counts(request, data)
+    path = _counters_path(request, queue)
+    total, counts, capped = _status_counts(request, data, path)
+    known = None
+    if path is not None:
+        known = {value: count for value, _label, count in counts}.get(data.get("status"), total)
+    page = CountedPaginator(rows, PAGE_SIZE, count=known, cap=COUNT_CAP).get_page(request.GET.get("page"))
     without_status = data.copy()
     without_status.pop("status", None)
     return render(
@@ -102,6 +131,7 @@ def report_list(request):
             "query_without_status": without_status.urlencode(),
             "status_counts": counts,
             "status_total": total,
+            "capped_statuses": capped,
             "current_status": data.get("status", ""),
         },
     )

@@ -1,0 +1,172 @@
+"""The counters of sent reports per unit and status, and of sightings per rumour and unit, kept by the
+database's triggers, always equal a recount of the reports; the queue, the units page and the rumours
+read them at a constant number of queries whatever the number of reports."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from reports.models import Report, ReportKind, ReportStatus, Rumour, RumourUnitCount, UnitReportCount
+from reports.services import (
+    report_accept,
+    report_reject,
+    report_return,
+    report_save,
+    reports_bulk_accept,
+    rumour_create,
+    rumour_link,
+)
+from tests.factories import UserFactory
+from tests.reports.conftest import make_report, report_data
+
+pytestmark = [pytest.mark.django_db]
+
+
+def counters() -> dict:
+    return {
+        (unit, status): n
+        for unit, status, n in UnitReportCount.objects.values_list("unit_id", "status", "reports")
+        if n
+    }
+
+
+def recount() -> dict:
+    rows = (
+        Report.objects.exclude(status=ReportStatus.DRAFT)
+        .order_by()
+        .values_list("unit_id", "status")
+        .annotate(n=Count("pk"))
+    )
+    return {(unit, status): n for unit, status, n in rows}
+
+
+def sighting_counters() -> dict:
+    rows = RumourUnitCount.objects.values_list("rumour_id", "unit_id", "sightings")
+    return {(rumour, unit): n for rumour, unit, n in rows if n}
+
+
+def sighting_recount() -> dict:
+    rows = (
+        Report.objects.exclude(status=ReportStatus.DRAFT)
+        .filter(rumour__isnull=False)
+        .order_by()
+        .values_list("rumour_id", "unit_id")
+        .annotate(n=Count("pk"))
+    )
+    return {(rumour, unit): n for rumour, unit, n in rows}
+
+
+def test_every_kind_of_write_keeps_the_counters_equal_to_a_recount(
+    unit_staff, collaborator, other_collaborator, grassroots, other_union
+):
+    draft = make_report(collaborator, submit=False, title="Bản nháp")
+    assert counters() == recount() == {}
+    sent = [make_report(collaborator, title=f"Ý kiến {i}") for i in range(4)]
+    make_report(other_collaborator, title="Ở phường khác")
+    assert counters() == recount()
+    assert counters()[(grassroots.pk, ReportStatus.SUBMITTED)] == 4
+
+    report_accept(actor=unit_staff, report=sent[0])
+    report_return(actor=unit_staff, report=sent[1], reason="Bổ sung địa điểm")
+    report_reject(actor=unit_staff, report=sent[2], reason="Trùng lặp")
+    assert counters() == recount()
+    # sent again after being returned
+    report_save(author=collaborator, token=sent[1].client_token, data=report_data(title="Ý kiến 1"), submit=True)
+    reports_bulk_accept(actor=unit_staff, reports=Report.objects.filter(pk__in=[sent[1].pk, sent[3].pk]))
+    report_save(author=collaborator, token=draft.client_token, data=report_data(title="Bản nháp"), submit=True)
+    assert counters() == recount()
+
+    # writes that bypass the services: a bulk update of status and unit, a deletion
+    Report.objects.filter(pk=sent[0].pk).update(status=ReportStatus.ARCHIVED)
+    Report.objects.filter(pk=sent[2].pk).update(unit=other_union)
+    Report.objects.filter(pk=sent[3].pk).delete()
+    Report.objects.filter(pk=draft.pk).update(status=ReportStatus.DRAFT)
+    assert counters() == recount()
+    assert counters()[(other_union.pk, ReportStatus.REJECTED)] == 1
+
+
+def test_sightings_per_rumour_and_unit_equal_a_recount(unit_staff, collaborator, other_collaborator):
+    first = make_report(collaborator, kind=ReportKind.RUMOUR, title="Tin đồn cắt giảm")
+    second = make_report(collaborator, kind=ReportKind.RUMOUR, title="Tin đồn cắt giảm nữa")
+    rumour = rumour_create(actor=unit_staff, title="Cắt giảm công nhân", report=first)
+    rumour_link(actor=unit_staff, report=second, rumour=rumour)
+    elsewhere = make_report(other_collaborator, kind=ReportKind.RUMOUR, title="Tin đồn ở phường khác")
+    Report.objects.filter(pk=elsewhere.pk).update(rumour=rumour)
+    assert sighting_counters() == sighting_recount()
+    assert sum(sighting_counters().values()) == 3
+    other = Rumour.objects.create(title="Tin đồn khác")
+    Report.objects.filter(pk=second.pk).update(rumour=other)  # as a merge of rumours would
+    Report.objects.filter(pk=first.pk).update(status=ReportStatus.DRAFT)
+    assert sighting_counters() == sighting_recount()
+    other.delete()
+    assert sighting_counters() == sighting_recount()
+
+
+def _badges(response) -> dict:
+    html = response.content.decode()
+    found = re.findall(r'data-testid="status-count-(\w+)"[^>]*>[^<]*<span[^>]*>([^<]*)</span>', html)
+    return dict(found)
+
+
+def test_the_queue_shows_the_counters_and_its_queries_do_not_grow(
+    client, unit_staff, collaborator, other_collaborator, django_assert_num_queries
+):
+    for i in range(3):
+        make_report(collaborator, title=f"Chờ {i}")
+    make_report(other_collaborator, title="Ngoài phạm vi")
+    client.force_login(unit_staff)
+    url = reverse("reports:list")
+    client.get(url)  # the session and the caches warmed
+    with CaptureQueriesContext(connection) as first:
+        response = client.get(url)
+    queries = len(first)
+    assert response.context["status_total"] == 3
+    assert _badges(response)[ReportStatus.SUBMITTED] == "3"
+    assert response.context["page"].paginator.count == 3
+
+    for i in range(12):
+        report_accept(actor=unit_staff, report=make_report(collaborator, title=f"Thêm {i}"))
+    with django_assert_num_queries(queries) as captured:
+        response = client.get(url, {"status": ""})
+    assert response.context["status_total"] == 15
+    assert _badges(response) == {
+        ReportStatus.SUBMITTED: "3",
+        ReportStatus.RETURNED: "0",
+        ReportStatus.ACCEPTED: "12",
+        ReportStatus.REJECTED: "0",
+        ReportStatus.ARCHIVED: "0",
+    }
+    assert response.context["page"].paginator.count == 15
+    # nothing of this was counted from the reports table
+    counting = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT COUNT(")]
+    assert not [sql for sql in counting if 'FROM "reports_report"' in sql.split(" WHERE ")[0]]
+
+
+def test_the_queue_filtered_by_a_unit_reads_that_subtrees_counters(client, city, unit_staff, collaborator, union):
+    admin = UserFactory(username="cityadmin2", unit=city, role="admin")
+    make_report(collaborator, title="Ở cơ sở")
+    client.force_login(admin)
+    response = client.get(reverse("reports:list"), {"unit": union.pk})
+    assert response.context["status_total"] == 1
+    assert response.context["page"].paginator.count == 1
+
+
+def test_other_filters_count_each_status_up_to_the_cap(client, unit_staff, collaborator, monkeypatch):
+    monkeypatch.setattr("reports.views.review.COUNT_CAP", 2)
+    for i in range(3):
+        make_report(collaborator, title=f"Ý kiến lương {i}")
+    report_accept(actor=unit_staff, report=make_report(collaborator, title="Ý kiến lương đã nhận"))
+    client.force_login(unit_staff)
+    response = client.get(reverse("reports:list"), {"kind": ReportKind.OPINION})
+    badges = _badges(response)
+    assert badges[ReportStatus.SUBMITTED] == "2+"
+    assert badges[ReportStatus.ACCEPTED] == "1"
+    assert response.context["page"].paginator.capped
+    assert "More than 2 reports" in response.content.decode()
+    response = client.get(reverse("reports:list"), {"kind": ReportKind.OPINION, "status": "accepted"})
+    assert not response.context["page"].paginator.capped
+    assert response.context["page"].paginator.count == 1
