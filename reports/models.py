@@ -312,11 +312,12 @@ class RumourQuerySet(ScopedQuerySet, FoldedSearchQuerySet):
     """
 
     def for_staff(self, user, unit):
+        # Sighted in the subtree: read from the sightings' counters (one row per rumour and unit), not
+        # from the reports (a join over every sighting; the counters leave out drafts, as staff do).
         path = unit.path
-        ids = Rumour.objects.filter(
-            Q(listed_units__path__startswith=path) | Q(sightings__unit__path__startswith=path)
-        ).values("pk")
-        return self.filter(pk__in=ids)
+        listed = Rumour.listed_units.through.objects.filter(unit__path__startswith=path).values("rumour_id")
+        sighted = RumourUnitCount.objects.filter(unit__path__startswith=path, sightings__gt=0).values("rumour_id")
+        return self.filter(Q(pk__in=listed) | Q(pk__in=sighted))
 
     def for_collaborator(self, user):
         if user.unit is None:

@@ -6,7 +6,7 @@ from django.db.models import Case, IntegerField, Sum, Value, When
 
 from collaborators.access import scope_path
 from core.text import fold
-from reports.models import AlertLevel, Report, ReportStatus, Rumour, UnitReportCount
+from reports.models import AlertLevel, Report, ReportStatus, Rumour, RumourUnitCount, UnitReportCount
 
 
 def review_queue(user):
@@ -139,3 +139,12 @@ def sent_counts(*, path: str) -> dict[str, int]:
     if path:
         rows = rows.filter(unit__path__startswith=path)
     return dict(rows.order_by().values("status").annotate(n=Sum("reports")).values_list("status", "n"))
+
+
+def rumour_units_seen(*, rumours, path: str):
+    """[(rumour id, unit name, sightings)] of these rumours in the subtree at ``path`` ("" for all), from
+    the sightings' counters: the units where each was heard most first."""
+    rows = RumourUnitCount.objects.filter(rumour_id__in=list(rumours), sightings__gt=0)
+    if path:
+        rows = rows.filter(unit__path__startswith=path)
+    return rows.order_by("rumour_id", "-sightings", "unit__name").values_list("rumour_id", "unit__name", "sightings")

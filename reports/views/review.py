@@ -47,6 +47,8 @@ PAGE_SIZE = 50
 # Reports accepted in one go at most: more than a page of the queue, so never fewer than a person ticks.
 BULK_LIMIT = 10 * PAGE_SIZE
 CONTENT_TYPES = {"xlsx": XLSX_CONTENT_TYPE, "csv": CSV_CONTENT_TYPE}
+# Units named beside each rumour on the list (the rest are counted): the page stays small city-wide.
+UNITS_NAMED = 5
 REPORT_RELATED = ("unit", "author", "topic", "focus_policy", "assignee", "rumour", "escalated_to")
 
 
@@ -366,20 +368,17 @@ def rumour_list(request):
     page = Paginator(rumours.qs.order_by("-last_seen_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     units_seen, in_scope = {}, {}
     if staff:
-        # The units the viewer may see that each rumour on the page was heard in, and how often: one query.
-        # A rumour's own count is city-wide; the page shows the viewer's share beside it.
-        rows = (
-            Report.objects.visible_to(request.user)
-            .filter(rumour__in=[rumour.pk for rumour in page])
-            .values_list("rumour_id", "unit__name")
-            .annotate(n=Count("pk"))
-            .order_by("rumour_id", "unit__name")
-        )
+        # The units the viewer may see that each rumour on the page was heard in, and how often: one query
+        # over the sightings' counters (a row per rumour and unit), most sightings first. A rumour's own
+        # count is city-wide; the page shows the viewer's share beside it and names the first few units.
+        rows = selectors.rumour_units_seen(rumours=[rumour.pk for rumour in page], path=scope_path(request.user))
         for rumour_id, unit_name, n in rows:
             units_seen.setdefault(rumour_id, []).append(unit_name)
             in_scope[rumour_id] = in_scope.get(rumour_id, 0) + n
     for rumour in page:
-        rumour.units_seen = units_seen.get(rumour.pk, [])
+        names = units_seen.get(rumour.pk, [])
+        rumour.units_seen = names[:UNITS_NAMED]
+        rumour.units_more = len(names) - len(rumour.units_seen)
         rumour.in_scope = in_scope.get(rumour.pk, 0)
     query = request.GET.copy()
     query.pop("page", None)

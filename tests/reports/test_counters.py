@@ -170,3 +170,50 @@ def test_other_filters_count_each_status_up_to_the_cap(client, unit_staff, colla
     response = client.get(reverse("reports:list"), {"kind": ReportKind.OPINION, "status": "accepted"})
     assert not response.context["page"].paginator.capped
     assert response.context["page"].paginator.count == 1
+
+
+def test_the_rumour_list_names_five_units_counts_the_rest_and_its_queries_do_not_grow(
+    client, city, unit_staff, union, django_assert_num_queries
+):
+    from collaborators.models import Role, UnitKind
+    from tests.factories import UnitFactory
+
+    admin = UserFactory(username="cityadmin3", unit=city, role="admin")
+    rumour = rumour_create(actor=admin, title="Tin đồn lan rộng")
+    units = [UnitFactory(parent=union, kind=UnitKind.GRASSROOTS, code=f"G{i}", name=f"Cơ sở {i}") for i in range(3)]
+
+    def sight(unit, n):
+        author = UserFactory(unit=unit, role=Role.COLLABORATOR)
+        for i in range(n):
+            report = make_report(author, kind=ReportKind.RUMOUR, title=f"Nghe nói {i}")
+            rumour_link(actor=admin, report=report, rumour=rumour)
+
+    for index, unit in enumerate(units):
+        sight(unit, index + 1)
+    client.force_login(unit_staff)
+    url = reverse("reports:rumour_list")
+    client.get(url)
+    with CaptureQueriesContext(connection) as first:
+        listed = client.get(url).context["page"][0]
+    assert listed.units_seen == ["Cơ sở 2", "Cơ sở 1", "Cơ sở 0"]  # most sightings first
+    assert listed.in_scope == 6 and listed.units_more == 0
+
+    more = [UnitFactory(parent=union, kind=UnitKind.GRASSROOTS, code=f"H{i}", name=f"Đơn vị {i}") for i in range(4)]
+    for unit in more:
+        sight(unit, 1)
+    with django_assert_num_queries(len(first)):
+        response = client.get(url)
+    listed = response.context["page"][0]
+    assert listed.in_scope == 10
+    assert len(listed.units_seen) == 5 and listed.units_more == 2
+    assert "and 2 more units" in response.content.decode()
+
+
+def test_a_rumour_only_in_a_draft_is_not_listed_for_staff(client, unit_staff, collaborator):
+    rumour = Rumour.objects.create(title="Chỉ trong bản nháp")  # listed for no unit
+    draft = make_report(collaborator, submit=False, kind=ReportKind.RUMOUR, title="Nháp")
+    Report.objects.filter(pk=draft.pk).update(rumour=rumour)
+    assert rumour not in Rumour.objects.visible_to(unit_staff)
+    sent = make_report(collaborator, kind=ReportKind.RUMOUR, title="Đã gửi")
+    Report.objects.filter(pk=sent.pk).update(rumour=rumour)
+    assert rumour in Rumour.objects.visible_to(unit_staff)
