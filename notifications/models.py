@@ -100,3 +100,252 @@ class NotificationAttachment(models.Model):
 
     def __str__(self):
         return self.filename
+
+
+# --- Where and when each person is told ---------------------------------------------------------------
+
+
+class Category(models.TextChoices):
+    """The kinds of message a person chooses channels for; each notification kind belongs to one."""
+
+    REMINDERS = "reminders", _("Reminders")
+    GUIDANCE = "guidance", _("Guidance and requests for opinion")
+    ANSWERS = "answers", _("Answers to my reports")
+    REVIEWS = "reviews", _("Review outcomes of my reports")
+    TRAININGS = "trainings", _("Trainings")
+    STAFF_ALERTS = "staff_alerts", _("Alerts for staff")
+    OTHER = "other", _("Account and other messages")
+
+
+class Channel(models.TextChoices):
+    IN_APP = "in_app", _("In the app")
+    EMAIL = "email", _("E-mail")
+    ZALO = "zalo", _("Zalo")
+    SMS = "sms", _("SMS")
+    PUSH = "push", _("Web Push")
+
+
+# Channels each message costs money on (counted per unit and month for staff).
+PAID_CHANNELS = (Channel.SMS, Channel.ZALO)
+# Channels that ring a phone: held back during the person's quiet hours unless the message is urgent.
+QUIET_CHANNELS = (Channel.SMS, Channel.ZALO, Channel.PUSH)
+
+
+class Cadence(models.TextChoices):
+    NOW = "now", _("At once")
+    DAILY = "daily", _("Daily digest")
+    WEEKLY = "weekly", _("Weekly digest")
+
+
+class PreferenceQuerySet(ScopedQuerySet):
+    unit_path = None
+    owner = "user"
+
+    def for_superuser(self, user):
+        return self.for_collaborator(user)
+
+    def for_staff(self, user, unit):
+        return self.for_collaborator(user)
+
+
+class Preference(models.Model):
+    """One person's choice for one category; without a row the defaults of their role apply."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    category = models.CharField(_("kind of notification"), max_length=20, choices=Category.choices)
+    channels = models.JSONField(_("channels"), default=list)
+    cadence = models.CharField(_("when"), max_length=10, choices=Cadence.choices, default=Cadence.NOW)
+
+    objects = PreferenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "category"], name="preference_once_per_category")]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.category}"
+
+
+class ContactSettings(models.Model):
+    """A person's verified phone number (for SMS and Zalo) and quiet hours (Hanoi time)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact_settings")
+    verified_phone = models.CharField(_("verified phone"), max_length=20, blank=True)
+    phone_verified_at = models.DateTimeField(_("phone verified"), null=True, blank=True)
+    quiet_from = models.PositiveSmallIntegerField(_("quiet from (hour)"), default=21)
+    quiet_until = models.PositiveSmallIntegerField(_("quiet until (hour)"), default=7)
+
+    objects = PreferenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact settings")
+        verbose_name_plural = _("contact settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quiet_from__lte=23, quiet_until__lte=23), name="contact_quiet_hours_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.user_id)
+
+
+class PhoneVerification(models.Model):
+    """A one-time code sent by SMS to a number the person wants to be reached on."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="phone_verifications")
+    phone = models.CharField(_("phone"), max_length=20)
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("phone verification")
+        verbose_name_plural = _("phone verifications")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return self.phone
+
+
+class PushSubscription(models.Model):
+    """A browser (an installed app on a phone) that accepts Web Push for a person."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PreferenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("Web Push subscription")
+        verbose_name_plural = _("Web Push subscriptions")
+
+    def __str__(self):
+        return self.endpoint[:60]
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    HELD = "held", _("Held for the digest")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Not sent")
+
+
+class DeliveryQuerySet(ScopedQuerySet):
+    """Staff read the deliveries of the people of their scope; a person their own."""
+
+    unit_path = "notification__recipient__unit__path"
+    owner = "notification__recipient"
+
+
+class Digest(models.Model):
+    """One digest of one person for one period: the row is the claim, so it goes out once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests")
+    cadence = models.CharField(max_length=10, choices=Cadence.choices)
+    period_start = models.DateField()
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    channels_done = models.JSONField(default=list)
+    items = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("digest")
+        verbose_name_plural = _("digests")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "cadence", "period_start"], name="digest_once_per_period"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.cadence} {self.period_start}"
+
+
+class Delivery(models.Model):
+    """One notification on one channel: claimed with a lease, retried with backoff, its outcome recorded."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=10, choices=DeliveryStatus.choices, default="pending")
+    cadence = models.CharField(max_length=10, choices=Cadence.choices, default=Cadence.NOW)
+    digest = models.ForeignKey(Digest, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries")
+    # The recipient's unit when the message was written: what the paid messages are counted against.
+    unit = models.ForeignKey("collaborators.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    provider_id = models.CharField(max_length=200, blank=True)
+    last_error = models.CharField(_("error"), max_length=500, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once_per_channel"),
+        ]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="delivery_pending_idx", condition=models.Q(status="pending")),
+            models.Index(fields=["provider_id"], name="delivery_provider_idx", condition=~models.Q(provider_id="")),
+            models.Index(fields=["channel", "sent_at"], name="delivery_sent_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.notification_id} {self.channel} {self.status}"
+
+
+class PaidMessageTallyQuerySet(ScopedQuerySet):
+    unit_path = "unit__path"
+
+
+class PaidMessageTally(models.Model):
+    """Paid messages (SMS, Zalo) sent per unit, month and channel, counted as they go out."""
+
+    unit = models.ForeignKey("collaborators.Unit", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    messages = models.PositiveIntegerField(_("messages"), default=0)
+
+    objects = PaidMessageTallyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("paid messages")
+        verbose_name_plural = _("paid messages")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "month", "channel"], name="paid_tally_once_per_unit_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.month:%Y-%m} {self.channel}: {self.messages}"
+
+
+class ProviderToken(models.Model):
+    """A provider's current access token and the refresh token it rotates (Zalo issues a new pair each time)."""
+
+    channel = models.CharField(max_length=10, choices=Channel.choices, unique=True)
+    access_token = models.TextField(blank=True)
+    refresh_token = models.TextField(blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("provider token")
+        verbose_name_plural = _("provider tokens")
+
+    def __str__(self):
+        return self.channel

@@ -1,9 +1,13 @@
 """Reads for the outbox: a person's notifications, only while they can still open what each is about."""
 
-from django.apps import apps
-from django.db.models import Q
+from datetime import date
 
-from notifications.models import Notification
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from notifications.models import Channel, Delivery, DeliveryStatus, Notification, PaidMessageTally
 
 
 def _scoped_models():
@@ -37,3 +41,31 @@ def unread_count(user) -> int:
     if not user.is_authenticated:
         return 0
     return _openable(user, Notification.objects.visible_to(user).unread()).count()
+
+
+def deliveries_for(user, *, status=None, channel=None):
+    """The deliveries to the people of the reader's scope, newest first, optionally of one status or channel."""
+    rows = Delivery.objects.visible_to(user).select_related("notification__recipient__unit")
+    if status in DeliveryStatus.values:
+        rows = rows.filter(status=status)
+    if channel in Channel.values:
+        rows = rows.filter(channel=channel)
+    return rows.order_by("-created_at", "-pk")
+
+
+def paid_messages_for(user, *, month=None):
+    """The month (``YYYY-MM``, this month by default) and its paid messages per unit of the reader's scope:
+    ``[{"unit", "sms", "zalo", "cost"}]`` read from the tallies, with the estimated cost in dong."""
+    try:
+        year, number = (int(part) for part in (month or "").split("-"))
+        first = date(year, number, 1)
+    except ValueError:
+        first = timezone.localdate().replace(day=1)
+    price = {Channel.SMS: settings.NOTIFICATION_COST_SMS, Channel.ZALO: settings.NOTIFICATION_COST_ZALO}
+    per_unit = {}
+    for tally in PaidMessageTally.objects.visible_to(user).filter(month=first).select_related("unit"):
+        row = per_unit.setdefault(tally.unit_id, {"unit": tally.unit, "sms": 0, "zalo": 0, "cost": 0})
+        row[tally.channel] += tally.messages
+        row["cost"] += tally.messages * price.get(tally.channel, 0)
+    return first, sorted(per_unit.values(), key=lambda row: row["unit"].path)
+

@@ -350,6 +350,37 @@ NOTIFICATION_SWEEP_MINUTES = _positive_int("NOTIFICATION_SWEEP_MINUTES", 5)
 # leaves the message for the next sweep instead of losing it.
 NOTIFICATION_CLAIM_SECONDS = 300
 
+# Channels beyond e-mail. Each is off (and the preferences page says so) until its address and keys are set.
+# Zalo Notification Service: template messages through the official account's HTTP API; the refresh token
+# is only the first one, the rotated pairs are kept in the database.
+ZALO_API_URL = env.str("ZALO_API_URL", default="")  # https://business.openapi.zalo.me
+ZALO_OAUTH_URL = env.str("ZALO_OAUTH_URL", default="")  # https://oauth.zaloapp.com
+ZALO_APP_ID = env.str("ZALO_APP_ID", default="")
+ZALO_SECRET_KEY = env.str("ZALO_SECRET_KEY", default="")
+ZALO_REFRESH_TOKEN = env.str("ZALO_REFRESH_TOKEN", default="")
+ZALO_TEMPLATE_ID = env.str("ZALO_TEMPLATE_ID", default="")
+ZALO_CALLBACK_SECRET = env.str("ZALO_CALLBACK_SECRET", default="")
+# An SMS gateway's HTTP API (brand-name SMS).
+SMS_API_URL = env.str("SMS_API_URL", default="")
+SMS_API_KEY = env.str("SMS_API_KEY", default="")
+SMS_SENDER = env.str("SMS_SENDER", default="")
+SMS_CALLBACK_SECRET = env.str("SMS_CALLBACK_SECRET", default="")
+# Web Push to the installed app. VAPID keys (`vapid --gen`): the private key as URL-safe base64 of its DER
+# (the PEM file without its first and last lines), the public key as URL-safe base64 of the raw point.
+WEBPUSH_VAPID_PRIVATE_KEY = env.str("WEBPUSH_VAPID_PRIVATE_KEY", default="")
+WEBPUSH_VAPID_PUBLIC_KEY = env.str("WEBPUSH_VAPID_PUBLIC_KEY", default="")
+WEBPUSH_CONTACT = env.str("WEBPUSH_CONTACT", default="mailto:admin@localhost")
+NOTIFICATION_HTTP_TIMEOUT = 10
+# A failed send is tried again after 1, 2, 4, ... minutes (capped at 6 hours), at most this many times.
+NOTIFICATION_MAX_ATTEMPTS = _positive_int("NOTIFICATION_MAX_ATTEMPTS", 6)
+NOTIFICATION_RETRY_SECONDS = 60
+# Digests go out from this hour (Hanoi time): yesterday's daily one, and last week's on Mondays.
+NOTIFICATION_DIGEST_HOUR = 7
+# Estimated price of one paid message, in dong, for the monthly cost estimate.
+NOTIFICATION_COST_SMS = _positive_int("NOTIFICATION_COST_SMS", 800)
+NOTIFICATION_COST_ZALO = _positive_int("NOTIFICATION_COST_ZALO", 300)
+PHONE_CODE_MINUTES = 10
+
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # Every line carries its time (ISO 8601 with the offset), level and logger: plain text in development,

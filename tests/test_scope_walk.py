@@ -100,6 +100,14 @@ TABLE = {
     "notifications:list": (None, "200 200 200 200 200 L", "200 200 200 200 200 L"),
     "notifications:open": ("notification", "405 405 405 405 405 L", "3 404 404 404 404 L"),
     "notifications:read_all": (None, "405 405 405 405 405 L", "3 3 3 3 3 L"),
+    "notifications:preferences": (None, "200 200 200 200 200 L", "200 200 200 200 200 L"),
+    "notifications:phone_code_send": (None, "405 405 405 405 405 L", "3 3 3 3 3 L"),
+    "notifications:phone_code_verify": (None, "405 405 405 405 405 L", "3 3 3 3 3 L"),
+    "notifications:push_subscribe": (None, "405 405 405 405 405 L", "400 400 400 400 400 L"),
+    # providers' delivery reports: refused without a valid signature, whoever sends them
+    "notifications:sms_callback": (None, "405 405 405 405 405 405", "403 403 403 403 403 403"),
+    "notifications:zalo_callback": (None, "405 405 405 405 405 405", "403 403 403 403 403 403"),
+    "notifications:deliveries": (None, STAFF_ONLY, STAFF_ONLY),
     # roster: units
     "roster:unit_tree": (None, STAFF_ONLY, STAFF_ONLY),
     "roster:unit_create": (None, "404 404 404 404 404 L", "404 404 404 404 404 L"),

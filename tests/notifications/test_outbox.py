@@ -1,20 +1,23 @@
 """The outbox: rows written with the event, delivered after commit, swept when the broker fails."""
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from celery import current_app
 from django.core import mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications.models import Notification
-from notifications.services import notification_deliver, notifications_sweep, notify
+from notifications.models import Channel, Delivery, DeliveryStatus, Notification
+from notifications.services import deliveries_retry_due, notification_deliver, notifications_sweep, notify
 from tests.helpers import reset_broker_pools
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def test_notify_delivers_by_email_after_commit(collaborator, django_capture_on_commit_callbacks):
@@ -93,20 +96,28 @@ def test_a_claimed_row_is_not_sent_twice_until_the_claim_lapses(collaborator):
     assert len(mail.outbox) == 1
 
 
-def test_smtp_failure_leaves_the_row_for_the_next_sweep(collaborator, settings, monkeypatch):
-    from notifications import services
+def test_smtp_failure_leaves_the_delivery_for_a_later_sweep(collaborator, settings, monkeypatch):
+    from notifications.services import channels
 
     def broken_send(*args, **kwargs):
         raise ConnectionRefusedError("SMTP server unreachable")
 
-    notification = notify(recipient=collaborator, kind="test", subject="SMTP hỏng")
-    monkeypatch.setattr(services.EmailMessage, "send", broken_send)
-    assert notification_deliver(notification_id=notification.pk) is False
-    notification.refresh_from_db()
-    assert notification.sent_at is None and notification.attempts == 1
-    assert "unreachable" in notification.last_error
-    monkeypatch.undo()
-    assert notification_deliver(notification_id=notification.pk) is True
+    start = datetime(2026, 12, 7, 10, 0, tzinfo=HANOI)
+    with time_machine.travel(start, tick=False):
+        notification = notify(recipient=collaborator, kind="test", subject="SMTP hỏng")
+        monkeypatch.setattr(channels.EmailMessage, "send", broken_send)
+        assert notification_deliver(notification_id=notification.pk) is True  # routed
+        delivery = Delivery.objects.get(notification=notification, channel=Channel.EMAIL)
+        assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
+        assert "unreachable" in delivery.last_error
+        assert delivery.next_attempt_at == start + timedelta(seconds=settings.NOTIFICATION_RETRY_SECONDS)
+        monkeypatch.undo()
+        assert notifications_sweep() == 0  # not due yet
+    with time_machine.travel(start + timedelta(minutes=2), tick=False):
+        assert notifications_sweep() == 1
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT and delivery.attempts == 2
+    assert [m.subject for m in mail.outbox] == ["SMTP hỏng"]
 
 
 def test_sweep_is_registered_as_a_periodic_task(db):
@@ -176,8 +187,7 @@ def test_mark_all_read(client, collaborator):
 
 
 def test_outside_address_gets_the_files_even_after_a_failed_first_try(db, settings, monkeypatch, tmp_path):
-    from notifications import services
-    from notifications.services import notify_address
+    from notifications.services import channels, notify_address
 
     settings.MEDIA_ROOT = tmp_path
     with transaction.atomic():
@@ -193,10 +203,12 @@ def test_outside_address_gets_the_files_even_after_a_failed_first_try(db, settin
     def broken_send(*args, **kwargs):
         raise ConnectionRefusedError("SMTP server unreachable")
 
-    monkeypatch.setattr(services.EmailMessage, "send", broken_send)
-    assert notification_deliver(notification_id=notification.pk) is False
-    monkeypatch.undo()
+    monkeypatch.setattr(channels.EmailMessage, "send", broken_send)
     assert notification_deliver(notification_id=notification.pk) is True
+    assert mail.outbox == []
+    monkeypatch.undo()
+    Delivery.objects.filter(notification=notification).update(next_attempt_at=timezone.now())
+    assert deliveries_retry_due() == 1
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["bantuyengiao@hanoi.example"]
