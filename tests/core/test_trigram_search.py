@@ -52,3 +52,22 @@ def test_a_search_is_answered_from_the_trigram_index(name):
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert name in plan, plan
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("status", "index"), [("", "report_rank_all_idx"), ("submitted", "report_queue_rank_idx")])
+def test_the_queue_reads_its_order_from_an_index_with_or_without_a_status(status, index):
+    """The first page of the queue (any status, or one) is read in order from an index, not sorted."""
+    _needs_postgresql()
+    from reports.selectors import review_queue
+    from tests.factories import UserFactory
+
+    queryset = review_queue(UserFactory(is_superuser=True, role="admin"))
+    if status:
+        queryset = queryset.filter(status=status)
+    sql, params = queryset[:50].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert index in plan, plan
