@@ -47,6 +47,7 @@ THIRD_PARTY = {
     "axes": ("django",),
     "simple_history": ("django",),
     "django_celery_beat": ("django",),
+    "treebeard": ("django",),
 }
 
 
@@ -122,6 +123,19 @@ def test_the_interface_addresses_people_as_dong_chi():
     ]
     assert familiar == []
     assert sum("đồng chí" in (e.msgstr or "").lower() for e in po.translated_entries()) > 50
+
+
+def test_djangos_own_words_to_people_say_dong_chi_too():
+    """Django's Vietnamese says "bạn" (the password rules on the app's own pages, the admin): the
+    third-party catalogue replaces those sentences."""
+    catalogue = trans_real.translation("vi")._catalog
+    for app in ("admin", "auth"):
+        source = Path(find_spec(f"django.contrib.{app}").origin).parent / "locale" / "vi" / "LC_MESSAGES" / "django.po"
+        for entry in polib.pofile(str(source)):
+            if not re.search(r"\bbạn\b", " ".join([entry.msgstr, *entry.msgstr_plural.values()]), re.I):
+                continue
+            shown = catalogue.get((entry.msgid, 0)) if entry.msgid_plural else catalogue.get(entry.msgid)
+            assert shown and not re.search(r"\bbạn\b", shown, re.I), (entry.msgid, shown)
 
 
 def test_the_third_party_catalogue_is_complete_and_compiled():

@@ -305,7 +305,7 @@ def test_answering_after_the_deadline_is_refused_and_changes_nothing(client, pul
     assert 'data-testid="pulse-closed"' in page
     response = client.post(reverse("reports:new"), answer_post(pulse))
     assert response.status_code == 400
-    assert "Đã hết hạn trả lời đợt xin ý kiến này" in response.content.decode()
+    assert "Đã hết hạn trả lời đợt lấy ý kiến này" in response.content.decode()
     assert not Report.objects.exists()
     assert PulseRecipient.objects.get(person=collaborator).answered_at is None
 
