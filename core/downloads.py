@@ -9,7 +9,7 @@ from the kind checked on upload; an unknown one is sent as plain bytes, never as
 
 from urllib.parse import quote
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 
 from core.text import fold
 from core.uploads import SERVABLE_TYPES, safe_name
@@ -54,4 +54,10 @@ def file_download_response(field, filename: str, content_type: str = "") -> File
 def bytes_download_response(content: bytes, filename: str, content_type: str) -> HttpResponse:
     """Generated content (an export, a template) as a download named ``filename``."""
     response = HttpResponse(content, content_type=servable_type(content_type))
+    return _protect(response, filename)
+
+
+def streaming_download_response(chunks, filename: str, content_type: str) -> StreamingHttpResponse:
+    """Generated content sent while it is produced (``chunks``: an iterator of bytes), as a download."""
+    response = StreamingHttpResponse(chunks, content_type=servable_type(content_type))
     return _protect(response, filename)

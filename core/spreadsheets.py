@@ -13,7 +13,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
@@ -155,6 +155,27 @@ def write_csv(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
     for row in rows:
         writer.writerow([_for_csv(value) for value in row])
     return buffer.getvalue().encode("utf-8-sig")
+
+
+def stream_csv(headers: Sequence[str], rows: Iterable[Sequence], *, batch: int = 500) -> Iterator[bytes]:
+    """``write_csv``'s bytes as they are produced: the BOM and the header, then ``batch`` rows at a time.
+
+    Memory stays flat whatever the number of rows when ``rows`` is itself lazy (a queryset's iterator).
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([_for_csv(h) for h in headers])
+    yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    for index, row in enumerate(rows, start=1):
+        writer.writerow([_for_csv(value) for value in row])
+        if index % batch == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode("utf-8")
 
 
 # -- reading -----------------------------------------------------------------------------------

@@ -518,63 +518,10 @@ def reports_export(*, actor: User, reports, file_format: str, parameters: dict) 
     against formula injection; records the export (who, when, filters, row count)."""
     from collaborators.models import ExportRecord
     from core.spreadsheets import write_csv, write_xlsx
+    from reports.services.exports import RELATED, export_headers, export_row
 
-    headers = [
-        _("No."),
-        _("Sent"),
-        _("Unit"),
-        _("Author"),
-        _("Kind"),
-        _("Status"),
-        _("Topic"),
-        _("Focus policy"),
-        _("Title"),
-        _("Content"),
-        _("Direction"),
-        _("Breadth"),
-        _("Concern"),
-        _("Spread"),
-        _("Source"),
-        _("Group concerned"),
-        _("Place"),
-        _("Date observed"),
-        _("People involved"),
-        _("Rapid report"),
-        _("Alert level"),
-        _("Verification"),
-        _("Tracked rumour"),
-        _("Reviewer"),
-    ]
-    rows = [
-        [
-            r.pk,
-            r.submitted_at,
-            r.unit.name,
-            r.author.get_full_name(),
-            str(r.get_kind_display()),
-            str(r.get_status_display()),
-            r.topic.name if r.topic else "",
-            r.focus_policy.name if r.focus_policy else "",
-            r.title,
-            r.content,
-            str(r.get_direction_display()),
-            str(r.get_breadth_display()),
-            str(r.get_concern_display()),
-            str(r.get_spread_display()),
-            str(r.get_source_display()),
-            r.group_concerned,
-            r.place,
-            r.observed_on,
-            r.people_involved,
-            _("Yes") if r.urgent else "",
-            str(r.get_alert_level_display()),
-            str(r.get_verification_display()),
-            r.rumour.title if r.rumour else "",
-            r.assignee.get_full_name() if r.assignee else "",
-        ]
-        for r in reports.select_related("unit", "author", "topic", "focus_policy", "assignee", "rumour")
-    ]
-    headers = [str(h) for h in headers]
+    headers = export_headers()
+    rows = [export_row(r) for r in reports.select_related(*RELATED)]
     if file_format == "xlsx":
         content = write_xlsx(headers, rows, title=str(_("Reports")))
     elif file_format == "csv":

@@ -217,3 +217,49 @@ def test_a_rumour_only_in_a_draft_is_not_listed_for_staff(client, unit_staff, co
     sent = make_report(collaborator, kind=ReportKind.RUMOUR, title="Đã gửi")
     Report.objects.filter(pk=sent.pk).update(rumour=rumour)
     assert rumour in Rumour.objects.visible_to(unit_staff)
+
+
+# --- the streamed CSV export ------------------------------------------------------------------
+
+
+def test_the_csv_export_streams_in_batches_reads_in_chunks_and_records_the_rows_sent(
+    client, unit_staff, collaborator, monkeypatch
+):
+    import csv
+    import io
+
+    from collaborators.models import ExportRecord
+
+    monkeypatch.setattr("reports.services.exports.BATCH", 3)
+    for i in range(7):
+        make_report(collaborator, title=f"=cmd {i}")
+    client.force_login(unit_staff)
+    response = client.get(reverse("reports:export", kwargs={"fmt": "csv"}))
+    assert response.streaming
+    record = ExportRecord.objects.get()
+    assert record.row_count == 0  # recorded before the first row leaves
+    chunks = list(response.streaming_content)
+    assert len(chunks) == 1 + 3  # the header, then 3 + 3 + 1 rows
+    body = b"".join(chunks)
+    assert body.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert len(rows) == 8
+    assert sorted(row[8] for row in rows[1:]) == [f"'=cmd {i}" for i in range(7)]  # neutralised
+    record.refresh_from_db()
+    assert record.row_count == 7
+
+
+def test_a_csv_download_stopped_early_records_the_rows_sent(client, unit_staff, collaborator, monkeypatch):
+    from collaborators.models import ExportRecord
+
+    monkeypatch.setattr("reports.services.exports.BATCH", 2)
+    for i in range(5):
+        make_report(collaborator, title=f"Báo cáo {i}")
+    client.force_login(unit_staff)
+    response = client.get(reverse("reports:export", kwargs={"fmt": "csv"}))
+    chunks = iter(response.streaming_content)
+    next(chunks)  # the header
+    next(chunks)  # two rows
+    response.close()  # the client went away
+    record = ExportRecord.objects.get()
+    assert record.row_count == 2

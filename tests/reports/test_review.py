@@ -516,7 +516,8 @@ def xlsx_rows(response):
 
 
 def csv_rows(response):
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert response.streaming  # sent while it is produced
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
 
 
 def test_the_export_holds_the_filtered_queue_neutralised_and_is_recorded(
