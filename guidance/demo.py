@@ -2,8 +2,8 @@
 acknowledgements, and one draft. Called after reports.demo.seed (settings.DEMO_SEEDERS).
 
 Idempotent: when a note titled as the first demo note exists, nothing is added. Notes are written
-through guidance_save (so bodies are sanitised), then marked published in the past directly: publishing
-through the service would notify the whole demo network.
+through guidance_save, then marked published in the past directly: publishing through the service would
+notify the whole demo network. Each note answers the rumour it speaks of, and the questions on its topic.
 
 Also a closed request for opinion on a focus policy, asked of a sample of collaborators in a few unions,
 answered by about two in three of them with linked reports (idempotent on its question; nobody notified).
@@ -23,17 +23,53 @@ from guidance.services.pulse import choose_recipients, pulse_answer_record, puls
 from reports.models import Breadth, Direction, FocusPolicy, Report, ReportKind, ReportStatus, Rumour, Topic
 from reports.services import report_save
 
+# Each note answers the rumour it names (a title of reports.demo.RUMOURS) and says what the rumour's
+# verification found. The bodies are Markdown, as staff type them.
 NOTES = [
     (
-        "Thông tin chính thức về tin đồn cắt giảm công nhân",
-        "<p>Liên đoàn Lao động thành phố đã làm việc với doanh nghiệp: <strong>không có kế hoạch cắt giảm"
-        " một nửa công nhân</strong>.</p><ul><li>Đề nghị cộng tác viên trao đổi lại với người lao động.</li>"
-        "<li>Mọi thắc mắc gửi về công đoàn cơ sở.</li></ul>",
+        "Thông tin chính thức về tin đồn doanh nghiệp cắt giảm 30% lao động",
+        "Tin đồn Công ty May mặc Quang Minh sắp cắt giảm 30% lao động",
+        None,
+        """Liên đoàn Lao động thành phố đã làm việc với doanh nghiệp và công đoàn cơ sở. **Doanh nghiệp không có \
+kế hoạch cắt giảm 30% lao động**: cuối năm chỉ không tái ký khoảng 120 hợp đồng thời vụ đã hết hạn.
+
+Đề nghị cộng tác viên:
+
+- trao đổi lại với người lao động tại các ca làm việc, nói rõ số hợp đồng thời vụ và thời điểm hết hạn;
+- ghi nhận những trường hợp người lao động được thông báo khác với nội dung trên và báo cáo ngay;
+- hướng dẫn người hết hợp đồng làm thủ tục hưởng bảo hiểm thất nghiệp tại công đoàn cơ sở.
+
+Mọi thắc mắc gửi về công đoàn cơ sở hoặc Ban Quan hệ lao động, Liên đoàn Lao động thành phố.""",
     ),
     (
-        "Định hướng tuyên truyền về việc sắp xếp tổ chức bộ máy",
-        "<p>Việc sắp xếp thực hiện theo Nghị quyết 18; quyền lợi của đoàn viên được bảo đảm.</p>"
-        "<p>Cộng tác viên <em>giải thích rõ</em> lộ trình và kênh tiếp nhận ý kiến.</p>",
+        "Cảnh báo: mạo danh công đoàn thu tiền tuyển lao động đi Hàn Quốc",
+        "Tin đồn công đoàn thu tiền tuyển lao động đi Hàn Quốc",
+        None,
+        """Thời gian qua có đối tượng **mạo danh tổ chức Công đoàn** thu tiền "đặt cọc" để tuyển người đi làm \
+việc tại Hàn Quốc. Công đoàn **không tuyển dụng** và không thu bất kỳ khoản tiền nào để đưa người lao động \
+đi làm việc ở nước ngoài; vụ việc đã được báo cơ quan công an.
+
+Đề nghị cộng tác viên thông tin rộng rãi tới đoàn viên, người lao động:
+
+1. Chương trình đưa lao động sang Hàn Quốc theo hình thức EPS chỉ do Trung tâm Lao động ngoài nước (Bộ Nội \
+vụ) thực hiện, xem tại https://colab.gov.vn.
+2. Không chuyển tiền, không nộp giấy tờ tùy thân cho người tự xưng là cán bộ công đoàn.
+3. Khi được mời chào, báo ngay cho công đoàn cơ sở và ghi lại tên, số điện thoại của người mời chào.""",
+    ),
+    (
+        "Định hướng tuyên truyền về sắp xếp tổ chức bộ máy và chế độ đối với cán bộ dôi dư",
+        "Tin đồn cán bộ dôi dư sau sáp nhập phường bị cắt toàn bộ phụ cấp",
+        "nq18-sap-xep-bo-may",
+        """Việc sắp xếp tổ chức bộ máy thực hiện theo Nghị quyết số 18-NQ/TW; quyền lợi của cán bộ, công chức, \
+viên chức, người lao động được bảo đảm theo *Nghị định 178/2024/NĐ-CP*.
+
+Thông tin "cán bộ dôi dư bị cắt toàn bộ phụ cấp" là **không đúng**:
+
+- người tiếp tục công tác được giữ phụ cấp chức vụ trong 6 tháng;
+- người nghỉ được hưởng trợ cấp, chính sách theo Nghị định 178.
+
+Đề nghị cộng tác viên giải thích rõ lộ trình và kênh tiếp nhận ý kiến, kịp thời phản ánh những băn khoăn \
+của đoàn viên về việc bố trí công việc sau sắp xếp.""",
     ),
 ]
 
@@ -54,25 +90,32 @@ def _seed_notes() -> str:
     if author is None:
         return "Guidance: no federation staff; nothing added."
     rng = random.Random(2026)
-    rumours = list(Rumour.objects.filter(sighting_count__gt=0).order_by("-sighting_count", "pk")[: len(NOTES)])
-    questions = list(Report.objects.filter(kind=ReportKind.QUESTION, status=ReportStatus.ACCEPTED).order_by("-pk")[:3])
     now = timezone.now()
     receipts = 0
-    for i, (title, body) in enumerate(NOTES):
-        rumour = rumours[i] if i < len(rumours) else None
+    for title, rumour_title, policy_code, body in NOTES:
+        rumour = Rumour.objects.filter(title=rumour_title).first()
+        policy = FocusPolicy.objects.filter(code=policy_code).first() if policy_code else None
+        topic = rumour.topic if rumour else (policy.topic if policy else None)
+        # The questions the note answers are those on its topic (a few, most recent first).
+        asked = Report.objects.filter(kind=ReportKind.QUESTION, status=ReportStatus.ACCEPTED, topic=topic)
+        questions = list(asked.order_by("-pk")[:3]) if topic else []
         note = guidance_save(
             author=author,
             data={
                 "title": title,
                 "body": body,
-                "links": "https://www.congdoan.vn/",
-                "topic": rumour.topic if rumour else None,
+                "links": "https://www.congdoan.vn/\nhttps://congdoanhanoi.org.vn/",
+                "topic": topic,
+                "focus_policy": policy,
                 "target_units": [root],
                 "rumours": [rumour] if rumour else [],
-                "questions": questions if i == 0 else [],
+                "questions": questions,
             },
         )
-        published = (rumour.last_seen_at if rumour and rumour.last_seen_at else now) - timedelta(days=3 + 4 * i)
+        # Published a few days after the rumour was first heard, while it was still being heard.
+        published = now - timedelta(days=5)
+        if rumour and rumour.first_seen_at:
+            published = max(rumour.first_seen_at + timedelta(days=2), (rumour.last_seen_at or now) - timedelta(days=6))
         published = min(published, now - timedelta(days=1))
         GuidanceNote.objects.filter(pk=note.pk).update(status=NoteStatus.PUBLISHED, published_at=published)
         rows = []
@@ -87,8 +130,8 @@ def _seed_notes() -> str:
     guidance_save(
         author=author,
         data={
-            "title": "Bản nháp: hướng dẫn về điều chỉnh lương tối thiểu vùng",
-            "body": "<p>Đang chờ văn bản chính thức.</p>",
+            "title": "Hướng dẫn giải thích mức lương tối thiểu vùng áp dụng từ 01/01/2026",
+            "body": "Đang chờ văn bản hướng dẫn của Bộ Nội vụ; sẽ bổ sung mức lương từng vùng và ví dụ cách tính.",
             "target_units": [root],
         },
     )

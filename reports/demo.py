@@ -285,7 +285,8 @@ POLICY_TEMPLATES = {
 
 # title, claim (as collaborators heard it), topic, verification, resolution note
 RUMOURS = [
-    ("Tin đồn doanh nghiệp X sắp cắt giảm 30% lao động", "công ty sắp cắt giảm 30% lao động trước Tết", "VIEC_LAM",
+    ("Tin đồn Công ty May mặc Quang Minh sắp cắt giảm 30% lao động", "công ty may sắp cắt giảm 30% lao động trước Tết",
+     "VIEC_LAM",
      Verification.CORRECTED,
      "Doanh nghiệp xác nhận chỉ không tái ký khoảng 120 hợp đồng thời vụ hết hạn, không cắt giảm 30%; công đoàn cơ "
      "sở đã thông tin tại các ca làm việc."),
@@ -399,18 +400,77 @@ VERIFICATION_NOTES = {
 NOTHING_NEW_TITLE = "Không có gì mới trong kỳ báo cáo"
 
 
-def _people(unit_name: str) -> tuple[str, str]:
-    """Who the collaborator reports about, from the unit's name: (capitalised, group concerned)."""
+def _people(unit_name: str) -> tuple[str, str, str]:
+    """Who the collaborator reports about, from the unit's name: (capitalised, group concerned, sector).
+
+    The sector is one letter of SECTORS: a text is written only by collaborators of a sector it fits.
+    """
     name = unit_name.lower()
     if "trường" in name:
-        return "Giáo viên", "Giáo viên, nhân viên nhà trường"
+        return "Giáo viên", "Giáo viên, nhân viên nhà trường", "S"
     if "y tế" in name or "bệnh viện" in name:
-        return "Viên chức y tế", "Viên chức, người lao động ngành y tế"
+        return "Viên chức y tế", "Viên chức, người lao động ngành y tế", "H"
     if "đô thị" in name:
-        return "Công nhân môi trường", "Công nhân vệ sinh môi trường, cây xanh"
+        return "Công nhân môi trường", "Công nhân vệ sinh môi trường, cây xanh", "U"
     if "công ty" in name or "khu công nghiệp" in name:
-        return "Công nhân", "Công nhân trực tiếp sản xuất"
-    return "Người lao động", "Đoàn viên, người lao động trên địa bàn"
+        return "Công nhân", "Công nhân trực tiếp sản xuất", "F"
+    return "Người lao động", "Đoàn viên, người lao động trên địa bàn", "W"
+
+
+# Sectors: F factories (industrial parks, companies), U urban services, W a ward's workers at large,
+# S schools, H health. A text or rumour not listed here fits every sector; those listed fit the sectors
+# named (teachers speak of schools, workers of production lines and rented rooms).
+SECTORS = "FUWSH"
+RENTED = "FUW"  # rented rooms, shifts, industrial parks
+PUBLIC_SERVICE = "SHW"  # civil servants: pay scales, merging of units
+FITS = {
+    "{Who} băn khoăn về việc điều chỉnh lương tối thiểu vùng từ 01/01/2026": RENTED,
+    "{Who} cho rằng thu nhập thực tế giảm do làm thêm giờ ít đi": "F",
+    "{Who} tập trung phản đối việc chậm trả lương tháng": "FU",
+    "{Who} hỏi cách tính lương làm thêm giờ vào ngày nghỉ lễ": "FUH",
+    "{Who} lo lắng trước thông tin đơn hàng giảm mạnh cuối năm": "F",
+    "{Who} đồng tình với chính sách hỗ trợ đào tạo lại cho lao động bị cắt giảm": "F",
+    "{Who} hỏi về chế độ trợ cấp khi doanh nghiệp giảm lao động": "F",
+    "Doanh nghiệp thông báo cho thôi việc hàng loạt, {who} bức xúc": "F",
+    "Đề nghị tổ chức phiên giao dịch việc làm tại khu công nghiệp": "FW",
+    "{Who} lo ngại quy định mới về rút bảo hiểm xã hội một lần": RENTED,
+    "{Who} hỏi về chế độ thai sản khi đơn vị chậm đóng bảo hiểm": "FU",
+    "Đề nghị tăng cường đối thoại về chính sách bảo hiểm thất nghiệp": RENTED,
+    "{Who} hỏi về thủ tục cấp đổi căn cước cho người ở trọ": RENTED,
+    "Đề nghị mở rộng điểm bán hàng bình ổn giá cho đoàn viên": RENTED,
+    "{Who} mong chờ dự án nhà ở xã hội cho công nhân": RENTED,
+    "{Who} phản ánh giá thuê phòng trọ tăng sau khi sáp nhập phường": RENTED,
+    "Khu nhà trọ của {who} có nguy cơ cháy do đấu nối điện tạm bợ": RENTED,
+    "Đề nghị xây dựng nhà trẻ cho con công nhân gần khu nhà trọ": RENTED,
+    "{Who} chưa hài lòng với cách quản lý của tổ trưởng sản xuất": "F",
+    "{Who} một phân xưởng ngừng việc tập thể phản đối định mức mới": "F",
+    "Đề nghị tổ chức đối thoại định kỳ về thỏa ước lao động tập thể": "FU",
+    "{Who} phản ánh nhà xưởng nóng bức trong những ngày cao điểm": "F",
+    "Tai nạn lao động tại dây chuyền, {who} lo ngại về an toàn": "F",
+    "{Who} phản ánh quá tải tại trạm y tế sau khi sắp xếp": "H",
+    "{Who} phản ánh ùn tắc kéo dài giờ tan ca trên tuyến đường vào khu công nghiệp": "F",
+    "Đề nghị mở thêm tuyến xe buýt đến khu công nghiệp": "F",
+    "{Who} lo ngại ô nhiễm không khí những ngày cuối năm": "UW",
+    "Mưa lớn gây ngập sâu khu nhà trọ, {who} không thể đi làm": RENTED,
+    "Đề nghị công đoàn tổ chức thêm hoạt động văn hóa, thể thao cho công nhân": "FU",
+    "{Who} quan tâm đến ảnh hưởng của chính sách thuế quan đối với đơn hàng xuất khẩu": "F",
+    "Viên chức băn khoăn về sắp xếp, tinh gọn bộ máy và chế độ nghỉ hưu trước tuổi": PUBLIC_SERVICE,
+    "{Who} hỏi về chính sách đối với người dôi dư sau sáp nhập": PUBLIC_SERVICE,
+    "Phụ huynh là công nhân lo lắng khi trường dừng dạy thêm": "FW",
+    "Giáo viên băn khoăn thu nhập giảm khi dừng dạy thêm có thu tiền": "S",
+    "{Who} hỏi về việc đăng ký dạy thêm ngoài nhà trường": "S",
+    "Đề nghị nhà trường tổ chức trông giữ học sinh sau giờ học cho con công nhân": "FW",
+    "Đề nghị tuyên truyền Nghị định 168 bằng tranh ảnh tại nhà xưởng": "F",
+    "{Who} kỳ vọng Luật Thủ đô mang lại chính sách nhà ở tốt hơn cho người lao động": RENTED,
+    "{Who} hỏi Luật Thủ đô có thay đổi điều kiện đăng ký thường trú không": RENTED,
+}
+# The sectors each rumour (by its place in RUMOURS) is heard in.
+RUMOUR_FITS = ["F", SECTORS, SECTORS, SECTORS, "SW", "FU", PUBLIC_SERVICE, SECTORS, RENTED, "F", SECTORS, SECTORS,
+               PUBLIC_SERVICE, "F", RENTED]  # fmt: skip
+
+
+def _fits(entry, sector: str) -> bool:
+    return sector in FITS.get(entry[1], SECTORS)
 
 
 def _fill(text: str, who: str, claim: str = "") -> str:
@@ -537,13 +597,13 @@ def seed(count: int | None = None) -> str:
         plan.append((rng.choices(others, weights)[0], None, None))
     plan = plan[:count]
 
-    topic_codes, topic_weights = list(TOPIC_WEIGHTS), list(TOPIC_WEIGHTS.values())
+    topic_codes = list(TOPIC_WEIGHTS)
     rumour_cycle = rng.sample(rumour_rows, len(rumour_rows))
     rumour_turn = 0
     reports, timelines, rumour_of = [], [], {}
     for n, (author, forced_status, forced_kind) in enumerate(plan):
         unit = author.unit
-        who, group = _people(unit.name)
+        who, group, sector = _people(unit.name)
         kind = forced_kind
         if kind is None:
             roll = rng.random()
@@ -553,28 +613,42 @@ def seed(count: int | None = None) -> str:
         if kind == "nothing_new":
             title, content, topic = NOTHING_NEW_TITLE, "", None
         elif kind == ReportKind.RUMOUR:
-            rumour = rumour_cycle[rumour_turn % len(rumour_cycle)]  # each rumour is heard several times
-            rumour_turn += 1
+            # Each rumour is heard several times, in the sectors where it makes sense.
+            for _turn in range(len(rumour_cycle)):
+                rumour = rumour_cycle[rumour_turn % len(rumour_cycle)]
+                rumour_turn += 1
+                if sector in RUMOUR_FITS[rumour["index"]]:
+                    break
             topic = rumour["topic"]
             title = _fill(rng.choice(SIGHTING_TITLES), who, rumour["claim"])
             content = _fill(SIGHTING_CONTENT, who, rumour["claim"])
         else:
+            entry = None
             if rng.random() < 0.22 and kind != ReportKind.HOT_SPOT:
-                code = rng.choice(list(POLICY_TEMPLATES))
-                focus_policy = policies.get(code)
-                entries = POLICY_TEMPLATES[code]
-                topic = focus_policy.topic if focus_policy else topics.get("KHAC")
-            else:
-                code = rng.choices(topic_codes, topic_weights)[0]
-                if kind:  # a forced kind: a topic that has a text of that kind
-                    code = rng.choice([c for c in topic_codes if any(e[0] == kind for e in TEMPLATES[c])])
-                entries = TEMPLATES[code]
+                options = [
+                    (code, e)
+                    for code, entries in POLICY_TEMPLATES.items()
+                    for e in entries
+                    if _fits(e, sector) and (not kind or e[0] == kind)
+                ]
+                if options:
+                    code, entry = rng.choice(options)
+                    focus_policy = policies.get(code)
+                    topic = focus_policy.topic if focus_policy else topics.get("KHAC")
+            if entry is None:
+                codes = [
+                    c for c in topic_codes if any(_fits(e, sector) and (not kind or e[0] == kind) for e in TEMPLATES[c])
+                ]
+                if not codes:  # no text of that kind for this sector: another kind
+                    kind = ""
+                    codes = [c for c in topic_codes if any(_fits(e, sector) for e in TEMPLATES[c])]
+                code = rng.choices(codes, [TOPIC_WEIGHTS[c] for c in codes])[0]
+                entries = [e for e in TEMPLATES[code] if _fits(e, sector)]
                 topic = topics.get(code)
-            wanted = [e for e in entries if e[0] == kind] if kind else []
-            if not wanted:
-                weights_k = [KIND_WEIGHTS[ReportKind(e[0])] for e in entries]
-                wanted = [rng.choices(entries, weights_k)[0]]
-            entry = rng.choice(wanted)
+                wanted = [e for e in entries if e[0] == kind] if kind else []
+                if not wanted:
+                    wanted = [rng.choices(entries, [KIND_WEIGHTS[ReportKind(e[0])] for e in entries])[0]]
+                entry = rng.choice(wanted)
             kind = entry[0]
             title, content = _fill(entry[1], who), _fill(entry[2], who)
         title = title[0].upper() + title[1:]
@@ -587,6 +661,9 @@ def seed(count: int | None = None) -> str:
             status = _status_for(rng, days_ago)
         else:
             days_ago = _days_for(rng, status)
+        if kind == "nothing_new" and status not in (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED):
+            # "Nothing new" is recorded at one tap: it is never a draft, and there is nothing to return.
+            status = ReportStatus.ACCEPTED if status != ReportStatus.ARCHIVED else status
         if focus_policy is not None and focus_policy.started_on:
             oldest = (timezone.localdate() - focus_policy.started_on).days
             days_ago = min(days_ago, max(oldest, 1))
@@ -648,7 +725,11 @@ def seed(count: int | None = None) -> str:
             reviewer = reviewer_for(unit)
             first = moment
             submitted = moment
-            cycle = status in (ReportStatus.ACCEPTED, ReportStatus.REJECTED) and rng.random() < 0.12
+            cycle = (
+                kind != "nothing_new"
+                and status in (ReportStatus.ACCEPTED, ReportStatus.REJECTED)
+                and rng.random() < 0.12
+            )
             events.append((EventKind.SUBMITTED, author, "", False, first))
             if cycle and reviewer is not None:
                 back = first + timedelta(hours=rng.uniform(2, 30))
