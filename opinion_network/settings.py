@@ -75,12 +75,16 @@ INSTALLED_APPS = [
     "csp",
     "django_celery_beat",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
     "collaborators",
     "notifications",
     "reports",
     "guidance",
     "trainings",
     "summaries",
+    # The REST API (/api/v1/): above every domain app, below the shell.
+    "api",
     # The shell, above every app: its commands (seed_demo) may use all of them.
     "opinion_network",
 ]
@@ -466,3 +470,47 @@ SUMMARY_CITY_ADDRESSED_TO = env.list(
 )
 # Pause of a compile's first attempt, in seconds: only for the fault-injection test (a worker killed mid-compile).
 SUMMARY_COMPILE_PAUSE_SECONDS = env.float("SUMMARY_COMPILE_PAUSE_SECONDS", default=0.0)
+
+# The REST API (/api/v1/, the ``api`` app). Personal access tokens are throttled per token, sessions per
+# person, with the cache above; the rates are "<number>/<second|minute|hour|day>".
+API_TOKEN_RATE = _read("API_TOKEN_RATE", lambda: env.str("API_TOKEN_RATE", default="120/minute"))
+API_SESSION_RATE = _read("API_SESSION_RATE", lambda: env.str("API_SESSION_RATE", default="600/minute"))
+API_TOKEN_MAX_DAYS = _positive_int("API_TOKEN_MAX_DAYS", 365)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.AccessTokenAuthentication",
+        "api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScopePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.PerTokenThrottle", "api.throttles.PerSessionThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.NewestFirstCursorPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": _("Opinion Network API"),
+    "DESCRIPTION": _(
+        "The data of the pages under the same scope rules. Sign in with the browser's session (with the CSRF "
+        "token on writes) or a personal access token (Authorization: Bearer …) created on the profile's API "
+        "page. An object out of the caller's scope answers 404."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "ReportStatusEnum": "reports.models.ReportStatus",
+        "ReportKindEnum": "reports.models.ReportKind",
+        "NoteStatusEnum": "guidance.models.NoteStatus",
+        "PulseStatusEnum": "guidance.models.PulseStatus",
+        "SessionStatusEnum": "trainings.models.SessionStatus",
+        "RegistrationStatusEnum": "trainings.models.RegistrationStatus",
+        "SummaryStatusEnum": "summaries.models.SummaryStatus",
+        "PeriodKindEnum": "summaries.models.PeriodKind",
+        "UnitKindEnum": "collaborators.models.UnitKind",
+    },
+}

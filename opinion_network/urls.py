@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
+from api import urls as api_urls
 from opinion_network import views
 from summaries import urls as summaries_urls
 
@@ -24,6 +25,8 @@ urlpatterns = [
     path("trainings/", include("trainings.urls")),
     path("summaries/", include("summaries.urls")),
     path("dashboard/", include((summaries_urls.dashboard_urlpatterns, "dashboard"))),
+    path("api/v1/", include("api.urls")),
+    path("api/tokens/", include((api_urls.token_urlpatterns, "api_tokens"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

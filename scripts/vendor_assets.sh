@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Vendor the front-end assets (Bootstrap, htmx, Chart.js) into static/vendor/.
+# Vendor the front-end assets (Bootstrap, htmx, Chart.js, Swagger UI) into static/vendor/.
 #
 # Each package is fetched with `npm pack <pkg>@<exact version>` into a
 # temporary directory, its tarball integrity is checked against the pinned
@@ -22,6 +22,10 @@ HTMX_INTEGRITY="sha512-Thx/WtpeOQqSrqBCw/A1cwGJGg4UrVa3+sW0GmrM3p4gJgO89ecH4qtbn
 
 CHARTJS_VERSION="4.6.1"
 CHARTJS_INTEGRITY="sha512-hJyniucsFmq//EvXYvJ6c6mahPoI3kaxdjVH8awTaJ/fDNWeSqqqArixMJWkWNN6fcYvPU3HneSANFNYtRi61g=="
+
+# The API's browsable documentation (/api/v1/docs/).
+SWAGGER_UI_VERSION="5.35.0"
+SWAGGER_UI_INTEGRITY="sha512-U06rpMtW9V3XPGOBeamTUSr0Z09jMX4IJuANpE/EZbAhw0G8CgwrzU4YmXkn/h0wCDNsXdGarTNNHC3sU8yVUQ=="
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENDOR_DIR="${REPO_ROOT}/static/vendor"
@@ -101,7 +105,7 @@ record() {
 }
 
 # Start from a clean tree so no stale files survive an upgrade.
-rm -rf "${VENDOR_DIR}/bootstrap" "${VENDOR_DIR}/htmx" "${VENDOR_DIR}/chartjs"
+rm -rf "${VENDOR_DIR}/bootstrap" "${VENDOR_DIR}/htmx" "${VENDOR_DIR}/chartjs" "${VENDOR_DIR}/swagger-ui"
 mkdir -p "$VENDOR_DIR"
 
 # --- Bootstrap ---------------------------------------------------------------
@@ -134,6 +138,14 @@ else
     install_license "${src}/LICENSE" "${VENDOR_DIR}/chartjs/LICENSE"
 fi
 record chart.js "$CHARTJS_VERSION" "$CHARTJS_INTEGRITY" chartjs
+
+# --- Swagger UI ----------------------------------------------------------------
+fetch swagger-ui-dist "$SWAGGER_UI_VERSION" "$SWAGGER_UI_INTEGRITY"
+src="${WORK_DIR}/swagger-ui-dist/package"
+install_file "${src}/swagger-ui-bundle.js" "${VENDOR_DIR}/swagger-ui/swagger-ui-bundle.js"
+install_file "${src}/swagger-ui.css" "${VENDOR_DIR}/swagger-ui/swagger-ui.css"
+install_license "${src}/LICENSE" "${VENDOR_DIR}/swagger-ui/LICENSE"
+record swagger-ui-dist "$SWAGGER_UI_VERSION" "$SWAGGER_UI_INTEGRITY" swagger-ui
 
 # --- VERSIONS.md -------------------------------------------------------------
 {

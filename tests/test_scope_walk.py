@@ -41,6 +41,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from api.services import token_create
 from collaborators.models import DecisionKind, Role, UnitKind
 from collaborators.services import imports as import_services
 from collaborators.services import people as people_services
@@ -74,6 +75,9 @@ SECRET = "HK-SECRET"  # in the titles of the other union's objects
 PUBLIC = "200 200 200 200 200 200"
 STAFF_ONLY = "404 404 200 200 404 L"  # pages of one's own scope; the list is narrowed, never refused
 OWN = "200 404 200 404 404 L"  # the owner and their union's staff
+API_LIST = "200 200 200 200 200 401"  # an API list: narrowed to the caller's scope, never refused
+API_READ_ONLY = "405 405 405 405 405 401"  # a method the API URL does not take
+API_UNION = "200 200 200 404 404 401"  # what the union's people see (the pages' detail rule)
 TABLE = {
     # the shell
     "home": (None, "200 200 200 200 200 L", "200 200 200 200 200 L"),
@@ -222,6 +226,37 @@ TABLE = {
     "summaries:correct": ("summary", "404 404 405 405 404 L", "404 404 3 404 404 L"),
     "summaries:download": ("summary_file", "404 404 404 404 404 L", "404 404 404 404 404 L"),
     "dashboard:dashboard": (None, STAFF_ONLY, STAFF_ONLY),
+    # the API (/api/v1/): JSON; anonymous gets 401, an unsupported method 405 once signed in; lists are
+    # narrowed to the caller's scope (never refused); the walk's form posts reach the API's JSON parser as
+    # an empty body, so in scope they answer what the service says of empty input
+    "api:schema": (None, PUBLIC, "405 405 405 405 405 405"),
+    "api:docs": (None, PUBLIC, "405 405 405 405 405 405"),
+    "api:reports": (None, API_LIST, "400 400 403 403 403 401"),
+    "api:report": ("report", "200 404 200 404 404 401", API_READ_ONLY),
+    "api:report_accept": ("report", API_READ_ONLY, "404 404 200 404 404 401"),
+    "api:report_return": ("report", API_READ_ONLY, "404 404 400 404 404 401"),
+    "api:report_reject": ("report", API_READ_ONLY, "404 404 400 404 404 401"),
+    "api:rumours": (None, API_LIST, API_READ_ONLY),
+    "api:rumour": ("rumour", API_UNION, API_READ_ONLY),
+    "api:notes": (None, API_LIST, API_READ_ONLY),
+    "api:note": ("note", API_UNION, API_READ_ONLY),
+    "api:note_acknowledge": ("note", API_READ_ONLY, API_UNION),
+    "api:pulses": (None, API_LIST, API_READ_ONLY),
+    "api:pulse": ("pulse", API_UNION, API_READ_ONLY),
+    "api:pulse_answer": ("pulse", API_READ_ONLY, "400 400 404 404 404 401"),
+    "api:sessions": (None, API_LIST, API_READ_ONLY),
+    "api:session": ("session", API_UNION, API_READ_ONLY),
+    "api:session_register": ("session", API_READ_ONLY, "400 201 201|400 404 404 401"),
+    "api:units": (None, API_LIST, API_READ_ONLY),
+    "api:unit": ("unit", API_UNION, API_READ_ONLY),
+    "api:people": (None, API_LIST, API_READ_ONLY),
+    "api:person": ("person", "200 404 200 404 404 401", API_READ_ONLY),
+    "api:dashboard": (None, "404 404 200 200 404 401", API_READ_ONLY),
+    "api:summaries": (None, API_LIST, API_READ_ONLY),
+    "api:summary_download": ("summary_file", "404 404 404 404 404 401", API_READ_ONLY),
+    # the person's API access tokens: each person's own
+    "api_tokens:list": (None, "200 200 200 200 200 L", "400 400 400 400 400 L"),
+    "api_tokens:revoke": ("api_token", "405 405 405 405 405 L", "3 404 404 404 404 L"),
 }
 
 # The admin: none of the six actors is a Django ``is_staff`` account (the app gives that only to
@@ -380,6 +415,7 @@ def build_side(*, unit, sub, owner, staff, admin_user, marker):
         link=reverse("reports:detail", args=[side.report.pk]),
     )
     assert side.notification is not None
+    side.api_token, _key = token_create(user=owner, name=f"Hệ thống {marker}", scopes=["read"], days=30)
     return side
 
 
@@ -412,6 +448,7 @@ def kwargs_for(kind, side, *, missing=False):
         "certificate": lambda: {"pk": side.session.pk, "person_id": pk(side.owner)},
         "summary": lambda: {"pk": pk(side.summary)},
         "summary_file": lambda: {"pk": pk(side.summary), "kind": "docx"},
+        "api_token": lambda: {"pk": pk(side.api_token)},
     }
     return builders[kind]()
 
@@ -499,6 +536,7 @@ def fingerprint(side) -> tuple:
         row(side.owner, "is_active", "unit", "full_name", "password"),
         side.owner.history.count(),
         row(side.notification, "read_at"),
+        row(side.api_token, "revoked_at", "name"),
     )
 
 

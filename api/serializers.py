@@ -1,0 +1,319 @@
+"""What the API shows of each object and what it accepts.
+
+Output serializers read only what the list's queryset already selected (``select_related`` /
+annotations of the apps' selectors), so a page costs the same number of queries whatever its length.
+Input is checked by the apps' own forms where they exist (the report form), so no rule is written twice:
+the serializers below only describe the fields for the schema and parse their types.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from collaborators.models import Unit, User
+from core.ids import MAX_ID
+from guidance.models import GuidanceNote, PulseRequest, Receipt
+from reports.models import (
+    Breadth,
+    Concern,
+    Direction,
+    Report,
+    ReportEvent,
+    ReportKind,
+    Rumour,
+    Source,
+    Spread,
+)
+from summaries.models import Summary
+from trainings.models import Registration, TrainingSession
+
+
+def _id(help_text, **kwargs):
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=help_text, **kwargs)
+
+
+def _choice(choices, help_text):
+    return serializers.ChoiceField(choices=choices, required=False, allow_blank=True, help_text=help_text)
+
+
+# --- reports -------------------------------------------------------------------------------------------
+
+
+class ReportInputSerializer(serializers.Serializer):
+    """A report as a collaborator writes it; the report form (``reports.forms.ReportForm``) checks it."""
+
+    kind = _choice(ReportKind.choices, _("What was heard."))
+    topic = _id(_("Topic id."), required=False, allow_null=True)
+    focus_policy = _id(_("Focus policy id."), required=False, allow_null=True)
+    rumour = _id(_("A tracked rumour heard again (rumour reports only)."), required=False, allow_null=True)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, help_text=_("Title."))
+    content = serializers.CharField(required=False, allow_blank=True, max_length=20000, help_text=_("Content."))
+    direction = _choice(Direction.choices, _("Direction of the opinion."))
+    breadth = _choice(Breadth.choices, _("How widely it is shared."))
+    concern = _choice(Concern.choices, _("How concerned people are."))
+    spread = _choice(Spread.choices, _("How far it spread."))
+    source = _choice(Source.choices, _("Where it was heard."))
+    group_concerned = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    place = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    observed_on = serializers.DateField(required=False, allow_null=True, help_text=_("Date observed."))
+    people_involved = serializers.IntegerField(min_value=0, max_value=2147483647, required=False, allow_null=True)
+    urgent = serializers.BooleanField(required=False, default=False, help_text=_("Rapid report (urgent)."))
+    send = serializers.BooleanField(
+        required=False, default=True, help_text=_("Send the report (true, the default) or keep it as a draft.")
+    )
+
+
+class ReportEventSerializer(serializers.ModelSerializer):
+    actor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportEvent
+        fields = ["kind", "note", "internal", "created_at", "actor_name"]
+
+    def get_actor_name(self, event) -> str:
+        return event.actor.get_full_name() if event.actor else ""
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    author_name = serializers.SerializerMethodField()
+    topic_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "title",
+            "kind",
+            "status",
+            "nothing_new",
+            "urgent",
+            "alert_level",
+            "verification",
+            "topic",
+            "topic_name",
+            "focus_policy",
+            "rumour",
+            "unit",
+            "unit_name",
+            "author",
+            "author_name",
+            "content",
+            "direction",
+            "breadth",
+            "concern",
+            "spread",
+            "source",
+            "group_concerned",
+            "place",
+            "observed_on",
+            "people_involved",
+            "created_at",
+            "submitted_at",
+            "first_submitted_at",
+            "reviewed_at",
+        ]
+
+    def get_author_name(self, report) -> str:
+        return report.author.get_full_name()
+
+    def get_topic_name(self, report) -> str:
+        return report.topic.name if report.topic else ""
+
+
+class ReportDetailSerializer(ReportSerializer):
+    events = serializers.SerializerMethodField()
+
+    class Meta(ReportSerializer.Meta):
+        fields = [*ReportSerializer.Meta.fields, "events"]
+
+    def get_events(self, report) -> list[dict]:
+        return ReportEventSerializer(self.context["events"], many=True).data
+
+
+class ReviewNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000, help_text=_("Note (optional)"))
+
+
+class ReviewReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, help_text=_("Required. The collaborator reads it.")
+    )
+
+
+class RumourSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Rumour
+        fields = [
+            "id",
+            "title",
+            "summary",
+            "topic",
+            "verification",
+            "resolution_note",
+            "verified_at",
+            "first_seen_at",
+            "last_seen_at",
+            "sighting_count",
+        ]
+
+
+# --- guidance ------------------------------------------------------------------------------------------
+
+
+class GuidanceNoteSerializer(serializers.ModelSerializer):
+    is_read = serializers.BooleanField(read_only=True, help_text=_("The caller has read it."))
+    is_acknowledged = serializers.BooleanField(read_only=True, help_text=_("The caller has acknowledged it."))
+    author_unit_name = serializers.CharField(source="author_unit.name", read_only=True)
+
+    class Meta:
+        model = GuidanceNote
+        fields = [
+            "id",
+            "title",
+            "body",
+            "links",
+            "topic",
+            "focus_policy",
+            "status",
+            "published_at",
+            "author_unit",
+            "author_unit_name",
+            "is_read",
+            "is_acknowledged",
+        ]
+
+
+class ReceiptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Receipt
+        fields = ["note", "read_at", "acknowledged_at"]
+
+
+class PulseRequestSerializer(serializers.ModelSerializer):
+    asked = serializers.IntegerField(read_only=True, help_text=_("People asked."))
+    answered = serializers.IntegerField(read_only=True, help_text=_("People who answered."))
+
+    class Meta:
+        model = PulseRequest
+        fields = [
+            "id",
+            "question",
+            "details",
+            "topic",
+            "focus_policy",
+            "mode",
+            "status",
+            "deadline",
+            "opened_at",
+            "closed_at",
+            "asked",
+            "answered",
+        ]
+
+
+# --- trainings -----------------------------------------------------------------------------------------
+
+
+class TrainingSessionSerializer(serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    seats_taken = serializers.IntegerField(read_only=True)
+    waitlisted = serializers.IntegerField(read_only=True)
+    my_status = serializers.CharField(
+        read_only=True, allow_null=True, help_text=_("The caller's registration status, if any.")
+    )
+
+    class Meta:
+        model = TrainingSession
+        fields = [
+            "id",
+            "title",
+            "programme",
+            "speakers",
+            "venue",
+            "online_link",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "registration_deadline",
+            "status",
+            "unit",
+            "unit_name",
+            "seats_taken",
+            "waitlisted",
+            "my_status",
+        ]
+
+
+class RegistrationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Registration
+        fields = ["id", "session", "status", "queued_at"]
+
+
+# --- roster --------------------------------------------------------------------------------------------
+
+
+class UnitSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Unit
+        fields = ["id", "code", "name", "kind", "depth", "valid_from", "valid_to"]
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    full_name = serializers.CharField(read_only=True)
+    unit_name = serializers.SerializerMethodField()
+    last_reported_on = serializers.DateField(
+        read_only=True, allow_null=True, help_text=_("First report of the latest period the person reported in.")
+    )
+
+    class Meta:
+        model = User
+        fields = ["id", "full_name", "role", "is_active", "unit", "unit_name", "last_reported_on"]
+
+    def get_unit_name(self, person) -> str:
+        return person.unit.name if person.unit else ""
+
+
+# --- summaries and the dashboard -----------------------------------------------------------------------
+
+
+class SummarySerializer(serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="scope.name", read_only=True)
+    month = serializers.DateField(source="period.month", read_only=True)
+    files = serializers.SerializerMethodField(help_text=_("The issued files that can be downloaded."))
+
+    class Meta:
+        model = Summary
+        fields = ["id", "scope", "unit_name", "kind", "month", "version", "status", "number", "files"]
+
+    def get_files(self, summary) -> list[str]:
+        return [kind for kind in ("docx", "xlsx") if getattr(summary, kind)]
+
+
+class DashboardQuerySerializer(serializers.Serializer):
+    """Only for the schema: the dashboard's filters (``summaries.forms.DashboardFilterForm``)."""
+
+    period = serializers.CharField(required=False, help_text=_("Month and year, e.g. 2025-10."))
+    unit = _id(_("Unit id (with the units under it); the caller's own unit by default."), required=False)
+    topic = _id(_("Topic id."), required=False)
+    policy = _id(_("Focus policy id."), required=False)
+
+
+class CountsField(serializers.DictField):
+    child = serializers.IntegerField()
+
+
+class DashboardSerializer(serializers.Serializer):
+    unit = serializers.IntegerField()
+    unit_name = serializers.CharField()
+    month = serializers.DateField()
+    totals = CountsField(help_text=_("The month's figures, from the monthly tallies."))
+    previous_totals = CountsField(help_text=_("The previous month's figures."))
+    over_time = serializers.ListField(
+        child=serializers.DictField(), help_text=_("Twelve months of totals: the month and its figures.")
+    )
+    by_topic = serializers.ListField(child=serializers.DictField(), help_text=_("Reports per topic."))
+    activity = serializers.DictField(help_text=_("Review activity in the month."))
+
+    class Meta:
+        fields = ["unit", "unit_name", "month", "totals", "previous_totals", "over_time", "by_topic", "activity"]
