@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ModelChoiceField
@@ -19,6 +20,7 @@ from collaborators.models import (
     Unit,
     User,
 )
+from core.forms import TreeSelect, TreeSelectMultiple
 from core.ids import parse_id
 from core.periods import period_month
 
@@ -31,6 +33,20 @@ def unit_label(unit):
 class UnitChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, unit):
         return unit_label(unit)
+
+
+def unit_option_data(unit) -> dict:
+    """What the unit picker (``static/js/unit_picker.js``) needs of each unit: its depth in the tree and
+    whether it has ended (dissolved, merged: hidden unless asked)."""
+    ended = unit.valid_to is not None and unit.valid_to < timezone.localdate()
+    return {"data-depth": unit.depth, **({"data-ended": "1"} if ended else {})}
+
+
+def unit_picker(*, multiple=False, search=False):
+    """The searchable tree widget for a choice of units; ``search`` adds the scoped JSON search of every
+    unit the viewer sees (for lists that show only the top levels)."""
+    widget = TreeSelectMultiple if multiple else TreeSelect
+    return widget(option_data=unit_option_data, source=reverse_lazy("roster:unit_options") if search else None)
 
 
 class ShallowUnitIterator(ModelChoiceIterator):
@@ -79,7 +95,12 @@ class PeopleFilter(django_filters.FilterSet):
     """Filters of the roster. The unit choices and the rows are narrowed to the viewer's scope."""
 
     q = django_filters.CharFilter(label=_("Search"), method="filter_search")
-    unit = UnitFilter(label=_("Unit (with the units under it)"), queryset=Unit.objects.none(), method="filter_unit")
+    unit = UnitFilter(
+        label=_("Unit (with the units under it)"),
+        queryset=Unit.objects.none(),
+        method="filter_unit",
+        widget=unit_picker(search=True),
+    )
     role = django_filters.ChoiceFilter(label=_("Role"), choices=Role.choices)
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=CollaboratorStatus.choices, field_name="profile__status"

@@ -1,8 +1,9 @@
 """Form fields and widgets with no domain: the browser date picker, a Vietnamese phone number, a choice of
-several rows by id."""
+several rows by id, a searchable tree picker over a select."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.ids import parse_id
 from core.text import normalise_phone
@@ -43,3 +44,45 @@ class PhoneField(forms.CharField):
         if not phone:
             raise forms.ValidationError(_("Enter a Vietnamese phone number of 10 digits, e.g. 0912 345 678."))
         return phone
+
+
+# The picker's own words, translated here because the script has no catalogue of its own.
+PICKER_WORDS = {
+    "search": _("Search by unit name or code"),
+    "ended": _("Show dissolved or merged units too"),
+    "remove": pgettext_lazy("unit picker", "Remove"),
+    "none": _("No unit matches."),
+    "chosen": _("Chosen"),
+    "nothing": _("No unit chosen."),
+}
+
+
+class _TreePickerMixin:
+    """A choice shown as a searchable tree by ``static/js/unit_picker.js`` (a plain select without script).
+
+    ``option_data(obj)`` gives each option's ``data-`` attributes (its depth in the tree, whether it has
+    ended); ``source`` is the URL of a JSON search for the choices a long list leaves out.
+    """
+
+    def __init__(self, attrs=None, *, option_data=None, source=None, **kwargs):
+        attrs = {**(attrs or {}), "data-unit-picker": "", **{f"data-picker-{k}": v for k, v in PICKER_WORDS.items()}}
+        attrs.pop("size", None)
+        if source is not None:  # a lazy URL: not resolved while the URLs load
+            attrs["data-unit-picker-source"] = source
+        super().__init__(attrs=attrs, **kwargs)
+        self.option_data = option_data
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None and self.option_data is not None:
+            option["attrs"].update(self.option_data(instance))
+        return option
+
+
+class TreeSelect(_TreePickerMixin, forms.Select):
+    pass
+
+
+class TreeSelectMultiple(_TreePickerMixin, forms.SelectMultiple):
+    pass

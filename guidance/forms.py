@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from collaborators.filters import unit_picker
 from collaborators.models import Unit
 from core import uploads as files
 from core.forms import ModelMultipleIdsField
@@ -51,6 +52,7 @@ class GuidanceNoteForm(forms.Form):
     target_units = ModelMultipleIdsField(
         label=_("Send to"),
         queryset=Unit.objects.none(),
+        widget=unit_picker(multiple=True),
         help_text=_("Each unit with every unit under it."),
         error_messages={"invalid_choice": OUT_OF_SCOPE, "invalid_pk_value": OUT_OF_SCOPE},
     )
@@ -136,6 +138,7 @@ class PulseRequestForm(forms.Form):
     target_units = ModelMultipleIdsField(
         label=_("Ask the collaborators of"),
         queryset=Unit.objects.none(),
+        widget=unit_picker(multiple=True),
         help_text=_("Each unit with every unit under it."),
         error_messages={"invalid_choice": OUT_OF_SCOPE_PULSE, "invalid_pk_value": OUT_OF_SCOPE_PULSE},
     )

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collaborators.filters import UnitFilter
+from collaborators.filters import UnitFilter, unit_picker
 from collaborators.models import Unit
 from core.forms import DateInput
 from core.ids import MAX_ID
@@ -57,7 +57,12 @@ class ReportFilter(django_filters.FilterSet):
     direction = django_filters.ChoiceFilter(label=_("Direction"), choices=Direction.choices)
     alert_level = django_filters.ChoiceFilter(label=_("Alert level"), choices=AlertLevel.choices)
     urgent = django_filters.BooleanFilter(label=_("Rapid report"), widget=forms.Select(choices=YES_NO))
-    unit = UnitFilter(label=_("Unit (with the units under it)"), queryset=Unit.objects.none(), method="filter_unit")
+    unit = UnitFilter(
+        label=_("Unit (with the units under it)"),
+        queryset=Unit.objects.none(),
+        method="filter_unit",
+        widget=unit_picker(search=True),
+    )
     month = django_filters.CharFilter(
         label=_("Month"),
         method="filter_month",

@@ -116,6 +116,7 @@ TABLE = {
     "roster:unit_tree": (None, STAFF_ONLY, STAFF_ONLY),
     "roster:unit_create": (None, "404 404 404 404 404 L", "404 404 404 404 404 L"),
     "roster:unit_pick": (None, "404 404 404 404 404 L", "404 404 404 404 404 L"),
+    "roster:unit_options": (None, STAFF_ONLY, "404 404 405 405 404 L"),
     "roster:unit_detail": ("unit", "404 404 200 404 404 L", "404 404 200 404 404 L"),
     "roster:unit_children": ("unit", "404 404 200 404 404 L", "404 404 200 404 404 L"),
     "roster:unit_edit": ("unit", "404 404 404 404 404 L", "404 404 404 404 404 L"),

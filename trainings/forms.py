@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collaborators.filters import UnitChoiceField, unit_label
+from collaborators.filters import UnitChoiceField, unit_label, unit_picker
 from collaborators.models import Position, Role, Unit, User
 from core import uploads
 from core.forms import ModelMultipleIdsField
@@ -33,7 +33,7 @@ class UnitMultipleChoiceField(ModelMultipleIdsField):
 
 class SessionForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=255)
-    unit = UnitChoiceField(label=_("Organising unit"), queryset=Unit.objects.none())
+    unit = UnitChoiceField(label=_("Organising unit"), queryset=Unit.objects.none(), widget=unit_picker())
     programme = forms.CharField(label=_("Programme"), widget=forms.Textarea(attrs={"rows": 5}), required=False)
     speakers = forms.CharField(label=_("Speakers"), max_length=500, required=False)
     venue = forms.CharField(label=_("Venue"), max_length=255, required=False)
@@ -51,7 +51,7 @@ class SessionForm(forms.Form):
     target_units = UnitMultipleChoiceField(
         label=_("Target units"),
         queryset=Unit.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=unit_picker(multiple=True),
         help_text=_("Collaborators of these units and of the units under them are invited."),
     )
     target_positions = forms.MultipleChoiceField(

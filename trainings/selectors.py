@@ -156,6 +156,8 @@ def month_grid(user, *, year: int, month: int) -> dict:
     following = last + timedelta(days=1)
     return {
         "weeks": weeks,
+        # The month's days with sessions, in order: the agenda list that replaces the grid on phones.
+        "agenda": [day for week in weeks for day in week if day["in_month"] and day["sessions"]],
         "month_start": first,
         "previous": (previous.year, previous.month),
         "next": (following.year, following.month),

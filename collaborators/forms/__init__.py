@@ -3,7 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collaborators.filters import UnitChoiceField
+from collaborators.filters import UnitChoiceField, unit_picker
 from collaborators.models import (
     STATUS_TRANSITIONS,
     CollaboratorStatus,
@@ -49,7 +49,7 @@ class PersonForm(forms.Form):
     # The limit applies to the name as stored (composed, single-spaced): a name typed with
     # decomposed accents or extra spaces is longer on the wire than in the roster.
     full_name = forms.CharField(label=_("Full name"), max_length=4 * FULL_NAME_MAX)
-    unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none(), widget=unit_picker())
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.COLLABORATOR)
     phone = PhoneField(label=_("Phone"), required=False, max_length=20)
     email = forms.EmailField(label=_("E-mail"), required=False)
@@ -145,7 +145,7 @@ class StatusChangeForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    unit = UnitChoiceField(label=_("Issuing unit"), queryset=Unit.objects.none())
+    unit = UnitChoiceField(label=_("Issuing unit"), queryset=Unit.objects.none(), widget=unit_picker())
     number = forms.CharField(label=_("Number"), max_length=64, help_text=_("e.g. 125/QĐ-LĐLĐ"))
     issued_on = forms.DateField(label=_("Date"), widget=DateInput())
     signer = forms.CharField(label=_("Signed by"), max_length=150)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", units.unit_tree, name="unit_tree"),
     path("new/", units.unit_create, name="unit_create"),
     path("pick/", units.unit_pick, name="unit_pick"),
+    path("options.json", units.unit_options, name="unit_options"),
     path("<int:pk>/", units.unit_detail, name="unit_detail"),
     path("<int:pk>/children/", units.unit_children, name="unit_children"),
     path("<int:pk>/edit/", units.unit_edit, name="unit_edit"),

@@ -4,12 +4,14 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
-from collaborators.access import STAFF_ROLES, get_visible_or_404, is_admin, role_required
+from collaborators.access import STAFF_ROLES, get_visible_or_404, is_admin, role_required, staff_or_404
 from collaborators.forms.units import (
     UnitCreateForm,
     UnitDissolveForm,
@@ -240,6 +242,30 @@ def unit_history(request, pk):
             "predecessors": Unit.objects.visible_to(request.user).filter(successors=unit).order_by("name"),
             "successors": Unit.objects.visible_to(request.user).filter(predecessors=unit).order_by("name"),
         },
+    )
+
+
+@staff_or_404
+@require_GET
+def unit_options(request):
+    """The unit picker's search (JSON): units the viewer sees matching ``q`` by name or code, with their
+    depth and parent's name; ended units only with ``ended=1``."""
+    query = (request.GET.get("q") or "").strip()[:100]
+    rows = selectors.unit_search(request.user, query, include_ended=request.GET.get("ended") == "1") if query else []
+    today = timezone.localdate()
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "id": unit.pk,
+                    "name": unit.name,
+                    "depth": unit.depth,
+                    "parent": unit.parent_name,
+                    "ended": unit.valid_to is not None and unit.valid_to < today,
+                }
+                for unit in rows
+            ]
+        }
     )
 
 

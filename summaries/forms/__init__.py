@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collaborators.filters import ShallowUnitIterator, UnitFilterField
+from collaborators.filters import ShallowUnitIterator, UnitFilterField, unit_picker
 from collaborators.models import Unit
 from core.ids import parse_id
 from core.periods import period_month
@@ -59,6 +59,7 @@ class DashboardFilterForm(forms.Form):
         queryset=Unit.objects.none(),
         required=False,
         empty_label=None,
+        widget=unit_picker(search=True),
     )
     topic = forms.ModelChoiceField(
         label=_("Topic"), queryset=Topic.objects.all(), required=False, empty_label=_("All topics")

@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from collaborators.filters import unit_picker
 from collaborators.models import Unit
 from core.periods import period_month
 from summaries.models import SECTION_KEYS, PeriodKind, ReportingPeriod, section_headings
@@ -17,7 +18,7 @@ MONTH = re.compile(r"^(20\d{2})-(0[1-9]|1[0-2])$", re.ASCII)
 
 
 class CompileForm(forms.Form):
-    scope = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    scope = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), widget=unit_picker(search=True))
     kind = forms.ChoiceField(
         label=_("Kind"), choices=[(PeriodKind.MONTHLY, _("Monthly")), (PeriodKind.WEEKLY, _("Weekly"))]
     )
