@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "guidance",
     "trainings",
     "summaries",
+    "follows",
     # The REST API (/api/v1/): above every domain app, below the shell.
     "api",
     # The shell, above every app: its commands (seed_demo) may use all of them.
@@ -384,6 +385,13 @@ NOTIFICATION_DIGEST_HOUR = 7
 NOTIFICATION_COST_SMS = _positive_int("NOTIFICATION_COST_SMS", 800)
 NOTIFICATION_COST_ZALO = _positive_int("NOTIFICATION_COST_ZALO", 300)
 PHONE_CODE_MINUTES = 10
+# Follows (staff): a topic or focus policy "rises" when its reports of the last FOLLOW_RISE_DAYS days are at
+# least FOLLOW_RISE_MIN and twice those of the days before; a unit is "silent" after FOLLOW_SILENT_DAYS days
+# without a report from its subtree; followers of a rumour are told as its sightings reach each step.
+FOLLOW_RISE_DAYS = 7
+FOLLOW_RISE_MIN = 5
+FOLLOW_SILENT_DAYS = 14
+FOLLOW_SPREAD_STEPS = (3, 5, 10, 20, 50, 100)
 
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 

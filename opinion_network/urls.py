@@ -24,6 +24,7 @@ urlpatterns = [
     path("guidance/", include("guidance.urls")),
     path("trainings/", include("trainings.urls")),
     path("summaries/", include("summaries.urls")),
+    path("follows/", include("follows.urls")),
     path("dashboard/", include((summaries_urls.dashboard_urlpatterns, "dashboard"))),
     path("api/v1/", include("api.urls")),
     path("api/tokens/", include((api_urls.token_urlpatterns, "api_tokens"))),

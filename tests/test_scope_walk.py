@@ -112,6 +112,9 @@ TABLE = {
     "notifications:sms_callback": (None, "405 405 405 405 405 405", "403 403 403 403 403 403"),
     "notifications:zalo_callback": (None, "405 405 405 405 405 405", "403 403 403 403 403 403"),
     "notifications:deliveries": (None, STAFF_ONLY, STAFF_ONLY),
+    # follows: each staff member's own
+    "follows:list": (None, STAFF_ONLY, "404 404 3 3 404 L"),
+    "follows:remove": (None, "404 404 405 405 404 L", "404 404 3 3 404 L"),
     # roster: units
     "roster:unit_tree": (None, STAFF_ONLY, STAFF_ONLY),
     "roster:unit_create": (None, "404 404 404 404 404 L", "404 404 404 404 404 L"),

@@ -119,4 +119,21 @@ self.addEventListener("message", function (event) {
     if (event.source && event.source.postMessage) { event.source.postMessage({ type: "kept", urls: data.urls }); }
   }));
 });
+
+// Web Push (notifications/services/channels.py): show what arrives, open its page when tapped (this site only).
+self.addEventListener("push", function (event) {
+  var data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (error) { data = {}; }
+  event.waitUntil(self.registration.showNotification(data.title || "", {
+    body: data.body || "",
+    data: { url: data.url || "/" },
+  }));
+});
+
+self.addEventListener("notificationclick", function (event) {
+  event.notification.close();
+  var url = new URL((event.notification.data && event.notification.data.url) || "/", self.location.origin);
+  if (url.origin !== self.location.origin) { url = new URL("/", self.location.origin); }
+  event.waitUntil(self.clients.openWindow(url.href));
+});
 {% endautoescape %}

@@ -146,3 +146,9 @@ def test_a_bad_choice_is_refused(client, collaborator):
     response = client.post(reverse("notifications:preferences"), {"quiet_from": "25", "quiet_until": "6"})
     assert response.status_code == 200
     assert not Preference.objects.exists()
+
+
+def test_the_installed_app_shows_web_push_and_opens_only_this_site(client):
+    script = client.get("/sw.js").content.decode()
+    assert 'addEventListener("push"' in script and "showNotification" in script
+    assert "url.origin !== self.location.origin" in script.split('addEventListener("notificationclick"')[1]

@@ -1,0 +1,24 @@
+from collaborators.models import Unit
+from follows.models import FollowKind, Subscription
+from reports.models import FocusPolicy, Rumour, Topic
+
+RUMOUR_CHOICES = 200
+
+
+def follows_of(user):
+    return (
+        Subscription.objects.visible_to(user)
+        .select_related("topic", "focus_policy", "unit", "rumour")
+        .order_by("kind", "-created_at")
+    )
+
+
+def choices_for(user) -> dict:
+    """What the person may follow: every topic and focus policy in use, the units and the latest rumours
+    of their scope."""
+    return {
+        FollowKind.TOPIC: Topic.objects.filter(is_active=True).order_by("order", "name"),
+        FollowKind.FOCUS_POLICY: FocusPolicy.objects.filter(is_active=True).order_by("name"),
+        FollowKind.UNIT: Unit.objects.visible_to(user).order_by("path")[:500],
+        FollowKind.RUMOUR: Rumour.objects.visible_to(user).order_by("-pk")[:RUMOUR_CHOICES],
+    }
