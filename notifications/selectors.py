@@ -68,4 +68,3 @@ def paid_messages_for(user, *, month=None):
         row[tally.channel] += tally.messages
         row["cost"] += tally.messages * price.get(tally.channel, 0)
     return first, sorted(per_unit.values(), key=lambda row: row["unit"].path)
-
