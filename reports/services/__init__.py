@@ -518,10 +518,10 @@ def reports_export(*, actor: User, reports, file_format: str, parameters: dict) 
     against formula injection; records the export (who, when, filters, row count)."""
     from collaborators.models import ExportRecord
     from core.spreadsheets import write_csv, write_xlsx
-    from reports.services.exports import RELATED, export_headers, export_row
+    from reports.services.exports import export_headers, export_rows
 
     headers = export_headers()
-    rows = [export_row(r) for r in reports.select_related(*RELATED)]
+    rows = list(export_rows(reports))
     if file_format == "xlsx":
         content = write_xlsx(headers, rows, title=str(_("Reports")))
     elif file_format == "csv":

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from collaborators.models import ExportRecord, User
 from core.spreadsheets import stream_csv
+from reports.models import Report
 
-RELATED = ("unit", "author", "topic", "focus_policy", "assignee", "rumour")
+RELATED = ("unit", "author", "author__profile", "topic", "focus_policy", "assignee", "rumour")
 CHUNK = 2000  # reports read per round trip while streaming
 BATCH = 500  # CSV rows per chunk sent
 
@@ -52,33 +53,64 @@ def export_headers() -> list[str]:
     ]
 
 
-def export_row(r) -> list:
+def author_shown(report) -> str:
+    """The author's name, or a note that it is withheld: a collaborator who withdrew consent is not named
+    in exports (only the reviewers who must act on a waiting report see the name, on its page)."""
+    profile = getattr(report.author, "profile", None)
+    if profile is not None and profile.consent_withdrawn_at is not None:
+        return _("(name withheld: consent withdrawn)")
+    return report.author.get_full_name()
+
+
+# Fields shown by their label: looked up in one dict per export, not through get_FOO_display() (which
+# rebuilds the choices, translating every label, for each cell: most of an export's time).
+LABELLED = ("kind", "status", "direction", "breadth", "concern", "spread", "source", "alert_level", "verification")
+
+
+def choice_labels() -> dict[str, dict]:
+    """{field: {value: label}} in the active language."""
+    return {name: {value: str(label) for value, label in Report._meta.get_field(name).flatchoices} for name in LABELLED}
+
+
+def export_row(r, labels: dict) -> list:
+    def shown(name):
+        value = getattr(r, name)
+        return labels[name].get(value, value)
+
     return [
         r.pk,
         r.submitted_at,
         r.unit.name,
         r.author.get_full_name(),
-        str(r.get_kind_display()),
-        str(r.get_status_display()),
+        shown("kind"),
+        shown("status"),
         r.topic.name if r.topic else "",
         r.focus_policy.name if r.focus_policy else "",
         r.title,
         r.content,
-        str(r.get_direction_display()),
-        str(r.get_breadth_display()),
-        str(r.get_concern_display()),
-        str(r.get_spread_display()),
-        str(r.get_source_display()),
+        shown("direction"),
+        shown("breadth"),
+        shown("concern"),
+        shown("spread"),
+        shown("source"),
         r.group_concerned,
         r.place,
         r.observed_on,
         r.people_involved,
         _("Yes") if r.urgent else "",
-        str(r.get_alert_level_display()),
-        str(r.get_verification_display()),
+        shown("alert_level"),
+        shown("verification"),
         r.rumour.title if r.rumour else "",
         r.assignee.get_full_name() if r.assignee else "",
     ]
+
+
+def export_rows(reports, *, chunk_size: int | None = None) -> Iterator[list]:
+    """The export's rows of ``reports``; read in chunks (a server-side cursor on PostgreSQL) if asked."""
+    labels = choice_labels()
+    reports = reports.select_related(*RELATED)
+    for report in reports.iterator(chunk_size=chunk_size) if chunk_size else reports:
+        yield export_row(report, labels)
 
 
 def reports_export_stream(*, actor: User, reports, parameters: dict) -> Iterator[bytes]:
@@ -91,7 +123,7 @@ def reports_export_stream(*, actor: User, reports, parameters: dict) -> Iterator
     record = ExportRecord.objects.create(
         user=actor, kind="reports", file_format="csv", row_count=0, parameters=parameters
     )
-    return _stream(record, headers, reports.select_related(*RELATED), translation.get_language())
+    return _stream(record, headers, reports, translation.get_language())
 
 
 def _stream(record, headers, reports, language) -> Iterator[bytes]:
@@ -99,9 +131,9 @@ def _stream(record, headers, reports, language) -> Iterator[bytes]:
 
     def rows():
         nonlocal sent
-        for report in reports.iterator(chunk_size=CHUNK):
+        for row in export_rows(reports, chunk_size=CHUNK):
             sent += 1
-            yield export_row(report)
+            yield row
 
     try:
         with translation.override(language):  # the rows are written after the view has returned
