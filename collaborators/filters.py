@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.forms.models import ModelChoiceIterator
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -113,6 +113,11 @@ class PeopleFilter(django_filters.FilterSet):
         method="filter_trained",
         widget=forms.Select(choices=[("", "---------"), ("true", _("Yes")), ("false", _("No"))]),
     )
+    never_trained = django_filters.BooleanFilter(
+        label=_("Never trained"),
+        method="filter_never_trained",
+        widget=forms.Select(choices=[("", "---------"), ("true", _("Yes")), ("false", _("No"))]),
+    )
     reported = django_filters.BooleanFilter(
         label=_("Reported this period"),
         method="filter_reported",
@@ -121,7 +126,7 @@ class PeopleFilter(django_filters.FilterSet):
 
     class Meta:
         model = User
-        fields = ["q", "unit", "role", "status", "position", "trained", "reported"]
+        fields = ["q", "unit", "role", "status", "position", "trained", "never_trained", "reported"]
 
     def __init__(self, data=None, *args, user, **kwargs):
         super().__init__(data, *args, **kwargs)
@@ -137,6 +142,11 @@ class PeopleFilter(django_filters.FilterSet):
         """Attended a training session in the last 12 months (the facts the trainings service writes)."""
         trained = TrainingAttendance.trained_since(timezone.localdate() - timedelta(days=365))
         return queryset.filter(trained) if value else queryset.exclude(trained)
+
+    def filter_never_trained(self, queryset, name, value):
+        """Has no training attendance at all (the list the dashboard's training coverage links to)."""
+        ever = Exists(TrainingAttendance.objects.filter(person=OuterRef("pk")))
+        return queryset.exclude(ever) if value else queryset.filter(ever)
 
     def filter_reported(self, queryset, name, value):
         """Reported in the period in progress: the fact the reports service writes at a report's first

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from collaborators.access import ScopedQuerySet
 from collaborators.models import Unit
@@ -82,6 +83,7 @@ class GuidanceNote(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    history = HistoricalRecords(excluded_fields=["search_text", "updated_at"])
     objects = GuidanceNoteQuerySet.as_manager()
 
     class Meta:
@@ -173,6 +175,7 @@ class PulseStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     OPEN = "open", pgettext_lazy("request status", "Open")
     CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class PulseMode(models.TextChoices):
@@ -232,6 +235,7 @@ class PulseRequest(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
+    history = HistoricalRecords(excluded_fields=["seed"])
     objects = PulseRequestQuerySet.as_manager()
 
     class Meta:
@@ -244,7 +248,8 @@ class PulseRequest(models.Model):
             ),
             models.CheckConstraint(condition=Q(mode="all") | Q(per_unit__gte=1), name="pulse_sample_has_size"),
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(opened_at__isnull=False), name="pulse_opened_has_time"
+                condition=Q(status__in=["draft", "cancelled"]) | Q(opened_at__isnull=False),
+                name="pulse_opened_has_time",
             ),
         ]
 

@@ -14,10 +14,10 @@ was published (``report_linked_to_rumour``) tells its author of that answer.
 from django.dispatch import receiver
 
 from guidance.models import PulseRecipient
-from guidance.services import guidance_answer_late_sighting
+from guidance.services import guidance_answer_late_sighting, guidance_follow_merged_rumour
 from guidance.services.pulse import pulse_answer_record, recipient_for
 from reports.models import ReportKind
-from reports.signals import report_form_preparing, report_form_saved, report_linked_to_rumour
+from reports.signals import report_form_preparing, report_form_saved, report_linked_to_rumour, rumours_merged
 
 REQUEST_PARTIAL = "guidance/_partials/report_form_request.html"
 
@@ -79,3 +79,9 @@ def tell_a_late_sighting_its_answer(sender, *, report, rumour, previous, **kwarg
     if previous is not None and previous.pk == rumour.pk:
         return
     guidance_answer_late_sighting(report=report, rumour=rumour)
+
+
+@receiver(rumours_merged, dispatch_uid="guidance.follow_merged_rumour")
+def notes_answer_the_merged_rumour(sender, *, rumour, into, **kwargs):
+    """Guidance answering a rumour merged into another answers that one too (the old links stay)."""
+    guidance_follow_merged_rumour(rumour=rumour, into=into)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/publish/", views.note_publish, name="publish"),
     path("<int:pk>/acknowledge/", views.note_acknowledge, name="acknowledge"),
     path("<int:pk>/effect/", views.note_effect, name="effect"),
+    path("<int:pk>/history/", views.note_history, name="history"),
     path("<int:pk>/files/<int:file_pk>/", views.note_file, name="file"),
     path("<int:pk>/files/<int:file_pk>/remove/", views.note_file_remove, name="file_remove"),
     # Requests for opinion (pulse)
@@ -21,6 +22,9 @@ urlpatterns = [
     path("requests/new/", views_pulse.pulse_new, name="pulse_new"),
     path("requests/<int:pk>/", views_pulse.pulse_detail, name="pulse_detail"),
     path("requests/<int:pk>/open/", views_pulse.pulse_open, name="pulse_open"),
+    path("requests/<int:pk>/edit/", views_pulse.pulse_edit, name="pulse_edit"),
+    path("requests/<int:pk>/cancel/", views_pulse.pulse_cancel, name="pulse_cancel"),
+    path("requests/<int:pk>/history/", views_pulse.pulse_history, name="pulse_history"),
     path("requests/<int:pk>/stats/", views_pulse.pulse_stats, name="pulse_stats"),
     path("requests/<int:pk>/answers/", views_pulse.pulse_answers, name="pulse_answers"),
 ]

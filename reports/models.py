@@ -356,6 +356,16 @@ class Rumour(FoldedSearchMixin, models.Model):
     search_text = models.TextField(blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Two unions tracked the same rumour: this copy's sightings, listed units and guidance links went to
+    # ``merged_into`` (rumour_merge); it stays readable with its own verdict history, and is listed no more.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_rumours",
+        verbose_name=_("merged into"),
+    )
 
     history = HistoricalRecords(excluded_fields=["search_text"])
     objects = RumourQuerySet.as_manager()

@@ -2,6 +2,7 @@
 
 from difflib import SequenceMatcher
 
+from django.db import connection
 from django.db.models import Case, IntegerField, Sum, Value, When
 
 from collaborators.access import scope_path
@@ -43,11 +44,33 @@ def rumours_listed_for(user):
     return Rumour.objects.visible_to(user).order_by("-last_seen_at", "-pk")
 
 
-def rumour_suggestions(*, user, text: str, limit: int = 5, candidates: int = 300):
-    """Existing rumours most similar to ``text`` (folded word overlap plus sequence similarity)."""
+TRIGRAM_THRESHOLD = 0.2
+
+
+def rumour_suggestions(*, user, text: str, limit: int = 5, candidates: int = 300, exclude=None):
+    """Existing rumours most similar to ``text``, among those the user may see (merged copies left out).
+
+    On PostgreSQL, every rumour in the user's scope is ranked by trigram similarity of the folded text
+    (``pg_trgm``, its GIN index on ``search_text``): the federation's staff find the same rumour tracked
+    by any union of the city, however old. Elsewhere (SQLite), the ``candidates`` most recently seen are
+    scored by folded word overlap plus sequence similarity.
+    """
     target = fold(text)
+    rumours = Rumour.objects.visible_to(user).filter(merged_into__isnull=True)
+    if exclude is not None:
+        rumours = rumours.exclude(pk=exclude.pk)
+    if not target.strip():
+        return []
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import TrigramSimilarity
+
+        return list(
+            rumours.annotate(similarity=TrigramSimilarity("search_text", target[:400]))
+            .filter(similarity__gt=TRIGRAM_THRESHOLD)
+            .order_by("-similarity", "-pk")[:limit]
+        )
     words = set(target.split())
-    pool = Rumour.objects.visible_to(user).order_by("-last_seen_at", "-pk")[:candidates]
+    pool = rumours.order_by("-last_seen_at", "-pk")[:candidates]
     scored = []
     for rumour in pool:
         other_words = set(rumour.search_text.split())
@@ -58,6 +81,52 @@ def rumour_suggestions(*, user, text: str, limit: int = 5, candidates: int = 300
             scored.append((score, rumour))
     scored.sort(key=lambda pair: pair[0], reverse=True)
     return [rumour for _score, rumour in scored[:limit]]
+
+
+def rumour_spread(rumour, *, viewer, days: int = 90) -> dict:
+    """How a rumour spread, from the sightings the viewer may see: per day (sightings, and the units it
+    was first heard in that day) over the last ``days`` days with any sighting, and per unit (sightings,
+    first and last day). One grouped query, bounded by the rumour's sightings."""
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+    from django.db.models import Count, Max, Min
+    from django.db.models.functions import TruncDate
+
+    local = ZoneInfo(settings.TIME_ZONE)
+    rows = list(
+        Report.objects.visible_to(viewer)
+        .filter(rumour=rumour, first_submitted_at__isnull=False)
+        .exclude(status=ReportStatus.DRAFT)
+        .annotate(day=TruncDate("first_submitted_at", tzinfo=local))
+        .values("day", "unit_id", "unit__name")
+        .annotate(n=Count("pk"), first=Min("first_submitted_at"), last=Max("first_submitted_at"))
+        .order_by("day", "unit__name")
+    )
+    per_day: dict = {}
+    per_unit: dict = {}
+    for row in rows:
+        day = per_day.setdefault(row["day"], {"day": row["day"], "sightings": 0, "new_units": []})
+        day["sightings"] += row["n"]
+        unit = per_unit.get(row["unit_id"])
+        if unit is None:
+            per_unit[row["unit_id"]] = {"name": row["unit__name"], "sightings": 0, "first": row["day"]}
+            day["new_units"].append(row["unit__name"])
+            unit = per_unit[row["unit_id"]]
+        unit["sightings"] += row["n"]
+        unit["last"] = row["day"]
+    day_rows = sorted(per_day.values(), key=lambda d: d["day"])[-days:]
+    total_units = 0
+    for day in day_rows:
+        total_units += len(day["new_units"])
+        day["units_so_far"] = total_units
+    units = sorted(per_unit.values(), key=lambda u: (-u["sightings"], u["name"]))
+    chart = {
+        "labels": [d["day"].strftime("%d/%m") for d in day_rows],
+        "sightings": [d["sightings"] for d in day_rows],
+        "units": [d["units_so_far"] for d in day_rows],
+    }
+    return {"days": day_rows, "units": units, "chart": chart}
 
 
 OPEN_STATUSES = [ReportStatus.SUBMITTED]

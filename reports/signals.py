@@ -31,6 +31,9 @@ recorded (its ``kind``: accepted, returned, rejected, escalated, or alert, for a
 ``reports_moved(report_ids)``: open reports were moved to another unit (their unit ended and they
 follow their authors to its successors); what they count for changed.
 
+``rumours_merged(rumour, into, actor)``: ``rumour``, a second copy of ``into``, was merged into it: its
+sightings are ``into``'s now (guidance answering ``rumour`` answers ``into`` as well).
+
 ``rumour_verified(rumour, actor)``: ``actor`` set the rumour's verification and resolution note; its
 sightings (the linked reports) took the same verification.
 """
@@ -46,3 +49,4 @@ report_reviewed = Signal()
 report_linked_to_rumour = Signal()
 rumour_verified = Signal()
 reports_moved = Signal()
+rumours_merged = Signal()

@@ -31,4 +31,5 @@ urlpatterns = [
     path("rumours/", review.rumour_list, name="rumour_list"),
     path("rumours/<int:pk>/", review.rumour_detail, name="rumour_detail"),
     path("rumours/<int:pk>/verify/", review.rumour_verify, name="rumour_verify"),
+    path("rumours/<int:pk>/merge/", review.rumour_merge, name="rumour_merge"),
 ]

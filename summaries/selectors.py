@@ -13,7 +13,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 from django.db.models.functions import Collate, Substr
 from django.utils import timezone
 
-from collaborators.models import CollaboratorStatus, ReportingActivity, Role, Unit, User
+from collaborators.models import CollaboratorStatus, ReportingActivity, Role, TrainingAttendance, Unit, User
 from core import periods
 from core.periods import period_bounds
 from reports.models import FocusPolicy, Report, ReportStatus, Rumour, Topic, Verification
@@ -204,6 +204,72 @@ def trainings_in(unit: Unit, period: ReportingPeriod, *, held_by=None) -> dict:
         attended=Count("pk", filter=Q(status=RegistrationStatus.ATTENDED)),
     )
     return {"sessions": sessions.count(), **registrations}
+
+
+TRAINED_WITHIN_DAYS = 365  # "trained in the last 12 months", as the roster's filter reads it
+
+
+def training_coverage(unit: Unit, *, limit: int = 50, sessions: int = 5) -> dict:
+    """Per unit directly under ``unit``: active collaborators and how many attended a training in the
+    last 12 months (``TrainingAttendance`` facts, the rows the roster's "trained" filter reads); the
+    active collaborators never trained (the first ``limit``, and how many); and the next ``sessions``
+    announced sessions open to the subtree (targeted at a unit in it or above it). A fixed number of
+    grouped queries, whatever the roster's size.
+    """
+    active = User.objects.filter(
+        unit__path__startswith=unit.path,
+        role=Role.COLLABORATOR,
+        is_active=True,
+        profile__status=CollaboratorStatus.ACTIVE,
+    )
+    today = timezone.localdate()
+    trained_q = TrainingAttendance.trained_since(today - timedelta(days=TRAINED_WITHIN_DAYS))
+    ever_q = Exists(TrainingAttendance.objects.filter(person=OuterRef("pk")))
+    child_len = len(unit.path) + Unit.steplen
+    children = {u.path: u for u in Unit.objects.filter(path__startswith=unit.path, depth=unit.depth + 1)}
+    rows = []
+    for row in (
+        active.annotate(child=Substr("unit__path", 1, child_len))
+        .values("child")
+        .annotate(active=Count("pk"), trained=Count("pk", filter=trained_q), never=Count("pk", filter=~ever_q))
+        .order_by("child")
+    ):
+        rows.append(
+            {
+                "unit": children.get(row["child"], unit),
+                "active": row["active"],
+                "trained": row["trained"],
+                "never": row["never"],
+                "share": _share(row["trained"], row["active"]),
+            }
+        )
+    rows.sort(key=lambda row: (row["share"] if row["share"] is not None else 101, row["unit"].path))
+    never = list(
+        active.filter(~ever_q)
+        .order_by(_code_point_order("unit__name"), _code_point_order("full_name"), "pk")
+        .values("pk", "full_name", "unit__name")[:limit]
+    )
+    upcoming = list(
+        TrainingSession.objects.filter(
+            Q(target_units__path__startswith=unit.path) | Q(target_units__path__in=unit.ancestor_paths()),
+            status=SessionStatus.PUBLISHED,
+            starts_at__gt=timezone.now(),
+        )
+        .filter(Q(registration_deadline__isnull=True) | Q(registration_deadline__gt=timezone.now()))
+        .distinct()
+        .order_by("starts_at", "pk")[:sessions]
+    )
+    total_active = sum(r["active"] for r in rows)
+    trained = sum(r["trained"] for r in rows)
+    return {
+        "rows": rows,
+        "active": total_active,
+        "trained": trained,
+        "share": _share(trained, total_active),
+        "never": never,
+        "never_count": sum(r["never"] for r in rows),
+        "sessions": upcoming,
+    }
 
 
 def statistics(unit: Unit, period: ReportingPeriod, *, topic=None, policy=None, months: int = 12) -> dict:

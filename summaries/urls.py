@@ -1,6 +1,6 @@
 from django.urls import path
 
-from summaries.views import dashboard, summaries
+from summaries.views import dashboard, history, summaries
 
 app_name = "summaries"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("compile/", summaries.summary_compile_new, name="compile_new"),
     path("<int:pk>/", summaries.summary_detail, name="detail"),
     path("<int:pk>/progress/", summaries.summary_progress, name="progress"),
+    path("<int:pk>/history/", history.summary_history, name="history"),
     path("<int:pk>/edit/", summaries.summary_edit, name="edit"),
     path("<int:pk>/compile/", summaries.summary_recompile, name="recompile"),
     path("<int:pk>/approve/", summaries.summary_approve, name="approve"),

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from collaborators.access import Role, ScopedQuerySet
 from collaborators.models import Unit
@@ -129,6 +130,7 @@ class TrainingSession(models.Model):
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=500, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
 
+    history = HistoricalRecords(excluded_fields=["updated_at", "checkin_code"])
     objects = TrainingSessionQuerySet.as_manager()
 
     class Meta:
@@ -208,6 +210,7 @@ class Registration(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords(excluded_fields=["updated_at", "reminder_sent_at"])
     objects = RegistrationQuerySet.as_manager()
 
     class Meta:

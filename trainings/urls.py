@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/", views.session_detail, name="detail"),
     path("<int:pk>/edit/", views.session_edit, name="edit"),
     path("<int:pk>/publish/", views.session_publish, name="publish"),
+    path("<int:pk>/history/", views.session_history, name="history"),
     path("<int:pk>/cancel/", views.session_cancel, name="cancel"),
     path("<int:pk>/calendar.ics", views.session_ics, name="ics"),
     path("<int:pk>/register/", views.register, name="register"),

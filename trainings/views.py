@@ -5,7 +5,7 @@ import io
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from collaborators.access import STAFF_ROLES, get_visible_or_404, is_admin, role_required
 from collaborators.models import Role
 from core.downloads import file_download_response
+from core.history import history_entries
 from core.text import fold
 from trainings import selectors, services
 from trainings.calendar import calendar_bytes
@@ -507,3 +508,33 @@ def certificate(request, pk, person_id=None):
         registrations, session=session, person_id=person_id or request.user.pk, status=RegistrationStatus.ATTENDED
     )
     return render(request, "trainings/certificate.html", {"session": session, "registration": registration})
+
+
+def _registration_label(record) -> str:
+    if not hasattr(record, "person_id"):
+        return ""  # a record of the session itself
+    try:
+        return record.person.get_full_name()
+    except ObjectDoesNotExist:
+        return ""
+
+
+@role_required(Role.ADMIN)
+def session_history(request, pk):
+    """Every change to a session and to its registrations and attendance, for the admins who manage it."""
+    session = _managed(request, pk)
+    registrations = Registration.history.filter(session_id=session.pk).select_related("person")
+    return render(
+        request,
+        "history.html",
+        {
+            "title": session.title,
+            "back_url": reverse("trainings:detail", args=[session.pk]),
+            "back_label": session.title,
+            "entries": history_entries(
+                session.history.all(),
+                registrations,
+                label=_registration_label,
+            ),
+        },
+    )

@@ -299,3 +299,13 @@ def rumour_alerts() -> int:
             continue
         alerted += 1
     return alerted
+
+
+@transaction.atomic
+def guidance_follow_merged_rumour(*, rumour, into) -> int:
+    """The notes answering ``rumour`` (merged into ``into``) answer ``into`` as well; their link to
+    ``rumour`` stays, so nothing is lost. Returns how many notes gained the link."""
+    notes = list(GuidanceNote.objects.filter(rumours=rumour).exclude(rumours=into))
+    for note in notes:
+        note.rumours.add(into)
+    return len(notes)

@@ -64,11 +64,9 @@ def choose_recipients(pulse: PulseRequest) -> list[User]:
     return chosen
 
 
-@transaction.atomic
-def pulse_create(*, author: User, data: dict) -> PulseRequest:
-    """Create a draft request. ``data``: question, details, topic, focus_policy, target_units, mode,
-    per_unit, deadline. Refuses units outside the author's subtree, a missing subject and a past deadline.
-    Nobody is asked until it is opened (pulse_open)."""
+def _validated(author: User, data: dict) -> dict:
+    """The fields of a request from ``data`` (question, details, topic, focus_policy, target_units, mode,
+    per_unit, deadline), refusing units outside the author's subtree, a missing subject and a past deadline."""
     targets = list(data.get("target_units") or [])
     if not targets:
         raise ValidationError(_("Choose at least one unit to ask."))
@@ -85,19 +83,77 @@ def pulse_create(*, author: User, data: dict) -> PulseRequest:
     per_unit = data.get("per_unit")
     if mode == PulseMode.SAMPLE and not per_unit:
         raise ValidationError(_("For a sample, say how many collaborators to ask in each unit."))
-    pulse = PulseRequest.objects.create(
-        question=question,
-        details=(data.get("details") or "").strip(),
-        topic=data.get("topic") or (data["focus_policy"].topic if data.get("focus_policy") else None),
-        focus_policy=data.get("focus_policy"),
-        mode=mode,
-        per_unit=per_unit if mode == PulseMode.SAMPLE else None,
-        seed=secrets.randbelow(2**31),
-        deadline=deadline,
-        author=author,
-        author_unit=author.unit,
-    )
+    return {
+        "question": question,
+        "details": (data.get("details") or "").strip(),
+        "topic": data.get("topic") or (data["focus_policy"].topic if data.get("focus_policy") else None),
+        "focus_policy": data.get("focus_policy"),
+        "mode": mode,
+        "per_unit": per_unit if mode == PulseMode.SAMPLE else None,
+        "deadline": deadline,
+        "target_units": targets,
+    }
+
+
+@transaction.atomic
+def pulse_create(*, author: User, data: dict) -> PulseRequest:
+    """Create a draft request. ``data``: question, details, topic, focus_policy, target_units, mode,
+    per_unit, deadline. Refuses units outside the author's subtree, a missing subject and a past deadline.
+    Nobody is asked until it is opened (pulse_open)."""
+    fields = _validated(author, data)
+    targets = fields.pop("target_units")
+    pulse = PulseRequest(**fields, seed=secrets.randbelow(2**31), author=author, author_unit=author.unit)
+    pulse._history_user = author
+    pulse.save()
     pulse.target_units.set(targets)
+    return pulse
+
+
+@transaction.atomic
+def pulse_update(*, actor: User, pulse: PulseRequest, data: dict) -> PulseRequest:
+    """Change a draft request (same fields and rules as ``pulse_create``). Preconditions: the request is
+    within the actor's scope (the caller found it through ``manageable_by``) and still a draft: once
+    opened, the people asked are fixed and the question they were sent must not change. Recorded in the
+    request's history."""
+    pulse = PulseRequest.objects.select_for_update().get(pk=pulse.pk)
+    if pulse.status != PulseStatus.DRAFT:
+        raise ValidationError(_("This request has been opened: it can no longer be changed."))
+    fields = _validated(actor, data)
+    targets = fields.pop("target_units")
+    for name, value in fields.items():
+        setattr(pulse, name, value)
+    pulse._history_user = actor
+    pulse._change_reason = _("Draft edited.")
+    pulse.save()
+    pulse.target_units.set(targets)
+    return pulse
+
+
+@transaction.atomic
+def pulse_cancel(*, actor: User, pulse: PulseRequest, reason: str = "") -> PulseRequest:
+    """Cancel a draft or an open request. Preconditions: the request is within the actor's scope (found
+    through ``manageable_by``) and not closed or cancelled already. Side effects: answers are no longer
+    accepted; when it was open, each person asked is told (``notify_many``, only those who can open it);
+    recorded in the request's history with the reason."""
+    pulse = PulseRequest.objects.select_for_update().get(pk=pulse.pk)
+    if pulse.status not in (PulseStatus.DRAFT, PulseStatus.OPEN):
+        raise ValidationError(_("This request is closed: it can no longer be cancelled."))
+    was_open = pulse.status == PulseStatus.OPEN
+    pulse.status = PulseStatus.CANCELLED
+    pulse.closed_at = timezone.now()
+    pulse._history_user = actor
+    pulse._change_reason = (_("Cancelled.") + (" " + reason.strip() if reason.strip() else ""))[:100]
+    pulse.save()
+    if was_open:
+        people = [r.person for r in pulse.recipients.select_related("person", "person__unit")]
+        notify_many(
+            recipients=people,
+            about=pulse,
+            kind="pulse_cancelled",
+            subject=_("Request for opinion cancelled: %(question)s") % {"question": pulse.question},
+            body=reason.strip() or _("No answer is needed any more."),
+            link=reverse("guidance:pulse_detail", args=[pulse.pk]),
+        )
     return pulse
 
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,6 +19,7 @@ from collaborators.access import (
     role_required,
 )
 from core.downloads import file_download_response
+from core.history import history_entries
 from core.ids import parse_id
 from guidance import selectors, services
 from guidance.forms import GuidanceNoteForm
@@ -191,3 +193,20 @@ def note_file_remove(request, pk, file_pk):
     else:
         messages.success(request, _("File removed."))
     return redirect("guidance:edit", pk=note.pk)
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def note_history(request, pk):
+    """Every change to a note (drafts, edits, publication), for the staff who may change it."""
+    note = _managed_or_404(request, pk)
+    return render(
+        request,
+        "history.html",
+        {
+            "title": note.title,
+            "back_url": reverse("guidance:detail", args=[note.pk]),
+            "back_label": note.title,
+            "entries": history_entries(note.history.all()),
+        },
+    )

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -16,6 +17,7 @@ from collaborators.access import (
     is_staff_or_admin,
     role_required,
 )
+from core.history import history_entries
 from core.ids import parse_id
 from guidance.forms import PulseRequestForm
 from guidance.models import PulseRecipient, PulseRequest, PulseStatus
@@ -134,5 +136,67 @@ def pulse_answers(request, pk):
             "query_string": params.urlencode(),
             "direction_label": dict(Direction.choices).get(direction, ""),
             "unit_name": page.object_list[0].unit.name if unit and page.object_list else "",
+        },
+    )
+
+
+@role_required(*STAFF_ROLES)
+def pulse_edit(request, pk):
+    """Change a draft request (the staff who may open it); an opened request can no longer change."""
+    pulse = get_manageable_or_404(PulseRequest, request.user, pk=pk)
+    if pulse.status != PulseStatus.DRAFT:
+        messages.error(request, _("This request has been opened: it can no longer be changed."))
+        return redirect("guidance:pulse_detail", pk=pulse.pk)
+    initial = {
+        "question": pulse.question,
+        "details": pulse.details,
+        "focus_policy": pulse.focus_policy,
+        "topic": pulse.topic,
+        "target_units": list(pulse.target_units.all()),
+        "mode": pulse.mode,
+        "per_unit": pulse.per_unit,
+        "deadline": pulse.deadline,
+    }
+    form = PulseRequestForm(request.POST or None, author=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services_pulse.pulse_update(actor=request.user, pulse=pulse, data=form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("The draft has been saved."))
+            return redirect("guidance:pulse_detail", pk=pulse.pk)
+    return render(
+        request, "guidance/pulse_form.html", {"form": form, "pulse": pulse}, status=400 if form.errors else 200
+    )
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def pulse_cancel(request, pk):
+    """Cancel a draft or an open request; the people already asked are told."""
+    pulse = get_manageable_or_404(PulseRequest, request.user, pk=pk)
+    try:
+        services_pulse.pulse_cancel(actor=request.user, pulse=pulse, reason=request.POST.get("reason", "")[:500])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The request has been cancelled."))
+    return redirect("guidance:pulse_detail", pk=pulse.pk)
+
+
+@role_required(*STAFF_ROLES)
+@require_GET
+def pulse_history(request, pk):
+    """Every change to a request for opinion (draft edits, opening, closing, cancelling)."""
+    pulse = get_manageable_or_404(PulseRequest, request.user, pk=pk)
+    return render(
+        request,
+        "history.html",
+        {
+            "title": pulse.question,
+            "back_url": reverse("guidance:pulse_detail", args=[pulse.pk]),
+            "back_label": pulse.question,
+            "entries": history_entries(pulse.history.all()),
         },
     )

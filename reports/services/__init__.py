@@ -32,6 +32,7 @@ from reports.signals import (
     report_sent,
     reports_moved,
     rumour_verified,
+    rumours_merged,
 )
 
 # Fields a collaborator fills in; everything else is set by the workflow.
@@ -474,6 +475,66 @@ def rumour_verify(*, actor: User, rumour: Rumour, verification: str, note: str) 
         _tell_rumour_followers(rumour, actor=actor)
     rumour_verified.send(sender=Rumour, rumour=rumour, actor=actor)
     return rumour
+
+
+@transaction.atomic
+def rumour_merge(*, actor: User, rumour: Rumour, into: Rumour) -> Rumour:
+    """Merge ``rumour`` (a second copy of the same rumour, tracked by another union) into ``into``.
+
+    Preconditions: both are within what ``actor`` may act on (``Rumour.objects.manageable_by``: every unit
+    each is listed for or sighted in lies in the actor's subtree, ``require_cover``), they differ, and
+    neither has been merged already.
+
+    Side effects: every sighting of ``rumour`` (drafts included) becomes a sighting of ``into`` (each
+    report's history and timeline record it); ``into`` is listed for ``rumour``'s units as well; ``rumour``
+    keeps its row, verdict and history, pointing at ``into``; both histories record the merge; the
+    counts of both are recounted; ``reports_moved`` (the tallies) and ``rumours_merged`` (guidance notes
+    answering ``rumour`` answer ``into`` too) are sent; the people following either rumour are told,
+    those who may open ``into`` only. Returns ``into``.
+    """
+    manageable = Rumour.objects.manageable_by(actor)
+    if manageable.filter(pk__in=[rumour.pk, into.pk]).count() != 2:
+        raise PermissionDenied
+    require_cover(actor, [*rumour_unit_paths(rumour), *rumour_unit_paths(into)])
+    if rumour.pk == into.pk:
+        raise ValidationError(_("A rumour cannot be merged into itself."))
+    locked = {r.pk: r for r in Rumour.objects.select_for_update().filter(pk__in=[rumour.pk, into.pk])}
+    rumour, into = locked[rumour.pk], locked[into.pk]
+    if rumour.merged_into_id or into.merged_into_id:
+        raise ValidationError(_("One of these rumours has already been merged into another."))
+    followers = {person.pk: person for person in [*rumour_followers(rumour), *rumour_followers(into)]}
+    reports = list(Report.objects.select_for_update().filter(rumour=rumour).order_by("pk"))
+    note = _("Merged into the rumour #%(id)s: %(title)s") % {"id": into.pk, "title": into.title}
+    for report in reports:
+        report.rumour = into
+        report._history_user = actor
+        report._change_reason = note[:100]
+        report.save(update_fields=["rumour", "updated_at"])
+        _event(report, actor, EventKind.RUMOUR_LINKED, note)
+    into.listed_units.add(*rumour.listed_units.all())
+    rumour.merged_into = into
+    rumour._history_user = actor
+    rumour._change_reason = note[:100]
+    rumour.save(update_fields=["merged_into"])
+    into._history_user = actor
+    into._change_reason = (_("Took over the sightings of the rumour #%(id)s") % {"id": rumour.pk})[:100]
+    into.save()
+    _rumour_recount(rumour)
+    _rumour_recount(into)
+    if reports:
+        reports_moved.send(sender=Report, report_ids=[r.pk for r in reports])
+    rumours_merged.send(sender=Rumour, rumour=rumour, into=into, actor=actor)
+    with translation.override("vi"):
+        subject = _("Rumour merged: %(title)s") % {"title": into.title}
+    notify_many(
+        recipients=[person for pk, person in sorted(followers.items()) if pk != actor.pk],
+        about=into,
+        kind="rumour_merged",
+        subject=subject,
+        body=rumour.title,
+        link=reverse("reports:rumour_detail", args=[into.pk]),
+    )
+    return into
 
 
 def rumour_followers(rumour: Rumour) -> list[User]:

@@ -23,7 +23,7 @@ from collaborators.access import (
     scope_path,
 )
 from core.downloads import bytes_download_response, streaming_download_response
-from core.ids import parse_ids
+from core.ids import parse_id, parse_ids
 from core.pagination import COUNT_CAP, CountedPaginator, capped_count
 from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from reports import selectors, services
@@ -370,7 +370,9 @@ def report_link_rumour(request, pk):
 def rumour_list(request):
     staff = is_staff_or_admin(request.user)
     rumours = RumourFilter(
-        request.GET or None, queryset=Rumour.objects.visible_to(request.user).select_related("topic")
+        request.GET or None,
+        # A copy merged into another is read through the one that took it over.
+        queryset=Rumour.objects.visible_to(request.user).filter(merged_into__isnull=True).select_related("topic"),
     )
     page = Paginator(rumours.qs.order_by("-last_seen_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     units_seen, in_scope = {}, {}
@@ -424,7 +426,37 @@ def rumour_detail(request, pk):
                 initial={"verification": rumour.verification, "note": rumour.resolution_note}
             )
         context["entries"] = selectors.history_of(rumour)
+        context["spread"] = selectors.rumour_spread(rumour, viewer=request.user)
+        if rumour.merged_into_id is None and context.get("verify_form") is not None:
+            # The same rumour tracked elsewhere: across the whole city for the federation's staff (their scope).
+            context["same_rumours"] = selectors.rumour_suggestions(
+                user=request.user, text=f"{rumour.title} {rumour.summary}", exclude=rumour
+            )
+            manageable = set(
+                Rumour.objects.manageable_by(request.user)
+                .filter(pk__in=[r.pk for r in context["same_rumours"]])
+                .values_list("pk", flat=True)
+            )
+            for other in context["same_rumours"]:
+                other.can_merge = other.pk in manageable
+    if rumour.merged_into_id:
+        context["merged_into"] = Rumour.objects.visible_to(request.user).filter(pk=rumour.merged_into_id).first()
     return render(request, "reports/rumour_detail.html", context)
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def rumour_merge(request, pk):
+    """Merge this rumour into another copy of it; both must be within the actor's scope (else 404)."""
+    rumour = get_manageable_or_404(Rumour, request.user, pk=pk)
+    into = get_manageable_or_404(Rumour, request.user, pk=parse_id(request.POST.get("into")) or 0)
+    try:
+        services.rumour_merge(actor=request.user, rumour=rumour, into=into)
+    except ValidationError as exc:
+        _errors_to_messages(request, [exc.messages])
+        return redirect("reports:rumour_detail", pk=rumour.pk)
+    messages.success(request, _("The rumours have been merged: every sighting now counts for this one."))
+    return redirect("reports:rumour_detail", pk=into.pk)
 
 
 @role_required(*STAFF_ROLES)

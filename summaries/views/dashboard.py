@@ -118,6 +118,7 @@ def dashboard(request):
     stats = selectors.statistics(unit, period, topic=topic, policy=policy)
     compliance = selectors.compliance(unit, period)
     trainings = selectors.trainings_in(unit, period)
+    coverage = selectors.training_coverage(unit)
     hot_items = selectors.open_hot_items(unit, topic=topic, policy=policy)
     hot_counts = selectors.open_hot_counts(unit, topic=topic, policy=policy)
 
@@ -143,6 +144,7 @@ def dashboard(request):
         "compliance": _compliance(compliance, unit, links, charts),
         "activity": _activity(stats, compliance, links, charts),
         "trainings": _trainings(trainings, month, charts),
+        "coverage": _coverage(coverage, links),
         "direction_labels": [label for _value, label in DIRECTIONS],
         "kind_labels": [label for _value, label in KINDS],
         "filtered": bool(topic or policy),
@@ -453,4 +455,33 @@ def _trainings(trainings, month, charts) -> dict:
         "attendance_rate": round(100.0 * trainings["attended"] / trainings["registered"], 1)
         if trainings["registered"]
         else None,
+    }
+
+
+def _coverage(coverage, links) -> dict:
+    """Training coverage: per unit the share of active collaborators trained in the last 12 months, each
+    number linked to the roster's filter behind it (trained, not trained, never trained)."""
+
+    def roster(unit, **extra):
+        return f"{links.roster(unit)}&{urlencode(extra)}"
+
+    rows = [
+        {
+            "unit": row["unit"],
+            "active": cell(row["active"], links.roster(row["unit"])),
+            "trained": cell(row["trained"], roster(row["unit"], trained="true")),
+            "untrained": cell(row["active"] - row["trained"], roster(row["unit"], trained="false")),
+            "never": cell(row["never"], roster(row["unit"], never_trained="true")),
+            "share": row["share"],
+        }
+        for row in coverage["rows"]
+    ]
+    return {
+        "rows": rows,
+        "active": coverage["active"],
+        "trained": coverage["trained"],
+        "share": coverage["share"],
+        "never": coverage["never"],
+        "never_count": cell(coverage["never_count"], roster(links.unit, never_trained="true")),
+        "sessions": coverage["sessions"],
     }

@@ -1,0 +1,66 @@
+"""Readable change history from django-simple-history records, for any model that keeps one.
+
+``history_entries`` turns the records of one or several objects (a training session and its
+registrations, a request for opinion...) into rows a person reads: when, who, which record, why, and each
+field's old and new value (a choice's label, a date in the local format), newest first. The pages that show
+them share ``templates/history.html``.
+"""
+
+from collections.abc import Callable, Iterable
+
+from django.utils import formats
+
+
+def _display(field, value):
+    if value is None or value == "":
+        return ""
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if field.get_internal_type() == "DateField":
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    if field.get_internal_type() == "DateTimeField":
+        return formats.date_format(value, "SHORT_DATETIME_FORMAT")
+    return value
+
+
+def history_entries(
+    *record_sets: Iterable, label: Callable | None = None, hidden: Iterable[str] = (), limit: int = 500
+) -> list[dict]:
+    """Rows of the change history of the objects whose historical records are given (one queryset of
+    historical records per kind of object; several objects of a kind may share one), newest first.
+
+    Each row: ``record`` (its date, user, type and reason), ``what`` (the kind of record, and ``label(record)``
+    when given) and ``changes`` ([{field, old, new}] against the same object's previous record). At most
+    ``limit`` records per set are read, the newest.
+    """
+    hidden = set(hidden)
+    entries = []
+    for records in record_sets:
+        rows = list(records.select_related("history_user").order_by("-history_date", "-history_id")[:limit])
+        rows.reverse()
+        previous_of: dict = {}
+        for record in rows:
+            model = record.instance._meta
+            changes = []
+            previous = previous_of.get(record.id)
+            if previous is not None:
+                delta = record.diff_against(previous)
+                for change in delta.changes:
+                    if change.field in hidden:
+                        continue
+                    field = model.get_field(change.field)
+                    changes.append(
+                        {
+                            "field": field.verbose_name,
+                            "old": _display(field, change.old),
+                            "new": _display(field, change.new),
+                        }
+                    )
+            what = str(model.verbose_name)
+            if label is not None:
+                extra = label(record)
+                what = f"{what}: {extra}" if extra else what
+            entries.append({"record": record, "changes": changes, "what": what})
+            previous_of[record.id] = record
+    entries.sort(key=lambda e: (e["record"].history_date, e["record"].history_id), reverse=True)
+    return entries
