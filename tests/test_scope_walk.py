@@ -112,10 +112,14 @@ TABLE = {
     "notifications:sms_callback": (None, "405 405 405 405 405 405", "403 403 403 403 403 403"),
     "notifications:zalo_callback": (None, "405 405 405 405 405 405", "403 403 403 403 403 403"),
     "notifications:deliveries": (None, STAFF_ONLY, STAFF_ONLY),
+    # follows: each staff member's own
+    "follows:list": (None, STAFF_ONLY, "404 404 3 3 404 L"),
+    "follows:remove": (None, "404 404 405 405 404 L", "404 404 3 3 404 L"),
     # roster: units
     "roster:unit_tree": (None, STAFF_ONLY, STAFF_ONLY),
     "roster:unit_create": (None, "404 404 404 404 404 L", "404 404 404 404 404 L"),
     "roster:unit_pick": (None, "404 404 404 404 404 L", "404 404 404 404 404 L"),
+    "roster:unit_options": (None, STAFF_ONLY, "404 404 405 405 404 L"),
     "roster:unit_detail": ("unit", "404 404 200 404 404 L", "404 404 200 404 404 L"),
     "roster:unit_children": ("unit", "404 404 200 404 404 L", "404 404 200 404 404 L"),
     "roster:unit_edit": ("unit", "404 404 404 404 404 L", "404 404 404 404 404 L"),
