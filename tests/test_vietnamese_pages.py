@@ -52,7 +52,10 @@ ADMIN_GAPS = {
     "created", "verified", "search", "text", "content", "type", "uploaded", "added", "marked", "note", "person",
     "unit", "report", "rumour", "file", "about", "attempts", "last", "error", "session", "key", "task", "name",
     "human", "readable", "access", "log", "for", "unknown", "every", "minute",
+    "submitted",  # a report's timeline row in the admin names its event by its stored value
 }  # fmt: skip
+# Sentences Django writes in English outside any catalogue (so no translation can reach them).
+UNTRANSLATABLE = ("If disabled, the current password for this user will be lost.",)
 # Admin pages that show stored values rather than the interface (past versions, raw history, deletion
 # summaries with Django's relationship names): not read.
 ADMIN_DATA_PAGES = ("_delete", "_history", "_simple_history")
@@ -61,7 +64,7 @@ ADMIN_DATA_PAGES = ("_delete", "_history", "_simple_history")
 SKIP_TAGS = {"script", "style", "template", "code", "pre", "textarea", "noscript"}
 SPOKEN = ("aria-label", "title", "alt", "placeholder", "aria-description", "aria-roledescription")
 NOT_WORDS = re.compile(
-    r"\b[A-Za-z]+[A-Z][a-z]*[A-Z]\w*|\b[a-z]+[A-Z]\w*|\S+@\S+|https?://\S+|www\.\S+|\S+\.\w{2,4}\b|\b\w+[._]\w+[\w._]*|[A-Z]{2,}[-\w]*|\{[^}]*\}"
+    r"\S+/\S+|\b\w+(?:-\w+){2,}|\b[A-Za-z]+[A-Z][a-z]*[A-Z]\w*|\b[a-z]+[A-Z]\w*|\S+@\S+|https?://\S+|www\.\S+|\S+\.\w{2,4}\b|\b\w+[._]\w+[\w._]*|[A-Z]{2,}[-\w]*|\{[^}]*\}"
 )
 
 
@@ -123,6 +126,10 @@ def english_in(html: str, *, admin: bool = False) -> list[str]:
     words = english_words() - ADMIN_GAPS if admin else english_words()
     found = []
     for where, text in reader.parts:
+        if text.strip().startswith(("[{", '{"')):
+            continue  # stored JSON shown as it is (the admin's read-only fields)
+        for sentence in UNTRANSLATABLE:
+            text = text.replace(sentence, " ")
         for word in re.findall(r"[A-Za-z]{3,}", NOT_WORDS.sub(" ", text)):
             if word.lower() in words:
                 found.append(f"{word} ({where}: {text.strip()[:60]!r})")
