@@ -152,3 +152,14 @@ def test_the_installed_app_shows_web_push_and_opens_only_this_site(client):
     script = client.get("/sw.js").content.decode()
     assert 'addEventListener("push"' in script and "showNotification" in script
     assert "url.origin !== self.location.origin" in script.split('addEventListener("notificationclick"')[1]
+
+
+def test_the_preferences_are_linked_from_the_profile_and_the_notifications(client, collaborator, unit_staff):
+    client.force_login(collaborator)
+    profile = client.get(reverse("roster:person_detail", args=[collaborator.pk])).content.decode()
+    assert reverse("notifications:preferences") in profile
+    listing = client.get(reverse("notifications:list")).content.decode()
+    assert 'data-testid="preferences-link"' in listing and 'data-testid="follows-link"' not in listing
+    client.force_login(unit_staff)
+    listing = client.get(reverse("notifications:list")).content.decode()
+    assert reverse("follows:list") in listing and reverse("notifications:deliveries") in listing
