@@ -68,6 +68,10 @@ class AccessToken(models.Model):
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
 
+    @property
+    def scope_labels(self) -> list[str]:
+        return [str(TokenScope(scope).label) for scope in self.scopes if scope in TokenScope.values]
+
     def allows(self, scope: str) -> bool:
         return scope in self.scopes
 

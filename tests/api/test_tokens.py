@@ -32,6 +32,7 @@ def test_a_person_creates_a_token_on_their_page_and_sees_the_secret_once(client,
     assert token.prefix in page.content.decode() and token.scopes == ["read", "submit"]
     again = client.get(reverse("api_tokens:list"))
     assert secret not in again.content.decode() and token.prefix in again.content.decode()
+    assert "Đọc, Gửi (báo cáo, trả lời, xác nhận đã đọc, đăng ký)" in again.content.decode()
     assert api_client(secret).get(REPORTS).status_code == 200
 
 
