@@ -14,11 +14,19 @@ the id of each person who moved out of it directly (not with a sub-unit) to the 
 joined. Work filed at the ended unit itself follows its people (the reports app moves their open
 reports).
 
+``incident_recorded(incident)``: an administrator recorded a personal-data incident; the notifications
+app tells every administrator. ``incident_reminder_due(incident)``: an incident's 72 hours for telling the
+authority are running out and it has not been told; the administrators are reminded (once).
+
 Signals through which higher apps add to this app's pages (each receiver returns its part):
 
 ``person_page_sections(person, viewer)``: a person's roster page is shown to ``viewer``, who may
 see the person. A receiver returns None or ``{"template": "...", "data": {...}}``, a block of the
 page (the person's reports, their trainings), holding only what the viewer's scope allows.
+
+``personal_data_sections(person)``: the person's own-data download (JSON and the printable page) is
+being made. A receiver returns ``{"key": "...", "title": "...", "rows": [{column: value}, ...]}``: every
+row the app holds about the person (their reports, trainings, notifications, receipts), in plain values.
 
 ``unit_figures(units, viewer)``: the units pages show ``units`` (all in the viewer's scope) to
 ``viewer``. A receiver returns ``{label: {unit path: n}}``, figures counted over each unit's whole
@@ -29,6 +37,9 @@ from django.dispatch import Signal
 
 invitation_issued = Signal()
 units_moved = Signal()
+incident_recorded = Signal()
+incident_reminder_due = Signal()
 unit_ended = Signal()
 person_page_sections = Signal()
+personal_data_sections = Signal()
 unit_figures = Signal()

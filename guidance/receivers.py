@@ -12,8 +12,11 @@ was published (``report_linked_to_rumour``) tells its author of that answer.
 """
 
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
+from collaborators.signals import personal_data_sections
 from guidance.models import PulseRecipient
+from guidance.selectors import personal_data
 from guidance.services import guidance_answer_late_sighting, guidance_follow_merged_rumour
 from guidance.services.pulse import pulse_answer_record, recipient_for
 from reports.models import ReportKind
@@ -85,3 +88,9 @@ def tell_a_late_sighting_its_answer(sender, *, report, rumour, previous, **kwarg
 def notes_answer_the_merged_rumour(sender, *, rumour, into, **kwargs):
     """Guidance answering a rumour merged into another answers that one too (the old links stay)."""
     guidance_follow_merged_rumour(rumour=rumour, into=into)
+
+
+@receiver(personal_data_sections, dispatch_uid="guidance.personal_data_receipts")
+def person_receipts_data(sender, *, person, **kwargs):
+    """The guidance notes the person received, read and acknowledged, for their own-data download."""
+    return {"key": "receipts", "title": _("Guidance received"), "rows": personal_data(person)}

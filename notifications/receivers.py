@@ -1,14 +1,17 @@
 """Outbox messages for events of lower apps, which signal them instead of importing this app, and the
 queueing of every message once it is written."""
 
+from django.db.models import Q
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from collaborators.signals import invitation_issued
+from collaborators.models import Role, User
+from collaborators.signals import incident_recorded, incident_reminder_due, invitation_issued, personal_data_sections
 from core.tasks import enqueue
-from notifications.services import notify_account
+from notifications.selectors import personal_data
+from notifications.services import notify_account, notify_many
 from notifications.signals import notifications_written
 from notifications.tasks import deliver_notification
 
@@ -43,3 +46,32 @@ def send_invitation(sender, invitation, token, **kwargs):
             },
             link=reverse("activate_link", args=[token]),
         )
+
+
+@receiver(personal_data_sections, dispatch_uid="notifications.personal_data_notifications")
+def person_notifications_data(sender, *, person, **kwargs):
+    """Every message addressed to the person, for their own-data download."""
+    return {"key": "notifications", "title": _("Notifications"), "rows": personal_data(person)}
+
+
+def _tell_administrators(incident, *, kind, subject):
+    # The candidates; notify_many keeps those whom the incident's own rule (visible_to) lets open it.
+    administrators = User.objects.filter(Q(role=Role.ADMIN) | Q(is_superuser=True), is_active=True)
+    body = _("Found at %(found)s; %(count)s people affected. The authority must be told by %(deadline)s.") % {
+        "found": timezone.localtime(incident.found_at).strftime("%d/%m/%Y %H:%M"),
+        "count": incident.people_affected,
+        "deadline": timezone.localtime(incident.deadline).strftime("%d/%m/%Y %H:%M"),
+    }
+    link = reverse("roster:incident_detail", args=[incident.pk])
+    notify_many(recipients=administrators, about=incident, kind=kind, subject=subject, body=body, link=link)
+
+
+@receiver(incident_recorded, dispatch_uid="notifications.incident_recorded")
+def tell_administrators_of_an_incident(sender, *, incident, **kwargs):
+    _tell_administrators(incident, kind="incident_recorded", subject=_("A personal-data incident was recorded"))
+
+
+@receiver(incident_reminder_due, dispatch_uid="notifications.incident_reminder")
+def remind_administrators_of_an_incident(sender, *, incident, **kwargs):
+    subject = _("The 72 hours to tell the authority of an incident are running out")
+    _tell_administrators(incident, kind="incident_reminder", subject=subject)

@@ -68,3 +68,12 @@ def paid_messages_for(user, *, month=None):
         row[tally.channel] += tally.messages
         row["cost"] += tally.messages * price.get(tally.channel, 0)
     return first, sorted(per_unit.values(), key=lambda row: row["unit"].path)
+
+
+def personal_data(person) -> list[dict]:
+    """Every message addressed to ``person`` (in the app or by e-mail), for their own-data download."""
+    messages = Notification.objects.filter(recipient=person).order_by("pk")
+    return [
+        {"created_at": m.created_at, "subject": m.subject, "body": m.body, "sent_at": m.sent_at, "read_at": m.read_at}
+        for m in messages
+    ]

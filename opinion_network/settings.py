@@ -75,8 +75,14 @@ INSTALLED_APPS = [
     "csp",
     "django_celery_beat",
     "django_filters",
+    # Two-factor sign-in: codes from an authenticator app (TOTP) and single-use recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rest_framework",
     "drf_spectacular",
+    # The read log, account events and signed-in sessions: just above core, so every app may write to it.
+    "privacy",
     "collaborators",
     "notifications",
     "reports",
@@ -106,6 +112,10 @@ MIDDLEWARE = [
     # Signed-in pages are never cached; then the absolute session lifetime (both read request.user).
     "opinion_network.middleware.PrivateCacheMiddleware",
     "opinion_network.middleware.SessionLifetimeMiddleware",
+    # After the password, the second factor before any other page (staff and admins must have one).
+    "collaborators.middleware.TwoFactorMiddleware",
+    # The last activity of the person's signed-in session, written at most every few minutes.
+    "privacy.middleware.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -219,6 +229,8 @@ AXES_IPWARE_PROXY_TRUSTED_IPS = _read(
 )
 AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 AXES_VERBOSE = False
+# Two-factor sign-in: the name the authenticator app shows for the account.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Mạng lưới dư luận")
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]

@@ -6,7 +6,7 @@ Connected from ``ReportsConfig.ready``.
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
-from collaborators.signals import person_page_sections, unit_ended, unit_figures
+from collaborators.signals import person_page_sections, personal_data_sections, unit_ended, unit_figures
 from reports import selectors
 from reports.services import reports_follow_people
 
@@ -15,6 +15,12 @@ from reports.services import reports_follow_people
 def person_reports_section(sender, *, person, viewer, **kwargs):
     """The person's report counts, of the reports the viewer may see."""
     return selectors.person_section(person, viewer)
+
+
+@receiver(personal_data_sections, dispatch_uid="reports.personal_data_reports")
+def person_reports_data(sender, *, person, **kwargs):
+    """Every report the person wrote (drafts too), with its files' names, for their own-data download."""
+    return {"key": "reports", "title": _("Reports"), "rows": selectors.personal_data(person)}
 
 
 @receiver(unit_figures, dispatch_uid="reports.unit_figures_reports")

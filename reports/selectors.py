@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.models import Case, IntegerField, Sum, Value, When
 
 from collaborators.access import scope_path
+from collaborators.models import CollaboratorProfile
 from core.text import fold
 from reports.models import AlertLevel, Report, ReportStatus, Rumour, RumourUnitCount, UnitReportCount
 
@@ -217,3 +218,36 @@ def rumour_units_seen(*, rumours, path: str):
     if path:
         rows = rows.filter(unit__path__startswith=path)
     return rows.order_by("rumour_id", "-sightings", "unit__name").values_list("rumour_id", "unit__name", "sightings")
+
+
+def personal_data(person) -> list[dict]:
+    """Every report ``person`` wrote (drafts too), in plain values, for the person's own-data download."""
+    reports = Report.objects.filter(author=person).select_related("topic", "unit").prefetch_related("attachments")
+    return [
+        {
+            "id": report.pk,
+            "created_at": report.created_at,
+            "first_submitted_at": report.first_submitted_at,
+            "status": report.get_status_display(),
+            "kind": report.get_kind_display(),
+            "unit": report.unit.name,
+            "topic": report.topic.name if report.topic else "",
+            "title": report.title,
+            "content": report.content,
+            "place": report.place,
+            "files": ", ".join(a.original_name for a in report.attachments.all()),
+        }
+        for report in reports.order_by("pk")
+    ]
+
+
+def author_consent_state(report, viewer) -> str:
+    """How a report's author may be named to ``viewer``: "named" (consent not withdrawn), "reviewer" (the
+    author withdrew consent, but the report waits for review and the viewer is one of the reviewers who
+    must act on it: named, with a note saying so), or "withheld"."""
+    withdrawn = CollaboratorProfile.objects.filter(user_id=report.author_id, consent_withdrawn_at__isnull=False)
+    if not withdrawn.exists():
+        return "named"
+    if report.status == ReportStatus.SUBMITTED and Report.objects.manageable_by(viewer).filter(pk=report.pk).exists():
+        return "reviewer"
+    return "withheld"

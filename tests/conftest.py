@@ -1,8 +1,29 @@
 import pytest
 from celery import current_app
+from django.conf import settings
+from django.test import Client
 
 from collaborators.models import Role, UnitKind
+from collaborators.services.security import CONSENT_CHECKED, TWO_FACTOR_VERIFIED
 from tests.factories import UnitFactory, UserFactory
+
+_client_login = Client._login
+
+
+def _login_with_second_factor_passed(self, user, backend=None):
+    """Tests sign people in with ``client.force_login`` / ``client.login``: the session also counts the
+    second factor as passed and the consent version as checked, so people reach their pages as they
+    would after the code. The second
+    factor itself is tested through the sign-in pages (tests/collaborators/test_security.py and the
+    browser tests)."""
+    _client_login(self, user, backend)
+    session = self.session
+    session[TWO_FACTOR_VERIFIED] = "test"
+    session[CONSENT_CHECKED] = settings.PERSONAL_DATA_CONSENT_VERSION
+    session.save()
+
+
+Client._login = _login_with_second_factor_passed
 
 
 @pytest.fixture(autouse=True)

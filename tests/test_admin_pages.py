@@ -20,6 +20,7 @@ from django_celery_beat.models import ClockedSchedule, SolarSchedule
 from simple_history.admin import SimpleHistoryAdmin
 
 from collaborators.models import Role
+from collaborators.services.security import two_factor_reset
 from guidance.models import Receipt, RumourAlert
 from guidance.services import guidance_acknowledge, rumour_alerts
 from notifications.services import notify
@@ -64,6 +65,8 @@ def demo_rows(union, grassroots, collaborator, unit_staff, superuser, tmp_path, 
     AccessFailureLog.objects.create(username=collaborator.username, ip_address="127.0.0.1", path_info="/")
     people.force_login(unit_staff)
     assert people.get(reverse("reports:export", kwargs={"fmt": "csv"})).status_code == 200  # an export record
+    # An administrator's reset of a second factor (an account event; the export above is in the read log).
+    two_factor_reset(actor=superuser, person=unit_staff)
     assert Receipt.objects.exists() and RumourAlert.objects.exists()
     return side
 

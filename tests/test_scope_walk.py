@@ -45,6 +45,7 @@ from api.services import token_create
 from collaborators.models import DecisionKind, Role, UnitKind
 from collaborators.services import imports as import_services
 from collaborators.services import people as people_services
+from collaborators.services.incidents import incident_record
 from guidance.services import guidance_publish, guidance_save, note_attachment_add
 from guidance.services.pulse import pulse_create, pulse_open
 from notifications.services import notify
@@ -98,6 +99,15 @@ TABLE = {
     "password_reset_confirm": ("reset", PUBLIC, PUBLIC),
     "password_reset_complete": (None, PUBLIC, "405 405 405 405 405 405"),
     "activate_code": (None, PUBLIC, PUBLIC),
+    # the second factor and the person's own sign-in page (the walk's sign-in counts the second factor as
+    # passed and nobody has an app set up: the code page sends to the set-up page)
+    "two_factor_verify": (None, "3 3 3 3 3 L", "3 3 3 3 3 L"),
+    "two_factor_enrol": (None, "200 200 200 200 200 L", "200 200 200 200 200 L"),
+    "account_security": (None, "200 200 200 200 200 L", "405 405 405 405 405 L"),
+    "consent_renew": (None, "200 200 200 200 200 L", "3 3 3 3 3 L"),
+    "recovery_codes_renew": (None, "405 405 405 405 405 L", "3 3 3 3 3 L"),
+    "two_factor_remove": (None, "405 405 405 405 405 L", "3 3 3 3 3 L"),
+    "sessions_sign_out": (None, "405 405 405 405 405 L", "3 3 3 3 3 L"),
     # An activation link with an unknown token: "this link is not valid" (400), whoever asks.
     "activate_link": ("token", "400 400 400 400 400 400", "400 400 400 400 400 400"),
     # notifications: each person's own
@@ -143,6 +153,13 @@ TABLE = {
     "roster:person_invite": ("person", "404 404 404 404 404 L", "404 404 404 404 404 L"),
     "roster:person_anonymise": ("person", "404 404 404 404 404 L", "404 404 404 404 404 L"),
     "roster:person_history": ("person", "404 404 404 404 404 L", "404 404 404 404 404 L"),
+    "roster:person_two_factor_reset": ("person", "404 404 404 404 404 L", "404 404 404 404 404 L"),
+    "roster:read_log": (None, "404 404 404 404 404 L", "404 404 404 404 404 L"),
+    "roster:my_reads": (None, "200 200 200 200 200 L", "405 405 405 405 405 L"),
+    "roster:my_data_page": (None, "200 200 200 200 200 L", "200 200 200 200 200 L"),
+    "roster:incident_list": (None, "404 404 404 404 404 L", "404 404 404 404 404 L"),
+    "roster:incident_detail": ("incident", "404 404 404 404 404 L", "404 404 404 404 404 L"),
+    "roster:incident_told": ("incident", "404 404 404 404 404 L", "404 404 404 404 404 L"),
     "roster:my_data": (None, "200 200 200 200 200 L", "200 200 200 200 200 L"),
     "roster:consent_withdraw": (None, "405 405 405 405 405 L", "3 3 3 3 3 L"),
     "roster:decision_list": (None, STAFF_ONLY, STAFF_ONLY),
@@ -406,6 +423,9 @@ def build_side(*, unit, sub, owner, staff, admin_user, marker):
 
     side.summary, _ = summary_schedule(scope=unit, period=ReportingPeriod.objects.month_of(date(2026, 10, 1)))
     assert summary_compile(summary_id=side.summary.pk)
+    side.incident = incident_record(
+        actor=admin_user, what=f"Lộ danh sách {marker}", found_at=timezone.now() - timedelta(hours=2), people_affected=3
+    )
     side.decision = people_services.decision_create(
         actor=admin_user,
         unit=unit,
@@ -446,6 +466,7 @@ def kwargs_for(kind, side, *, missing=False):
         "import": lambda: {"pk": pk(side.batch)},
         "person": lambda: {"pk": pk(side.owner)},
         "decision": lambda: {"pk": pk(side.decision)},
+        "incident": lambda: {"pk": pk(side.incident)},
         "draft": lambda: {"pk": pk(side.draft)},
         "report": lambda: {"pk": pk(side.report)},
         "attachment": lambda: {"pk": side.report.pk, "attachment_pk": pk(side.attachment)},

@@ -4,8 +4,9 @@ Connected from ``TrainingsConfig.ready``.
 """
 
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
-from collaborators.signals import person_page_sections
+from collaborators.signals import person_page_sections, personal_data_sections
 from trainings import selectors
 
 
@@ -13,3 +14,9 @@ from trainings import selectors
 def person_trainings_section(sender, *, person, viewer, **kwargs):
     """The person's training history, of the registrations the viewer may see."""
     return selectors.person_section(person, viewer)
+
+
+@receiver(personal_data_sections, dispatch_uid="trainings.personal_data_trainings")
+def person_trainings_data(sender, *, person, **kwargs):
+    """The person's registrations, attendance, feedback and certificates, for their own-data download."""
+    return {"key": "trainings", "title": _("Trainings"), "rows": selectors.personal_data(person)}

@@ -200,3 +200,22 @@ def person_section(person, viewer) -> dict:
 def can_manage(user, session) -> bool:
     """Admins act on the sessions organised in their subtree (the rule is ``manageable_by``'s)."""
     return TrainingSession.objects.manageable_by(user).filter(pk=session.pk).exists()
+
+
+def personal_data(person) -> list[dict]:
+    """Every registration of ``person``: the session, attendance, feedback and whether a certificate is
+    issued (attended sessions have one), in plain values."""
+    registrations = Registration.objects.filter(person=person).select_related("session").order_by("pk")
+    return [
+        {
+            "session": registration.session.title,
+            "starts_at": registration.session.starts_at,
+            "status": registration.get_status_display(),
+            "registered_at": registration.queued_at,
+            "checked_in_at": registration.checked_in_at,
+            "rating": registration.rating,
+            "comment": registration.comment,
+            "certificate": registration.status == RegistrationStatus.ATTENDED,
+        }
+        for registration in registrations
+    ]

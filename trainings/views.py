@@ -22,6 +22,8 @@ from collaborators.models import Role
 from core.downloads import file_download_response
 from core.history import history_entries
 from core.text import fold
+from privacy.models import ReadKind
+from privacy.services import read_record
 from trainings import selectors, services
 from trainings.calendar import calendar_bytes
 from trainings.forms import (
@@ -424,6 +426,7 @@ def material_download(request, pk, material_id):
     material = get_object_or_404(Material, session=session, pk=material_id)
     if material.url and not material.file:
         return HttpResponseRedirect(material.url)
+    read_record(request=request, kind=ReadKind.EXPORT, obj=material, label=material.title)
     # Materials stored before names were kept as data have none: the title stands in.
     return file_download_response(material.file, material.original_name or material.title, material.content_type)
 
@@ -507,6 +510,10 @@ def certificate(request, pk, person_id=None):
     registration = get_object_or_404(
         registrations, session=session, person_id=person_id or request.user.pk, status=RegistrationStatus.ATTENDED
     )
+    read_record(
+        request=request, kind=ReadKind.EXPORT, obj=registration, subject=registration.person_id,
+        label=f"{session.title}: {registration.person.full_name}",
+    )  # fmt: skip
     return render(request, "trainings/certificate.html", {"session": session, "registration": registration})
 
 

@@ -389,4 +389,5 @@ class ExportRecord(models.Model):
 
 from collaborators.models.activity import ReportingActivity, TrainingAttendance  # noqa: E402,F401
 from collaborators.models.imports import ImportBatch  # noqa: E402,F401
+from collaborators.models.incidents import Incident  # noqa: E402,F401
 from collaborators.models.moves import UnitMove  # noqa: E402,F401

@@ -2,9 +2,11 @@
 
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from collaborators.models import CollaboratorProfile, ReportingActivity, Role, TrainingAttendance, Unit, User
-from collaborators.signals import person_page_sections
+from collaborators.signals import person_page_sections, personal_data_sections
+from privacy.models import AccountEvent, ReadEntry, SignedInSession
 
 
 def unit_overview(user) -> dict:
@@ -103,8 +105,10 @@ def person_history(*, person: User) -> list[dict]:
     return entries
 
 
-def personal_data_export(*, user: User) -> dict:
-    """Everything the roster holds about one person (their own download)."""
+def personal_data_export(*, user: User, sections=None) -> dict:
+    """Everything held about one person (their own download): the roster's rows, and what the other apps
+    hold, gathered through ``personal_data_sections`` (``sections``: already gathered)."""
+    sections = _other_apps_personal_data(user) if sections is None else sections
     profile = profile_or_blank(user)
     return {
         "exported_at": timezone.now(),
@@ -139,7 +143,138 @@ def personal_data_export(*, user: User) -> dict:
         "decisions": [
             {"number": d.number, "date": d.issued_on, "kind": d.kind, "signer": d.signer} for d in user.decisions.all()
         ],
+        "consents": {
+            "version_given": profile.consent_version,
+            "given_at": profile.consent_given_at,
+            "withdrawn_at": profile.consent_withdrawn_at,
+        },
+        # What the other apps hold about the person (reports, trainings, notifications, receipts).
+        **{section["key"]: section["rows"] for section in sections},
+        "read_by_others": [
+            {
+                "at": e.at,
+                "reader": e.reader.full_name if e.reader else "",
+                "what": e.get_kind_display(),
+                "object": e.label,
+                "address": e.address,
+            }
+            for e in ReadEntry.objects.filter(subject=user).exclude(reader=user).select_related("reader").order_by("pk")
+        ],
+        "account_events": [
+            {"at": e.at, "what": e.get_kind_display(), "address": e.address}
+            for e in AccountEvent.objects.filter(person=user).order_by("pk")
+        ],
+        "sessions": [
+            {"signed_in": s.started_at, "last_activity": s.last_seen_at, "address": s.address, "device": s.user_agent}
+            for s in SignedInSession.objects.filter(user=user).order_by("pk")
+        ],
     }
+
+
+def _other_apps_personal_data(user) -> list[dict]:
+    return [section for _receiver, section in personal_data_sections.send(sender=User, person=user) if section]
+
+
+# The printable page's headings for the own-data file's keys (the JSON keeps the keys).
+PERSONAL_DATA_LABELS = {
+    "account": _("Account"),
+    "profile": _("Profile"),
+    "consents": _("Personal-data consent"),
+    "status_history": _("Status history"),
+    "decisions": _("Recognition decisions"),
+    "read_by_others": _("Who read my data"),
+    "account_events": _("Sign-in changes"),
+    "sessions": _("Signed-in sessions"),
+    "username": _("Username"),
+    "full_name": _("Full name"),
+    "phone": _("Phone"),
+    "email": _("E-mail"),
+    "role": _("Role"),
+    "unit": _("Unit"),
+    "date_joined": _("Joined"),
+    "last_login": _("Last sign-in"),
+    "position": _("Position"),
+    "workplace": _("Workplace"),
+    "gender": _("Gender"),
+    "birth_year": _("Birth year"),
+    "topics_covered": _("Topics covered"),
+    "status": _("Status"),
+    "status_since": _("Status since"),
+    "term_end": _("Term ends"),
+    "last_reported_on": _("Last report"),
+    "last_trained_on": _("Last trained"),
+    "consent_version": _("Consent version"),
+    "consent_given_at": _("Consent given"),
+    "consent_withdrawn_at": _("Consent withdrawn"),
+    "version_given": _("Consent version"),
+    "given_at": _("Consent given"),
+    "withdrawn_at": _("Consent withdrawn"),
+    "from": _("From status"),
+    "to": _("To status"),
+    "date": _("Date"),
+    "reason": _("Reason"),
+    "number": _("Number"),
+    "kind": _("Kind"),
+    "signer": _("Signer"),
+    "id": _("No."),
+    "created_at": _("Written"),
+    "first_submitted_at": _("Sent"),
+    "topic": _("Topic"),
+    "title": _("Title"),
+    "content": _("Content"),
+    "place": _("Place"),
+    "files": _("Files"),
+    "session": _("Training session"),
+    "starts_at": _("Starts"),
+    "registered_at": _("Registered"),
+    "checked_in_at": _("Checked in"),
+    "rating": _("Rating"),
+    "comment": _("Comment"),
+    "certificate": _("Certificate"),
+    "note": _("Guidance note"),
+    "read_at": _("Read"),
+    "acknowledged_at": _("Acknowledged"),
+    "subject": _("Subject"),
+    "body": _("Message"),
+    "sent_at": _("Sent"),
+    "at": _("When"),
+    "reader": _("Who read"),
+    "what": _("What"),
+    "object": _("Object"),
+    "address": _("Address"),
+    "signed_in": _("Signed in"),
+    "last_activity": _("Last activity"),
+    "device": _("Device"),
+}
+
+
+def personal_data_page(*, user) -> dict:
+    """The own-data file as the printable page shows it: each part with its heading, a part of one
+    record as label/value pairs, a list as a table."""
+    sections = _other_apps_personal_data(user)
+    data = personal_data_export(user=user, sections=sections)
+    titles = {**PERSONAL_DATA_LABELS, **{section["key"]: section["title"] for section in sections}}
+
+    def label(key):
+        return PERSONAL_DATA_LABELS.get(key, key)
+
+    parts = []
+    for key, value in data.items():
+        if key == "exported_at":
+            continue
+        if isinstance(value, dict):
+            parts.append({"title": titles.get(key, key), "pairs": [(label(k), v) for k, v in value.items()]})
+        else:
+            columns = list(value[0]) if value else []
+            parts.append(
+                {
+                    "key": key,
+                    "title": titles.get(key, key),
+                    "columns": [label(c) for c in columns],
+                    "rows": [[row[c] for c in columns] for row in value],
+                }
+            )
+    return {"exported_at": data["exported_at"], "parts": parts}
 
 
 def open_invitation(*, pk: int):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from collaborators.views import people
+from collaborators.views import incidents, people, reads, security
 
 urlpatterns = [
     path("", people.person_list, name="person_list"),
@@ -11,7 +11,14 @@ urlpatterns = [
     path("<int:pk>/invite/", people.person_invite, name="person_invite"),
     path("<int:pk>/anonymise/", people.person_anonymise, name="person_anonymise"),
     path("<int:pk>/history/", people.person_history, name="person_history"),
+    path("<int:pk>/two-factor-reset/", security.person_two_factor_reset, name="person_two_factor_reset"),
+    path("read-log/", reads.read_log, name="read_log"),
+    path("incidents/", incidents.incident_list, name="incident_list"),
+    path("incidents/<int:pk>/", incidents.incident_detail, name="incident_detail"),
+    path("incidents/<int:pk>/told/", incidents.incident_told, name="incident_told"),
+    path("me/reads/", reads.my_reads, name="my_reads"),
     path("me/data.json", people.my_data, name="my_data"),
+    path("me/data/", people.my_data_page, name="my_data_page"),
     path("me/consent/withdraw/", people.consent_withdraw, name="consent_withdraw"),
     path("decisions/", people.decision_list, name="decision_list"),
     path("decisions/new/", people.decision_create, name="decision_create"),

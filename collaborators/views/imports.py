@@ -18,6 +18,8 @@ from collaborators.models.imports import ImportBatch, ImportStatus
 from collaborators.services import imports as services
 from core.downloads import bytes_download_response
 from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
+from privacy.models import ReadKind
+from privacy.services import read_record
 
 CONTENT_TYPES = {"xlsx": XLSX_CONTENT_TYPE, "csv": CSV_CONTENT_TYPE}
 
@@ -109,4 +111,5 @@ def export(request, fmt):
     people = PeopleFilter(request.GET or None, queryset=selectors.people_visible_to(request.user), user=request.user)
     parameters = {key: values[0] if len(values) == 1 else values for key, values in request.GET.lists()}
     content = services.roster_export(actor=request.user, people=people.qs, file_format=fmt, parameters=parameters)
+    read_record(request=request, kind=ReadKind.EXPORT, label=f"roster.{fmt}")
     return _attachment(content, fmt, services.export_filename("danh-sach-ctv", fmt))

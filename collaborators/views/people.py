@@ -32,6 +32,8 @@ from collaborators.forms import (
 )
 from collaborators.models import InvitationChannel, RecognitionDecision, Role, User
 from collaborators.services import people as services
+from privacy.models import ReadKind
+from privacy.services import read_record
 
 
 def _form_error(form, exc: ValidationError):
@@ -55,6 +57,7 @@ def person_list(request):
 @login_required
 def person_detail(request, pk):
     person = get_visible_or_404(selectors.people_visible_to(request.user), request.user, pk=pk)
+    read_record(request=request, kind=ReadKind.PERSON, obj=person, subject=person.pk, label=person.full_name)
     context = selectors.person_page(person=person, viewer=request.user)
     context["status_form"] = (
         StatusChangeForm(current_status=context["profile"].status) if context["can_manage"] else None
@@ -177,12 +180,20 @@ def person_history(request, pk):
 def my_data(request):
     """Everything the roster holds about the person asking, as a JSON download."""
     data = selectors.personal_data_export(user=request.user)
+    read_record(request=request, kind=ReadKind.OWN_DATA, subject=request.user.pk, label="data.json")
     response = HttpResponse(
         json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
         content_type="application/json; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="du-lieu-ca-nhan-{timezone.localdate():%Y%m%d}.json"'
     return response
+
+
+@login_required
+def my_data_page(request):
+    """The same data as the download, as a page that prints well."""
+    read_record(request=request, kind=ReadKind.OWN_DATA, subject=request.user.pk, label="page")
+    return render(request, "collaborators/my_data.html", selectors.personal_data_page(user=request.user))
 
 
 @login_required

@@ -215,3 +215,9 @@ def answers_for(user) -> list[dict]:
         answering = [n for n in notes if report.rumour_id in answered_by[n.pk][0] or report.pk in answered_by[n.pk][1]]
         answers.append({"report": report, "notes": answering})
     return answers
+
+
+def personal_data(person) -> list[dict]:
+    """Every guidance note addressed to ``person`` that they opened or acknowledged (their receipts)."""
+    receipts = Receipt.objects.filter(person=person).select_related("note").order_by("pk")
+    return [{"note": r.note.title, "read_at": r.read_at, "acknowledged_at": r.acknowledged_at} for r in receipts]

@@ -24,6 +24,8 @@ from core.ids import parse_id
 from guidance import selectors, services
 from guidance.forms import GuidanceNoteForm
 from guidance.models import GuidanceNote, NoteAttachment, NoteStatus
+from privacy.models import ReadKind
+from privacy.services import read_record
 
 # Pages for everyone with a role; a staff or admin account without a unit has no scope: 404.
 EVERY_ROLE = (Role.COLLABORATOR, *STAFF_ROLES)
@@ -178,6 +180,7 @@ def note_file(request, pk, file_pk):
     always a download, never rendered."""
     note = get_visible_or_404(GuidanceNote, request.user, pk=pk)
     attachment = get_object_or_404(NoteAttachment, pk=file_pk, note=note)
+    read_record(request=request, kind=ReadKind.EXPORT, obj=attachment, label=attachment.original_name)
     return file_download_response(attachment.file, attachment.original_name, attachment.content_type)
 
 

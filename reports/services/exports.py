@@ -81,7 +81,7 @@ def export_row(r, labels: dict) -> list:
         r.pk,
         r.submitted_at,
         r.unit.name,
-        r.author.get_full_name(),
+        author_shown(r),
         shown("kind"),
         shown("status"),
         r.topic.name if r.topic else "",

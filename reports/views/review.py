@@ -26,6 +26,8 @@ from core.downloads import bytes_download_response, streaming_download_response
 from core.ids import parse_id, parse_ids
 from core.pagination import COUNT_CAP, CountedPaginator, capped_count
 from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
+from privacy.models import ReadKind
+from privacy.services import read_record
 from reports import selectors, services
 from reports.filters import REVIEW_STATUSES, ReportFilter, RumourFilter, overdue_cutoff
 from reports.forms.review import (
@@ -180,6 +182,7 @@ def reports_export(request, fmt):
             actor=request.user, reports=queue.qs, file_format=fmt, parameters=parameters
         )
         response = bytes_download_response(content, filename, CONTENT_TYPES[fmt])
+    read_record(request=request, kind=ReadKind.EXPORT, label=f"reports.{fmt}")
     return response
 
 
@@ -197,6 +200,7 @@ def _suggestion_text(request, report):
 @role_required(*EVERY_ROLE)
 def report_detail(request, pk):
     report = _report(request, pk)
+    read_record(request=request, kind=ReadKind.REPORT, obj=report, subject=report.author_id, label=report.title)
     attachments = list(report.attachments.all())
     events = list(selectors.events_for(report, request.user))
     context = {"report": report, "attachments": attachments, "events": events}
@@ -209,6 +213,7 @@ def report_detail(request, pk):
         suggestions = selectors.rumour_suggestions(user=request.user, text=_suggestion_text(request, report))
     context.update(
         {
+            "author_consent": selectors.author_consent_state(report, request.user),
             "can_review": report.status == ReportStatus.SUBMITTED,
             "is_rumour": is_rumour,
             "overdue": report.status == ReportStatus.SUBMITTED

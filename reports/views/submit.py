@@ -24,6 +24,8 @@ from collaborators.access import role_required
 from collaborators.models import Role
 from core.downloads import file_download_response
 from core.ids import parse_id
+from privacy.models import ReadKind
+from privacy.services import read_record
 from reports import selectors, services
 from reports.forms import MORE_DETAILS, ReportForm
 from reports.models import Attachment, EventKind, Report, ReportEvent, ReportStatus
@@ -270,4 +272,8 @@ def attachment_download(request, pk, attachment_pk):
     """A report's file, only to those who may see the report; always a download, never rendered."""
     report = get_object_or_404(Report.objects.visible_to(request.user), pk=pk)
     attachment = get_object_or_404(Attachment, pk=attachment_pk, report=report)
+    read_record(
+        request=request, kind=ReadKind.ATTACHMENT, obj=attachment, subject=report.author_id,
+        label=f"{report.title}: {attachment.original_name}",
+    )  # fmt: skip
     return file_download_response(attachment.file, attachment.original_name, attachment.content_type)

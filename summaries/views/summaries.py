@@ -11,6 +11,8 @@ from django.views.decorators.http import require_POST
 from collaborators.access import get_visible_or_404, home_unit, staff_or_404
 from core import uploads
 from core.downloads import file_download_response
+from privacy.models import ReadKind
+from privacy.services import read_record
 from summaries import selectors
 from summaries.documents.content import tables
 from summaries.forms.summaries import CompileForm, SummaryEditForm
@@ -66,6 +68,7 @@ def _summary(request, pk) -> Summary:
 @staff_or_404
 def summary_detail(request, pk):
     summary = _summary(request, pk)
+    read_record(request=request, kind=ReadKind.SUMMARY, obj=summary, label=f"{summary.scope.name} {summary.period}")
     sections = numbered_sections(summary.sections)  # numbered I, II, … as in the Word file
     return render(
         request,
@@ -193,6 +196,9 @@ def summary_download(request, pk, kind):
     field = {"docx": summary.docx, "xlsx": summary.xlsx}.get(kind)
     if not field:
         raise Http404
+    read_record(
+        request=request, kind=ReadKind.EXPORT, obj=summary, label=f"{summary.scope.name} {summary.period} .{kind}"
+    )
     return file_download_response(field, field.name.rsplit("/", 1)[-1], uploads.KINDS[kind].content_type)
 
 

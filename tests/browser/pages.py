@@ -1,6 +1,8 @@
 """What the browser tests share besides fixtures: the viewports, a page's problems (CSP, script and
 request errors) and logging in through the form."""
 
+from urllib.parse import urlsplit
+
 from playwright.sync_api import expect
 
 VIEWPORTS = {
@@ -44,7 +46,13 @@ class PageProblems:
         assert not self.failed_requests, f"failed requests: {self.failed_requests}"
 
 
+TWO_FACTOR_PATH = "/accounts/two-factor/"
+
+
 def log_in(page, live_server, username, password):
+    """Sign in through the form; for staff and admins, the second step too, with a recovery code
+    made for this sign-in (single-use, so a test may sign the same person in again at once)."""
+    recovery_code = _recovery_code_for(username)
     page.goto(f"{live_server.url}{LOGIN_PATH}")
     expect(page.locator("html")).to_have_attribute("lang", "vi")
     submit = page.locator(SUBMIT)
@@ -53,3 +61,26 @@ def log_in(page, live_server, username, password):
     page.fill("input[name=password]", password)
     submit.click()
     page.wait_for_load_state("load")
+    if recovery_code and urlsplit(page.url).path == TWO_FACTOR_PATH:
+        page.fill("input[name=token]", recovery_code)
+        page.locator(SUBMIT).first.click()
+        page.wait_for_load_state("load")
+
+
+def _recovery_code_for(username):
+    """A new recovery code of the person when their role needs a second factor, else None."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from collaborators.models import User
+    from collaborators.services.security import two_factor_required
+
+    user = User.objects.filter(username=username).first()
+    if user is None or not two_factor_required(user):
+        return None
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(user=user, name="TOTP", confirmed=True)
+    device, _created = StaticDevice.objects.get_or_create(user=user, name="recovery", defaults={"confirmed": True})
+    token = StaticToken.random_token()
+    StaticToken.objects.create(device=device, token=token)
+    return token

@@ -1,0 +1,15 @@
+"""The last activity of a signed-in session, refreshed at most every few minutes."""
+
+from privacy.services import session_touch
+
+
+class SessionActivityMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            session_touch(request)
+        return response

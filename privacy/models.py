@@ -1,0 +1,121 @@
+"""Records kept about personal data: who read what, what happened to an account, who is signed in where.
+
+This app sits just above ``core`` so that every app's views can write into the read log; it therefore
+knows people only as ``settings.AUTH_USER_MODEL`` and never imports an app above it.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnly(models.Model):
+    """A row that is written once: saving it again or deleting it one by one is refused (the
+    retention job removes expired rows in bulk, and records how many)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError("append-only record")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("append-only record")
+
+
+class ReadKind(models.TextChoices):
+    PERSON = "person", _("Person's page")
+    REPORT = "report", _("Report")
+    ATTACHMENT = "attachment", _("Attachment")
+    SUMMARY = "summary", _("Summary")
+    EXPORT = "export", _("Export or download")
+    OWN_DATA = "own_data", _("Own data")
+
+
+class ReadEntry(AppendOnly):
+    """One reading of personal data: who, when, what, from which address."""
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("reader")
+    )
+    kind = models.CharField(_("what"), max_length=16, choices=ReadKind.choices)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=40, blank=True)
+    label = models.CharField(_("object"), max_length=200, blank=True)
+    # Whose personal data it is (the person, the report's author); empty for exports of many people.
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("whose data")
+    )
+    address = models.GenericIPAddressField(_("network address"), null=True, blank=True)
+    path = models.CharField(_("page"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("read log entry")
+        verbose_name_plural = _("read log")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["subject", "-at"], name="privacy_read_subject_at"),
+            models.Index(fields=["object_type", "object_id"], name="privacy_read_object"),
+            models.Index(fields=["reader", "-at"], name="privacy_read_reader_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.label}"
+
+
+class AccountEventKind(models.TextChoices):
+    TWO_FACTOR_ENROLLED = "2fa_enrolled", _("Two-factor sign-in set up")
+    TWO_FACTOR_RESET = "2fa_reset", _("Two-factor sign-in reset by an administrator")
+    TWO_FACTOR_REMOVED = "2fa_removed", _("Two-factor sign-in turned off")
+    RECOVERY_CODES = "recovery_codes", _("New recovery codes")
+    SESSIONS_ENDED = "sessions_ended", _("Other sessions signed out")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
+
+
+class AccountEvent(AppendOnly):
+    """A change to how a person signs in, and who made it."""
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
+    kind = models.CharField(_("what"), max_length=24, choices=AccountEventKind.choices)
+    address = models.GenericIPAddressField(_("network address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("account event")
+        verbose_name_plural = _("account events")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+
+
+class SignedInSession(models.Model):
+    """A session a person signed in with, keyed by the session key: written at sign-in, removed at
+    sign-out, its last activity refreshed at most every few minutes."""
+
+    session_key = models.CharField(max_length=40, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
+    )
+    started_at = models.DateTimeField(_("signed in"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last activity"), default=timezone.now)
+    address = models.GenericIPAddressField(_("network address"), null=True, blank=True)
+    user_agent = models.CharField(_("device"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("signed-in session")
+        verbose_name_plural = _("signed-in sessions")
+        ordering = ["-last_seen_at"]
+
+    def __str__(self):
+        return f"{self.user_id} {self.address or ''}"
