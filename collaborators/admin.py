@@ -1,7 +1,8 @@
 from django.contrib import admin
+from django.contrib.admin.options import IS_POPUP_VAR, IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
@@ -9,16 +10,19 @@ from treebeard.forms import movenodeform_factory
 
 from collaborators.access import ScopedQuerySet
 from collaborators.models import CollaboratorProfile, ExportRecord, ImportBatch, RecognitionDecision, Unit, User
+from core.forms import ReadableAdminInput
+from core.ids import parse_id
 
 
-class ScopedAdmin:
+class ScopedAdmin(ReadableAdminInput):
     """The admin follows the app's access rule.
 
     Superusers see and change everything. Any other account let into the admin (Django's ``is_staff``,
     which the app gives only to superusers, but an administrator may tick it) sees only the rows in its
     scope (``visible_to``), changes and deletes only those it may act on (``manageable_by``), adds
     nothing, and does not see models without a scope rule (reference data, events, notifications) at
-    all. An object out of scope answers as a missing one. Mix in before the ModelAdmin class.
+    all. An object out of scope answers as a missing one. Mix in before the ModelAdmin class. Odd input
+    (an add page's initial values, ids of related rows) is read as ``ReadableAdminInput`` reads it.
     """
 
     def _scoped_queryset(self):
@@ -66,6 +70,13 @@ class ScopedAdmin:
             raise Http404
         return super().history_view(request, object_id, extra_context=extra_context)
 
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # A past version is never picked in a popup window: Django's answer to a popup reads the object's
+        # id from the URL by name, which a past version's URL does not give (simple_history's).
+        if IS_POPUP_VAR in request.GET or IS_POPUP_VAR in request.POST:
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
+
 
 @admin.register(Unit)
 class UnitAdmin(ScopedAdmin, SimpleHistoryAdmin, TreeAdmin):
@@ -82,6 +93,25 @@ class UnitAdmin(ScopedAdmin, SimpleHistoryAdmin, TreeAdmin):
         if obj is None or obj.pk is None:
             return "—"
         return ", ".join(f"{unit.name} ({unit.code})" for unit in obj.successors.order_by("name")) or "—"
+
+    def changelist_view(self, request, extra_context=None):
+        # The tree's own list marks its level on GET only; a POST (an action) shows the list too.
+        if request.method != "GET":
+            request._treebeard_parent = None
+        return super().changelist_view(request, extra_context)
+
+    def children_view(self, request, parent_id):
+        if parse_id(parent_id) is None:
+            raise Http404
+        try:
+            return super().children_view(request, parent_id)
+        except IncorrectLookupParameters:
+            return HttpResponseBadRequest(_("The list cannot be filtered that way."))
+
+    def get_deleted_objects(self, objs, request):
+        # treebeard deletes a unit's descendants by their path, not through foreign keys: what refers to
+        # them (people, reports) protects the unit as well, and the confirmation page lists it.
+        return super().get_deleted_objects([node for obj in objs for node in Unit.objects.get_tree(obj)], request)
 
 
 @admin.register(User)

@@ -2,10 +2,11 @@
 several rows by id, a searchable tree picker over a select."""
 
 from django import forms
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.ids import parse_id
+from core.ids import parse_id, parse_ids
 from core.text import normalise_phone
 
 
@@ -33,6 +34,44 @@ class ModelMultipleIdsField(forms.ModelMultipleChoiceField):
                         self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": item}
                     )
         return super().clean(value)
+
+
+def readable_initial(opts, initial: dict) -> dict:
+    """The initial values an admin add page takes from its query string, only those its model's fields
+    can read: Django hands the text to the widgets as it is, and a date-and-time widget fails on what is
+    no date. Ids of related rows go through ``parse_ids``; other values must pass the field's
+    ``to_python``. A name that is no field is kept (the admin reads ``_popup`` and the like itself)."""
+    kept = {}
+    for name, value in initial.items():
+        try:
+            field = opts.get_field(name)
+        except FieldDoesNotExist:
+            kept[name] = value
+            continue
+        if field.many_to_many:
+            kept[name] = [str(pk) for pk in parse_ids(value if isinstance(value, list) else [value])]
+        elif field.is_relation:
+            if parse_id(value) is not None:
+                kept[name] = value
+        else:
+            try:
+                kept[name] = field.to_python(value)
+            except (ValidationError, ValueError, TypeError, OverflowError):
+                continue
+    return kept
+
+
+class ReadableAdminInput:
+    """Mixed into a ModelAdmin (before it): the add page's initial values from the query string only when
+    readable (``readable_initial``), and a choice of several related rows refuses a value that is no id
+    (``ModelMultipleIdsField``) instead of failing the query."""
+
+    def get_changeform_initial_data(self, request):
+        return readable_initial(self.opts, super().get_changeform_initial_data(request))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", ModelMultipleIdsField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class PhoneField(forms.CharField):
