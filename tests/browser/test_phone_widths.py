@@ -120,6 +120,9 @@ NAVBAR_LINES = """() => {
   if (!brand || !toggler) return true;
   return toggler.getBoundingClientRect().top < brand.getBoundingClientRect().bottom;
 }"""
+# Status badges beside a title ("Báo cáo của tôi") keep one line instead of stretching into a tall block.
+TALL_BADGES = """() => [...document.querySelectorAll('.d-flex > .badge')]
+  .filter(b => b.getBoundingClientRect().height > 32).map(b => b.textContent.trim())"""
 SCREEN_HEIGHT = 844
 # Two frames after a resize: charts and other observers of the size have redrawn.
 SETTLED = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
@@ -134,6 +137,9 @@ def _check(page, width, role, path, problems):
     # so the window would grow with the very overflow it should reveal.
     if result["scroll"] > width:
         problems.append(f"{role} at {width} px, {path}: {result['scroll']} px wide; {result['found']}")
+    tall = page.evaluate(TALL_BADGES)
+    if tall:
+        problems.append(f"{role} at {width} px, {path}: badges on several lines: {tall}")
     if not page.evaluate(NAVBAR_LINES):
         problems.append(f"{role} at {width} px, {path}: the navbar's menu button dropped to a second line")
 
