@@ -346,13 +346,14 @@ def notification_deliver(*, notification_id: int) -> bool:
         return False
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
     try:
-        with transaction.atomic():
-            # Checked again at routing time: no channel names what its reader can no longer open.
-            rows = _plan(notification) if still_open_to(notification) else []
-            Delivery.objects.bulk_create(rows, ignore_conflicts=True)
-            Notification.objects.filter(pk=notification_id).update(
-                sent_at=timezone.now(), claimed_until=None, attempts=notification.attempts + 1, last_error=""
-            )
+        # Checked again at routing time: no channel names what its reader can no longer open.
+        rows = _plan(notification) if still_open_to(notification) else []
+        # No transaction around the two writes (a worker holds no locks between statements): writing the
+        # rows again after a crash between them adds nothing, thanks to the unique constraint.
+        Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+        Notification.objects.filter(pk=notification_id).update(
+            sent_at=timezone.now(), claimed_until=None, attempts=notification.attempts + 1, last_error=""
+        )
     except Exception as exc:
         Notification.objects.filter(pk=notification_id).update(
             claimed_until=None, attempts=notification.attempts + 1, last_error=str(exc)[:500]
