@@ -23,6 +23,7 @@ from reports.models import (
     Source,
     Spread,
 )
+from reports.services import AUTHOR_FIELDS
 from summaries.models import Summary
 from trainings.models import Registration, TrainingSession
 
@@ -80,33 +81,20 @@ class ReportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Report
+        # What the author wrote (the report form's fields, ``reports.services.AUTHOR_FIELDS``) and where the
+        # workflow has taken it.
         fields = [
             "id",
-            "title",
-            "kind",
             "status",
             "nothing_new",
-            "urgent",
             "alert_level",
             "verification",
-            "topic",
             "topic_name",
-            "focus_policy",
-            "rumour",
             "unit",
             "unit_name",
             "author",
             "author_name",
-            "content",
-            "direction",
-            "breadth",
-            "concern",
-            "spread",
-            "source",
-            "group_concerned",
-            "place",
-            "observed_on",
-            "people_involved",
+            *AUTHOR_FIELDS,
             "created_at",
             "submitted_at",
             "first_submitted_at",
