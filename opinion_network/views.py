@@ -86,6 +86,7 @@ OFFLINE_SHELL = [
     "css/report_form.css",
     "vendor/bootstrap/js/bootstrap.bundle.min.js",
     "vendor/htmx/htmx.min.js",
+    "js/unit_picker.js",
     "js/app.js",
     "js/offline.js",
     "js/report_form.js",
