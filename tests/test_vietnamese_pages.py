@@ -10,12 +10,15 @@ Vietnamese keeps (SMS, Zalo, PDF, …) are allowed because the translations use 
 """
 
 import re
+from datetime import datetime
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import polib
 import pytest
+import time_machine
 from django.test import Client
 
 from collaborators.models import Role
@@ -31,7 +34,15 @@ from tests.test_scope_walk import (  # noqa: F401 (world: the fixture)
     world,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
+
+
+@pytest.fixture(autouse=True)
+def _a_working_morning():
+    """The walk's world is built from "now": a plain working morning in Hanoi, before any fixture."""
+    with time_machine.travel(datetime(2026, 12, 3, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")), tick=True):
+        yield
+
 
 ROOT = Path(__file__).resolve().parents[1]
 # Words that may stand in Vietnamese text although English source strings use them: names of products,

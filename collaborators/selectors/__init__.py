@@ -4,7 +4,18 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collaborators.models import CollaboratorProfile, ReportingActivity, Role, TrainingAttendance, Unit, User
+from collaborators.models import (
+    CollaboratorProfile,
+    CollaboratorStatus,
+    DecisionKind,
+    Gender,
+    Position,
+    ReportingActivity,
+    Role,
+    TrainingAttendance,
+    Unit,
+    User,
+)
 from collaborators.signals import person_page_sections, personal_data_sections
 from privacy.models import AccountEvent, ReadEntry, SignedInSession
 
@@ -258,12 +269,29 @@ def personal_data_page(*, user) -> dict:
     def label(key):
         return PERSONAL_DATA_LABELS.get(key, key)
 
+    # The download keeps the stored values; the page shows their labels ("Cộng tác viên", not "collaborator").
+    choices = {
+        "role": Role,
+        "position": Position,
+        "gender": Gender,
+        "status": CollaboratorStatus,
+        "from": CollaboratorStatus,
+        "to": CollaboratorStatus,
+        "kind": DecisionKind,
+    }
+
+    def shown(key, value):
+        kind = choices.get(key)
+        if kind is None or not isinstance(value, str) or value not in kind.values:
+            return value
+        return kind(value).label
+
     parts = []
     for key, value in data.items():
         if key == "exported_at":
             continue
         if isinstance(value, dict):
-            parts.append({"title": titles.get(key, key), "pairs": [(label(k), v) for k, v in value.items()]})
+            parts.append({"title": titles.get(key, key), "pairs": [(label(k), shown(k, v)) for k, v in value.items()]})
         else:
             columns = list(value[0]) if value else []
             parts.append(
@@ -271,7 +299,7 @@ def personal_data_page(*, user) -> dict:
                     "key": key,
                     "title": titles.get(key, key),
                     "columns": [label(c) for c in columns],
-                    "rows": [[row[c] for c in columns] for row in value],
+                    "rows": [[shown(c, row[c]) for c in columns] for row in value],
                 }
             )
     return {"exported_at": data["exported_at"], "parts": parts}
