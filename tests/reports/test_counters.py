@@ -269,3 +269,24 @@ def test_a_csv_download_stopped_early_records_the_rows_sent(unit_staff, collabor
     chunks.close()  # the client went away: the server closes the response and its iterator
     record = ExportRecord.objects.get()
     assert record.row_count == 2
+
+
+# --- the report form's POST ---------------------------------------------------------------------
+
+
+def test_sending_a_new_report_without_files_saves_and_sends_it_in_one_step(client, collaborator, unit_staff):
+    from reports.models import EventKind, Topic
+    from tests.reports.test_submit import form
+
+    topic = Topic.objects.order_by("pk").first()
+    client.force_login(collaborator)
+    client.post(reverse("reports:new"), form(topic))  # the session and caches warmed
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse("reports:new"), form(topic, title="Gửi một lần"))
+    assert response.status_code == 302
+    report = Report.objects.get(title="Gửi một lần")
+    assert report.status == ReportStatus.SUBMITTED and report.first_submitted_at is not None
+    assert sorted(report.events.values_list("kind", flat=True)) == sorted([EventKind.CREATED, EventKind.SUBMITTED])
+    assert report.history.count() <= 2
+    assert len(queries) <= 33  # 38 when the draft was saved first and then sent
+    assert counters()[(report.unit_id, ReportStatus.SUBMITTED)] == 2
