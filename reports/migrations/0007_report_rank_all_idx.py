@@ -1,4 +1,4 @@
-"""The review queue's order without the status, for "all statuses" (bench/http.py, docs/benchmarks.md).
+"""The review queue's order without the status, for "all statuses" (bench/web.py, docs/benchmarks.md).
 
 ``report_queue_rank_idx`` starts with the status, so a queue of every status could not read it in order:
 on 1,000,000 reports the city's "all statuses" page was a parallel scan of the table and a top-N sort
