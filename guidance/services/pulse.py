@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from collaborators.access import covers, is_staff_or_admin
 from collaborators.models import Role, User
+from core.ids import parse_id
 from guidance.models import PulseMode, PulseRecipient, PulseRequest, PulseStatus
 from notifications.services import notify, notify_many
 from reports.models import Report, ReportStatus
@@ -197,10 +198,9 @@ def pulse_open(*, actor: User, pulse: PulseRequest) -> PulseRequest:
 
 def recipient_for(*, pulse_id, person: User) -> PulseRecipient:
     """The person's row in an opened request they were asked in; anything else is a 404."""
-    try:
-        pk = int(pulse_id)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    pk = parse_id(pulse_id)
+    if pk is None:
+        raise Http404
     recipient = (
         PulseRecipient.objects.select_related("pulse", "pulse__topic", "pulse__focus_policy", "report")
         .filter(pulse_id=pk, person=person)
