@@ -9,10 +9,15 @@ after midnight in Hanoi, at a period boundary or on 29 February whatever the
 real clock says: `TEST_NOW=2028-02-29T23:59:00+07:00 make test`. The value is
 an ISO datetime with its offset. The clock keeps ticking from there; tests
 that need an exact moment still freeze it themselves (a nested travel wins).
+
+No test reads the wall clock unfrozen: the autouse guard below fails a test whose own code reads it with
+no travel of its own around it (tests/clock.py says how to freeze it).
 """
 
 import os
 from datetime import datetime
+
+import pytest
 
 os.environ.setdefault("DEBUG", "1")
 
@@ -41,3 +46,20 @@ def pytest_report_header(config):
     if TEST_NOW is not None:
         return f"clock: TEST_NOW={TEST_NOW.isoformat()} (the run started at this moment)"
     return None
+
+
+@pytest.fixture(autouse=True)
+def _no_unfrozen_clock_reads(request):
+    from tests.clock import REAL_CLOCK_MARKERS, guard_clock_reads
+
+    if any(request.node.get_closest_marker(name) for name in REAL_CLOCK_MARKERS):
+        yield  # its worker or browser keeps the real clock, whatever the test would freeze
+        return
+    with guard_clock_reads() as reads:
+        yield
+    if reads:
+        pytest.fail(
+            "Read the wall clock with no time-machine travel of its own around it (freeze the moment the "
+            "test depends on, see tests/clock.py): " + ", ".join(dict.fromkeys(reads)),
+            pytrace=False,
+        )

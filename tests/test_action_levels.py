@@ -20,12 +20,14 @@ from reports.models import EventKind, Report, ReportEvent, ReportKind, Topic, Ve
 from reports.services import rumour_create, rumour_link, rumour_verify
 from summaries.models import ReportingPeriod, Summary, SummaryStatus
 from summaries.services.summaries import summary_compile, summary_schedule
+from tests.clock import frozen_clock
 from tests.factories import UnitFactory, UserFactory
 from tests.reports.conftest import make_report
 from trainings import services as trainings
 from trainings.models import SessionStatus, TrainingSession
 
 pytestmark = pytest.mark.django_db
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 
 @pytest.fixture

@@ -24,10 +24,12 @@ from collaborators.services.security import two_factor_reset
 from guidance.models import Receipt, RumourAlert
 from guidance.services import guidance_acknowledge, rumour_alerts
 from notifications.services import notify
+from tests.clock import frozen_clock
 from tests.factories import UserFactory
 from tests.test_scope_walk import build_side
 
 pytestmark = pytest.mark.django_db
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 
 @pytest.fixture

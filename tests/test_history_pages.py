@@ -11,6 +11,7 @@ from collaborators.models import Role
 from guidance.services import guidance_publish
 from summaries.models import ReportingPeriod
 from summaries.services.summaries import summary_schedule
+from tests.clock import frozen_clock
 from tests.factories import UserFactory
 from tests.guidance.conftest import make_note
 from tests.guidance.test_pulse import make_pulse
@@ -18,6 +19,7 @@ from tests.trainings.conftest import move
 from trainings import services as trainings
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 
 def rows(response) -> int:

@@ -54,6 +54,7 @@ from reports.services import report_save, rumour_create, rumour_link
 from reports.services.attachments import attachment_add
 from summaries.models import ReportingPeriod
 from summaries.services.summaries import summary_compile, summary_schedule
+from tests.clock import frozen_clock
 from tests.collaborators.test_import import person as import_row
 from tests.collaborators.test_import import xlsx_file
 from tests.factories import UnitFactory, UserFactory
@@ -61,6 +62,7 @@ from tests.reports.conftest import make_report, report_data
 from trainings import services as trainings
 
 pytestmark = pytest.mark.django_db
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 MISSING = "999999999"

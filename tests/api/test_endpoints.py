@@ -15,10 +15,12 @@ from reports.models import Report
 from summaries.models import ReportingPeriod, Summary
 from summaries.services.summaries import summary_schedule
 from tests.api.conftest import ALL_SCOPES, api_client, token_for
+from tests.clock import frozen_clock
 from trainings import services as trainings
 from trainings.models import Registration, RegistrationStatus
 
 pytestmark = pytest.mark.django_db
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 
 def post(client, url, body=None, **headers):

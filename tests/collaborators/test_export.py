@@ -15,9 +15,11 @@ from collaborators.models import ExportRecord, Gender, Position, Role
 from collaborators.services.imports import EXPORT_HEADERS, TEMPLATE_HEADERS
 from collaborators.services.people import person_create
 from core.spreadsheets import neutralise, read_table, write_csv, write_xlsx
+from tests.clock import frozen_clock
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 
 def export_url(fmt, **params):

@@ -19,9 +19,11 @@ from collaborators.services import imports as services
 from collaborators.services.imports import TEMPLATE_HEADERS
 from collaborators.services.people import person_create
 from core.spreadsheets import MAX_ROWS, MAX_UPLOAD_BYTES, read_table
+from tests.clock import frozen_clock
 from tests.factories import UnitFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ENGLISH_HEADERS = [

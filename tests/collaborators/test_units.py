@@ -13,11 +13,13 @@ from collaborators.models import Role, Unit, UnitKind, User
 from collaborators.selectors import units as selectors_units
 from collaborators.services import units as services
 from collaborators.signals import unit_figures
+from tests.clock import A_WORKING_MORNING, frozen_clock
 from tests.factories import UnitFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english"), pytest.mark.clock]
+_clock = frozen_clock(A_WORKING_MORNING)  # "today" and "yesterday" below are this morning's
 
-YESTERDAY = timezone.localdate() - timedelta(days=1)
+YESTERDAY = A_WORKING_MORNING.date() - timedelta(days=1)
 
 
 @pytest.fixture

@@ -3,7 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from tests.clock import frozen_clock
+
 pytestmark = pytest.mark.django_db
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 
 def test_login_page_is_vietnamese_with_standard_field_names(client):

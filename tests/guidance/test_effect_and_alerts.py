@@ -16,11 +16,13 @@ from guidance.tasks import rumour_alerts
 from notifications.models import Notification
 from reports.models import Report, ReportKind, ReportStatus, Topic
 from reports.services import rumour_create, rumour_link
+from tests.clock import frozen_clock
 from tests.factories import UnitFactory, UserFactory
 from tests.guidance.conftest import make_note
 from tests.reports.conftest import make_report
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 
 def _sighting(author, rumour, staff, when, **fields):

@@ -14,10 +14,12 @@ from guidance.models import GuidanceNote, NoteAttachment, NoteStatus
 from guidance.services import MAX_FILES_PER_NOTE, guidance_publish, guidance_publish_due, note_attachment_add
 from guidance.tasks import publish_due_notes
 from notifications.models import Notification
+from tests.clock import frozen_clock
 from tests.guidance.conftest import make_note
 from tests.reports.test_attachments import pdf_bytes, png_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 
 @pytest.fixture(autouse=True)

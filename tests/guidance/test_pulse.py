@@ -24,9 +24,11 @@ from guidance.services.pulse import (
 from guidance.tasks import pulse_remind_and_close
 from notifications.models import Notification
 from reports.models import Direction, FocusPolicy, Report, ReportKind, ReportStatus, Topic
+from tests.clock import frozen_clock
 from tests.factories import UnitFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 
 def pulse_data(targets, **fields) -> dict:
@@ -99,7 +101,10 @@ def test_the_form_refuses_another_union_with_a_vietnamese_message(client, unit_s
     }
     response = client.post(reverse("guidance:pulse_new"), post)
     assert response.status_code == 400
-    assert "Đồng chí chỉ có thể hỏi ý kiến cộng tác viên của các đơn vị trong phạm vi của mình" in response.content.decode()
+    assert (
+        "Đồng chí chỉ có thể hỏi ý kiến cộng tác viên của các đơn vị trong phạm vi của mình"
+        in response.content.decode()
+    )
     assert not PulseRequest.objects.exists()
 
 

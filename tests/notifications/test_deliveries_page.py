@@ -9,9 +9,11 @@ from django.urls import reverse
 
 from notifications.models import PaidMessageTally, Preference
 from notifications.services import notification_deliver, notify
+from tests.clock import frozen_clock
 from tests.notifications.providers import verified
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
+_clock = frozen_clock()  # the tests build their dates from "now"
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 NOON = datetime(2026, 12, 7, 12, 0, tzinfo=HANOI)
 

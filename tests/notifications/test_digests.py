@@ -11,9 +11,11 @@ from django.core import mail
 from notifications.models import Delivery, DeliveryStatus, Digest, Preference
 from notifications.services import notification_deliver, notify
 from notifications.services.digests import digest_period, digests_due
+from tests.clock import frozen_clock
 from tests.notifications.providers import verified
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
+_clock = frozen_clock()  # the tests build their dates from "now"
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 MONDAY = datetime(2026, 12, 7, 10, 0, tzinfo=HANOI)  # a Monday
 

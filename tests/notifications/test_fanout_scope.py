@@ -45,11 +45,13 @@ from summaries.services.summaries import (
     summary_issue,
     summary_schedule,
 )
+from tests.clock import frozen_clock
 from tests.factories import UnitFactory, UserFactory
 from trainings import services as trainings
 from trainings.models import TrainingSession
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 
 def _report(author, title, **fields):

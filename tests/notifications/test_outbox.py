@@ -14,9 +14,11 @@ from django.utils import timezone
 
 from notifications.models import Channel, Delivery, DeliveryStatus, Notification
 from notifications.services import deliveries_retry_due, notification_deliver, notifications_sweep, notify
+from tests.clock import frozen_clock
 from tests.helpers import reset_broker_pools
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
+_clock = frozen_clock()  # the tests build their dates from "now"
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 
 

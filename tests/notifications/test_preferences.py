@@ -12,9 +12,11 @@ from django.urls import reverse
 from notifications.models import Channel, ContactSettings, Delivery, DeliveryStatus, Preference
 from notifications.services import deliveries_retry_due, notification_deliver, notify
 from notifications.services.preferences import category_of, preferences_of
+from tests.clock import frozen_clock
 from tests.notifications.providers import verified
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
+_clock = frozen_clock()  # the tests build their dates from "now"
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 NOON = datetime(2026, 12, 7, 12, 0, tzinfo=HANOI)
 NIGHT = datetime(2026, 12, 7, 23, 30, tzinfo=HANOI)

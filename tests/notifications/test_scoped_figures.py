@@ -13,11 +13,13 @@ from collaborators.models import Role
 from guidance.services import guidance_publish, guidance_save
 from reports.models import ReportKind, Topic
 from reports.services import report_save, rumour_create, rumour_link
+from tests.clock import frozen_clock
 from tests.factories import UserFactory
 from tests.trainings.conftest import move
 from trainings import services as trainings
 
 pytestmark = pytest.mark.django_db
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 
 def _rumour_report(author, title):

@@ -13,10 +13,12 @@ from django.urls import reverse
 from collaborators.models import Role
 from guidance.services import guidance_acknowledge
 from privacy.models import ReadEntry, ReadKind
+from tests.clock import frozen_clock
 from tests.factories import UserFactory
 from tests.test_scope_walk import build_side
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 

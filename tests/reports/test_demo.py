@@ -11,8 +11,10 @@ from core.text import fold
 from opinion_network.management.commands import seed_demo
 from reports import demo
 from reports.models import Report, ReportEvent, ReportKind, ReportStatus, Rumour, Verification
+from tests.clock import frozen_clock
 
 pytestmark = pytest.mark.django_db
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 
 @pytest.fixture

@@ -20,10 +20,12 @@ from collaborators.models import ExportRecord, Role
 from notifications.models import Notification
 from reports.models import AlertLevel, EventKind, Report, ReportEvent, ReportKind, ReportStatus, Topic
 from reports.services import report_accept, report_assign, report_escalate, report_return, reports_flag_overdue
+from tests.clock import frozen_clock
 from tests.factories import UserFactory
 from tests.reports.conftest import make_report
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

@@ -16,10 +16,12 @@ from collaborators.models import Role
 from reports.models import EventKind, Report, ReportKind, Rumour, Verification
 from reports.selectors import rumour_suggestions
 from reports.services import report_save, rumour_create, rumour_link, rumour_verify
+from tests.clock import frozen_clock
 from tests.factories import UserFactory
 from tests.reports.conftest import make_report, report_data
 
 pytestmark = pytest.mark.django_db
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

@@ -24,6 +24,7 @@ from notifications.models import Notification
 from reports import services
 from reports.models import EventKind, Report, ReportEvent, ReportKind, ReportStatus, Topic
 from reports.services.attachments import attachment_add
+from tests.clock import frozen_clock
 from tests.factories import UserFactory
 from tests.helpers import reset_broker_pools
 from tests.reports.test_attachments import png_bytes
@@ -31,6 +32,7 @@ from tests.reports.test_attachments import png_bytes
 SENT_AT = datetime(2026, 11, 20, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))  # a day of the period 12/2026
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english"), pytest.mark.clock]
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 XSS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
 

@@ -21,10 +21,12 @@ from reports.models import AlertLevel, Direction, Report, ReportKind
 from reports.selectors import review_queue
 from reports.services import report_accept, report_reject, report_return, rumour_create, rumour_link
 from summaries.columns import COUNTED_Q
+from tests.clock import frozen_clock
 from tests.factories import UnitFactory, UserFactory
 from tests.summaries.conftest import local, make_report
 
 pytestmark = pytest.mark.clock
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 URL = "/dashboard/"
 OCT, SEP = date(2025, 10, 1), date(2025, 9, 1)

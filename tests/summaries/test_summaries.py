@@ -26,10 +26,12 @@ from summaries.services.summaries import (
     summary_issue,
     summary_schedule,
 )
+from tests.clock import frozen_clock
 from tests.factories import UnitFactory, UserFactory
 from tests.summaries.conftest import local, make_report
 
 pytestmark = pytest.mark.clock
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 OCTOBER = date(2026, 10, 1)
 

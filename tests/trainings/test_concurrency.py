@@ -14,11 +14,13 @@ from django.utils import timezone
 
 from collaborators.models import CollaboratorProfile, CollaboratorStatus, Role
 from notifications.models import Notification
+from tests.clock import frozen_clock
 from tests.factories import UserFactory
 from trainings import services
 from trainings.models import Registration, RegistrationStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 
 @pytest.fixture

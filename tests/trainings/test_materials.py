@@ -10,6 +10,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from core import uploads
+from tests.clock import frozen_clock
 from tests.upload_samples import (
     ACCEPTABLE,
     DANGEROUS,
@@ -22,6 +23,7 @@ from tests.upload_samples import (
 from trainings.models import Material, TrainingSession
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 USE = uploads.TRAINING_MATERIAL
 ACCEPTS = [sample for sample in ACCEPTABLE if sample[3] in USE.kinds]

@@ -8,11 +8,13 @@ from django.urls import reverse
 
 from collaborators.models import User
 from collaborators.signals import person_page_sections
+from tests.clock import frozen_clock
 from tests.reports.conftest import make_report
 from tests.trainings.conftest import move
 from trainings import services
 
 pytestmark = pytest.mark.django_db
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 REPORTS = "reports/_partials/person_reports.html"
 TRAININGS = "trainings/_partials/person_trainings.html"

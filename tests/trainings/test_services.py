@@ -9,11 +9,13 @@ from django.utils import timezone
 
 from collaborators.models import CollaboratorProfile, Position, TrainingAttendance
 from notifications.models import Notification
+from tests.clock import frozen_clock
 from tests.trainings.conftest import move
 from trainings import services
 from trainings.models import Registration, RegistrationStatus, SessionStatus, TrainingSession
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english"), pytest.mark.clock]
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 
 def test_publishing_invites_the_collaborators_of_the_target_units(

@@ -12,12 +12,14 @@ from icalendar import Calendar
 
 from collaborators.models import TrainingAttendance
 from notifications.models import Notification
+from tests.clock import frozen_clock
 from tests.factories import UserFactory
 from tests.trainings.conftest import move
 from trainings import selectors, services
 from trainings.models import Material, Registration, RegistrationStatus, SessionStatus, TrainingSession
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
+_clock = frozen_clock()  # the tests build their dates from "now"
 
 
 def vi(message):
