@@ -19,7 +19,7 @@ from guidance.services.pulse import pulse_create
 from reports.models import EventKind, Report, ReportEvent, ReportKind, Topic, Verification
 from reports.services import rumour_create, rumour_link, rumour_verify
 from summaries.models import ReportingPeriod, Summary, SummaryStatus
-from summaries.services.summaries import summary_compile, summary_schedule
+from summaries.services.summaries import summary_compile, summary_edit, summary_schedule
 from tests.clock import frozen_clock
 from tests.factories import UnitFactory, UserFactory
 from tests.reports.conftest import make_report
@@ -217,6 +217,8 @@ def test_a_unions_staff_cannot_act_on_the_city_summary(client, unit_staff, city_
 
 
 def test_the_federation_staff_approve_the_city_summary(client, federation_staff, city_summary):
+    # The outlook is the section only staff write: a draft still holding its placeholder cannot be approved.
+    summary_edit(actor=federation_staff, summary=city_summary, sections={"outlook": "Tình hình ổn định."}, fields={})
     client.force_login(federation_staff)
 
     assert client.post(reverse("summaries:approve", args=[city_summary.pk])).status_code == 302

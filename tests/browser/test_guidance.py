@@ -46,10 +46,14 @@ def test_staff_publish_guidance_and_a_collaborator_acknowledges_it_on_a_phone(
     expect(laptop.locator("[data-testid=note-status]")).to_have_text(re.compile(r"\S"))
     note = GuidanceNote.objects.get(title=TITLE)
     assert note.status == NoteStatus.PUBLISHED
-    assert "<script" not in note.body
+    # The body is kept as typed and made safe whenever it is shown: the page runs no script from it.
+    expect(laptop.locator("[data-testid=note-body]")).to_contain_text("Không có kế hoạch cắt giảm.")
+    assert laptop.locator("[data-testid=note-body] script").count() == 0
+    assert "<script" not in note.body_html
     assert Notification.objects.filter(recipient=collaborator, kind="guidance_answer").exists()
     laptop.click("[data-testid=effect-link]")
-    expect(laptop.locator("[data-testid=effect-row]")).to_have_count(28)
+    # Published today: the 14 days before and today; the days to come are not shown as zeros.
+    expect(laptop.locator("[data-testid=effect-row]")).to_have_count(15)
     laptop.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('effect-chart'))")
     laptop_problems.assert_clean()
 
