@@ -104,6 +104,11 @@ def phone_code_verify(request):
     return redirect("notifications:preferences")
 
 
+def _refused(response_class, message):
+    """A refusal that says why, in plain text (the callers are a script and the providers' servers)."""
+    return response_class(message, content_type="text/plain; charset=utf-8")
+
+
 @login_required
 @require_POST
 def push_subscribe(request):
@@ -113,9 +118,9 @@ def push_subscribe(request):
         endpoint, keys = str(data["endpoint"]), data["keys"]
         p256dh, auth = str(keys["p256dh"]), str(keys["auth"])
     except (ValueError, KeyError, TypeError, RawPostDataException):
-        return HttpResponseBadRequest()
+        return _refused(HttpResponseBadRequest, _("The browser's push subscription could not be read."))
     if not endpoint.startswith("https://") or len(endpoint) > 1000 or len(p256dh) > 200 or len(auth) > 100:
-        return HttpResponseBadRequest()
+        return _refused(HttpResponseBadRequest, _("The browser's push subscription could not be read."))
     services.push_subscription_save(user=request.user, endpoint=endpoint, p256dh=p256dh, auth=auth)
     return HttpResponse(status=204)
 
@@ -130,9 +135,9 @@ def delivery_callback(request, channel):
     try:
         body = request.body
     except RawPostDataException:  # a form post already read by a middleware: not a provider's JSON
-        return HttpResponseForbidden()
+        return _refused(HttpResponseForbidden, _("The delivery report is not signed."))
     if not channels.signature_valid(channel, body, signature):
-        return HttpResponseForbidden()
+        return _refused(HttpResponseForbidden, _("The delivery report is not signed."))
     try:
         data = json.loads(body)
         message = data.get("message") if isinstance(data.get("message"), dict) else {}
@@ -141,7 +146,7 @@ def delivery_callback(request, channel):
         if data.get("event_name") == "user_received_message":
             status = DeliveryStatus.DELIVERED
     except (ValueError, AttributeError):
-        return HttpResponseBadRequest()
+        return _refused(HttpResponseBadRequest, _("The delivery report could not be read."))
     services.delivery_status_record(
         channel=channel, provider_id=provider_id, status=status, error=str(data.get("error", ""))
     )

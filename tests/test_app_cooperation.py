@@ -1,7 +1,9 @@
 """Apps cooperate through code a reader can follow: settings hold values only, each app declares its own
 periodic jobs, and every task's limits let Celery send it."""
 
+import tomllib
 from importlib import import_module
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -14,15 +16,11 @@ from django_celery_beat.models import PeriodicTask
 from notifications.management.commands.setup_periodic_tasks import declared_schedules
 from opinion_network.celery import app as celery_app
 
-PROJECT_PACKAGES = (
-    "core",
-    "collaborators",
-    "notifications",
-    "reports",
-    "trainings",
-    "guidance",
-    "summaries",
-    "opinion_network",
+# The project's packages are the import contract's root packages: one list, in pyproject.toml.
+PROJECT_PACKAGES = tuple(
+    tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())["tool"]["importlinter"][
+        "root_packages"
+    ]
 )
 
 

@@ -1,11 +1,12 @@
 """Reads of the read log: the administrators' search and what a person sees about themselves."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
 
 from collaborators.models import User
+from core.ids import parse_id
 from core.search import search_folded
 from privacy.models import ReadEntry
 
@@ -24,17 +25,19 @@ def read_log_for_admin(*, viewer, person="", obj="", kind="", date_from=None, da
         entries = entries.filter(Q(subject__in=people) | Q(reader__in=people))
     if obj:
         text = obj.strip()
-        if text.isdigit():
-            entries = entries.filter(object_id=text)
+        if (object_id := parse_id(text)) is not None:
+            entries = entries.filter(object_id=str(object_id))
         else:
             for word in text.split():
                 entries = entries.filter(label__icontains=word)
     if kind:
         entries = entries.filter(kind=kind)
     zone = timezone.get_current_timezone()
-    if date_from:
+    # The first and last days a date field accepts (years 1 and 9999) are "no bound": a bound there would
+    # not fit in a datetime once moved to UTC or a day later.
+    if date_from and date_from > date.min:
         entries = entries.filter(at__gte=datetime.combine(date_from, time.min, tzinfo=zone))
-    if date_to:
+    if date_to and date_to < date.max:
         entries = entries.filter(at__lt=datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=zone))
     if before:
         entries = entries.filter(pk__lt=before)

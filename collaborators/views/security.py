@@ -159,7 +159,12 @@ def consent_renew(request):
     """A new version of the personal-data notice: the person agrees, or withdraws their consent."""
     version = settings.PERSONAL_DATA_CONSENT_VERSION
     if request.method == "POST":
-        if request.POST.get("answer") == "agree":
+        answer = request.POST.get("answer")
+        if answer not in ("agree", "withdraw"):
+            # Only the two buttons answer: anything else (a tampered form) changes nothing.
+            context = {"consent_version": version, "next": _next(request), "unanswered": True}
+            return render(request, "registration/consent_renew.html", context, status=400)
+        if answer == "agree":
             people_services.consent_give(user=request.user, version=version)
             messages.success(request, _("Thank you: your consent to the new notice is recorded."))
         else:

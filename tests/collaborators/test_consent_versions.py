@@ -8,9 +8,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from collaborators.access import Role
 from collaborators.services.people import consent_give, consent_withdraw
 from reports.services.exports import author_shown
-from tests.factories import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD, UserFactory
 from tests.reports.conftest import make_report
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
@@ -81,3 +82,26 @@ def test_after_withdrawal_only_the_reviewers_of_a_waiting_report_see_the_name_an
 def test_exports_name_people_who_did_not_withdraw(collaborator):
     report = make_report(collaborator)
     assert author_shown(report) == collaborator.full_name
+
+
+@pytest.mark.parametrize("answer", ["²", "", "yes"])
+def test_an_answer_that_is_neither_agree_nor_withdraw_changes_nothing_and_says_so(client, collaborator, answer):
+    consent_give(user=collaborator, version="2024-01")
+    client.force_login(collaborator)
+
+    response = client.post(reverse("consent_renew"), {"answer": answer, "next": "\x7f//odd"})
+
+    assert response.status_code == 400
+    assert "Xin đồng chí chọn" in response.content.decode()
+    collaborator.profile.refresh_from_db()
+    assert collaborator.profile.consent_withdrawn_at is None
+
+
+@pytest.mark.parametrize("answer", ["agree", "withdraw"])
+def test_a_superuser_without_a_profile_answers_the_notice(client, answer):
+    superuser = UserFactory(username="root", unit=None, role=Role.ADMIN, is_superuser=True, is_staff=True)
+    client.force_login(superuser)
+
+    response = client.post(reverse("consent_renew"), {"answer": answer, "next": "https://elsewhere.example/"})
+
+    assert response.status_code == 302 and response["Location"] == reverse("home")

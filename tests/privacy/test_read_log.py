@@ -152,6 +152,10 @@ def test_administrators_search_by_person_object_and_date_within_their_scope(
         "entries"
     ]
     assert not client.get(reverse("roster:read_log"), {"date_from": "2026-11-21"}).context["entries"]
+    # The widest dates a field accepts mean "no bound"; an id in another script's digits is read as words.
+    widest = client.get(reverse("roster:read_log"), {"date_from": "0001-01-01", "date_to": "9999-12-31"})
+    assert widest.status_code == 200 and len(widest.context["entries"]) == 2
+    assert client.get(reverse("roster:read_log"), {"obj": "²"}).context["entries"] == []
     html = client.get(reverse("roster:read_log")).content.decode()
     assert unit_staff.full_name in html and "Nhật ký xem dữ liệu" in html
 
