@@ -4,6 +4,7 @@ place for every page, the Django admin included."""
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -44,6 +45,14 @@ class TwoFactorMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        try:
+            return self._check(request)
+        except (OperationalError, InterfaceError):
+            # The session or the person cannot be read: nobody is signed in as far as this request can
+            # tell, and any page that needs the person reads the database and answers 503 itself.
+            return None
+
+    def _check(self, request):
         session = getattr(request, "session", None)
         if session is None:
             return None

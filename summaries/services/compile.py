@@ -42,7 +42,7 @@ def _merged_proposals(reports) -> list[dict]:
     rows = (
         reports.filter(kind=ReportKind.PROPOSAL)
         .exclude(status=ReportStatus.REJECTED)
-        .order_by("-first_submitted_at")
+        .order_by("-first_submitted_at", "-pk")  # the newest wording names the proposal, ties by the last saved
         .values("pk", "title", "content", "unit_id", "unit__name")[:PROPOSALS_READ]
     )
     for r in rows:

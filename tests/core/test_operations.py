@@ -211,8 +211,14 @@ from django.test import Client
 from django.urls import reverse
 from collaborators.models import User
 username, report_pk, attachment_pk = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+from django.conf import settings
+from collaborators.services.security import CONSENT_CHECKED, TWO_FACTOR_VERIFIED
 client = Client()
 client.force_login(User.objects.get(username=username))
+session = client.session  # signed in as after the second factor (tests/conftest.py does it in-process)
+session[TWO_FACTOR_VERIFIED] = "test"
+session[CONSENT_CHECKED] = settings.PERSONAL_DATA_CONSENT_VERSION
+session.save()
 page = client.get(reverse("reports:detail", args=[report_pk]))
 download = client.get(reverse("reports:attachment", args=[report_pk, attachment_pk]))
 print(json.dumps({
