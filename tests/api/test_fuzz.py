@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.api.conftest import ALL_SCOPES, token_for
+from tests.clock import frozen_clock
 from tests.test_scope_walk import world  # noqa: F401 - the fixture: both unions' objects of every kind
 
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
+_clock = frozen_clock()  # the walk's world builds its dates from "now"
 CHECKS = "not_a_server_error,response_schema_conformance,content_type_conformance"
 
 

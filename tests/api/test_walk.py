@@ -6,6 +6,7 @@ import pytest
 from django.db import transaction
 
 from tests.api.conftest import ALL_SCOPES, api_client, token_for
+from tests.clock import frozen_clock
 from tests.test_scope_walk import (
     ACTORS,
     TABLE,
@@ -20,6 +21,7 @@ from tests.test_scope_walk import (
 )
 
 pytestmark = pytest.mark.django_db
+_clock = frozen_clock()  # the walk's world builds its dates from "now"
 
 
 def api_urls():
