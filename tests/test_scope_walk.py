@@ -106,7 +106,7 @@ TABLE = {
     "two_factor_verify": (None, "3 3 3 3 3 L", "3 3 3 3 3 L"),
     "two_factor_enrol": (None, "200 200 200 200 200 L", "200 200 200 200 200 L"),
     "account_security": (None, "200 200 200 200 200 L", "405 405 405 405 405 L"),
-    "consent_renew": (None, "200 200 200 200 200 L", "3 3 3 3 3 L"),
+    "consent_renew": (None, "200 200 200 200 200 L", "400 400 400 400 400 L"),
     "recovery_codes_renew": (None, "405 405 405 405 405 L", "3 3 3 3 3 L"),
     "two_factor_remove": (None, "405 405 405 405 405 L", "3 3 3 3 3 L"),
     "sessions_sign_out": (None, "405 405 405 405 405 L", "3 3 3 3 3 L"),
