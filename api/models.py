@@ -49,7 +49,7 @@ class AccessToken(models.Model):
     # The first characters of the secret, shown in the list so the person can tell tokens apart.
     prefix = models.CharField(_("prefix"), max_length=16, editable=False)
     # SHA-256 of the whole secret (which carries 256 random bits, so a fast hash is enough).
-    key_hash = models.CharField(max_length=64, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False, verbose_name=_("key hash"))
     scopes = models.JSONField(_("scopes"), default=list)
     expires_at = models.DateTimeField(_("expires"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -49,14 +49,27 @@ def _one_target(kind):
 
 
 class Subscription(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows")
-    kind = models.CharField(_("kind"), max_length=20, choices=FollowKind.choices)
-    topic = models.ForeignKey("reports.Topic", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    focus_policy = models.ForeignKey(
-        "reports.FocusPolicy", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows", verbose_name=_("user")
     )
-    unit = models.ForeignKey("collaborators.Unit", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    rumour = models.ForeignKey("reports.Rumour", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    kind = models.CharField(_("kind"), max_length=20, choices=FollowKind.choices)
+    topic = models.ForeignKey(
+        "reports.Topic", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("topic")
+    )
+    focus_policy = models.ForeignKey(
+        "reports.FocusPolicy",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("focus policy"),
+    )
+    unit = models.ForeignKey(
+        "collaborators.Unit", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("unit")
+    )
+    rumour = models.ForeignKey(
+        "reports.Rumour", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("rumour")
+    )
     created_at = models.DateTimeField(_("since"), auto_now_add=True)
 
     objects = SubscriptionQuerySet.as_manager()
@@ -92,11 +105,15 @@ class Subscription(models.Model):
 class FollowEvent(models.Model):
     """An event a follower was told of; the unique key makes each event told once."""
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="events")
-    key = models.CharField(max_length=200)
-    created_at = models.DateTimeField(auto_now_add=True)
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="events", verbose_name=_("follow")
+    )
+    key = models.CharField(max_length=200, verbose_name=_("event key"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("follow event")
+        verbose_name_plural = _("follow events")
         constraints = [models.UniqueConstraint(fields=["subscription", "key"], name="follow_event_once")]
 
     def __str__(self):

@@ -79,7 +79,7 @@ class GuidanceNote(models.Model):
     published_at = models.DateTimeField(_("published"), null=True, blank=True, db_index=True)
     # A draft with a publish time is published by the periodic job when the time comes (guidance_publish_due).
     publish_at = models.DateTimeField(_("publish at"), null=True, blank=True, db_index=True)
-    search_text = models.TextField(blank=True, editable=False)
+    search_text = models.TextField(blank=True, editable=False, verbose_name=_("search text"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -118,13 +118,22 @@ class NoteAttachment(models.Model):
     """A file on a guidance note (an official document, a leaflet), checked from its bytes by core.uploads
     and served only through the scoped download view."""
 
-    note = models.ForeignKey(GuidanceNote, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=note_file_path, max_length=255, validators=[UploadValidator(GUIDANCE_FILE.code)])
+    note = models.ForeignKey(
+        GuidanceNote, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("guidance note")
+    )
+    file = models.FileField(
+        upload_to=note_file_path,
+        max_length=255,
+        validators=[UploadValidator(GUIDANCE_FILE.code)],
+        verbose_name=_("file"),
+    )
     original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(max_length=100)
+    content_type = models.CharField(max_length=100, verbose_name=_("content type"))
     size = models.PositiveIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("uploaded by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("file")
@@ -138,8 +147,12 @@ class NoteAttachment(models.Model):
 class Receipt(models.Model):
     """One person's reading of one note: read, then acknowledged with one tap."""
 
-    note = models.ForeignKey(GuidanceNote, on_delete=models.CASCADE, related_name="receipts")
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guidance_receipts")
+    note = models.ForeignKey(
+        GuidanceNote, on_delete=models.CASCADE, related_name="receipts", verbose_name=_("guidance note")
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guidance_receipts", verbose_name=_("person")
+    )
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
 
@@ -155,7 +168,9 @@ class Receipt(models.Model):
 class RumourAlert(models.Model):
     """A rumour spreading fast: federation staff were asked once to issue guidance."""
 
-    rumour = models.OneToOneField(Rumour, on_delete=models.CASCADE, related_name="guidance_alert")
+    rumour = models.OneToOneField(
+        Rumour, on_delete=models.CASCADE, related_name="guidance_alert", verbose_name=_("rumour")
+    )
     sightings = models.PositiveIntegerField(_("sightings"))
     units = models.PositiveIntegerField(_("units"))
     created_at = models.DateTimeField(_("alerted"), auto_now_add=True)
@@ -222,7 +237,7 @@ class PulseRequest(models.Model):
     mode = models.CharField(_("who is asked"), max_length=16, choices=PulseMode.choices, default=PulseMode.ALL)
     per_unit = models.PositiveSmallIntegerField(_("collaborators per unit"), null=True, blank=True)
     # Seeds the sample: the same request always draws the same people from the same roster.
-    seed = models.PositiveIntegerField(default=0, editable=False)
+    seed = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("sampling seed"))
     deadline = models.DateTimeField(_("deadline"))
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="pulse_requests", verbose_name=_("author")
@@ -264,11 +279,17 @@ class PulseRequest(models.Model):
 class PulseRecipient(models.Model):
     """One person asked in one request: fixed when the request opens; the report is their answer."""
 
-    pulse = models.ForeignKey(PulseRequest, on_delete=models.CASCADE, related_name="recipients")
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pulse_recipients")
+    pulse = models.ForeignKey(
+        PulseRequest, on_delete=models.CASCADE, related_name="recipients", verbose_name=_("request for opinion")
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pulse_recipients", verbose_name=_("person")
+    )
     # The person's unit when asked: the response rate per unit does not move when they change unit.
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
-    report = models.OneToOneField(Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="pulse_answer")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    report = models.OneToOneField(
+        Report, on_delete=models.SET_NULL, null=True, blank=True, related_name="pulse_answer", verbose_name=_("report")
+    )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
 

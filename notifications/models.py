@@ -45,15 +45,15 @@ class Notification(models.Model):
     # for people who can open that object, and lists show a row only while they still can.
     # "app_label.model" and primary key; empty for a message about nothing in particular.
     about_model = models.CharField(_("about"), max_length=100, blank=True)
-    about_id = models.PositiveBigIntegerField(null=True, blank=True)
+    about_id = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("about record number"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     # Delivery bookkeeping: a claim with an expiry, so two deliverers never
     # send the same row at once and a killed worker's claim lapses.
-    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
-    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
-    last_error = models.CharField(max_length=500, blank=True, editable=False)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("claimed until"))
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False, verbose_name=_("attempts"))
+    last_error = models.CharField(max_length=500, blank=True, editable=False, verbose_name=_("last error"))
 
     objects = NotificationQuerySet.as_manager()
 
@@ -89,10 +89,12 @@ def outbox_path(instance, filename):
 class NotificationAttachment(models.Model):
     """A file sent with a notification (an issued summary's DOCX and XLSX), stored with the row."""
 
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=outbox_path, max_length=255)
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("notification")
+    )
+    file = models.FileField(upload_to=outbox_path, max_length=255, verbose_name=_("file"))
     filename = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(max_length=100)
+    content_type = models.CharField(max_length=100, verbose_name=_("content type"))
 
     class Meta:
         verbose_name = _("attachment")
@@ -152,7 +154,10 @@ class Preference(models.Model):
     """One person's choice for one category; without a row the defaults of their role apply."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=_("user"),
     )
     category = models.CharField(_("kind of notification"), max_length=20, choices=Category.choices)
     channels = models.JSONField(_("channels"), default=list)
@@ -172,7 +177,9 @@ class Preference(models.Model):
 class ContactSettings(models.Model):
     """A person's verified phone number (for SMS and Zalo) and quiet hours (Hanoi time)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact_settings")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact_settings", verbose_name=_("user")
+    )
     verified_phone = models.CharField(_("verified phone"), max_length=20, blank=True)
     phone_verified_at = models.DateTimeField(_("phone verified"), null=True, blank=True)
     quiet_from = models.PositiveSmallIntegerField(_("quiet from (hour)"), default=21)
@@ -196,13 +203,15 @@ class ContactSettings(models.Model):
 class PhoneVerification(models.Model):
     """A one-time code sent by SMS to a number the person wants to be reached on."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="phone_verifications")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="phone_verifications", verbose_name=_("user")
+    )
     phone = models.CharField(_("phone"), max_length=20)
-    code_hash = models.CharField(max_length=128)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0)
-    verified_at = models.DateTimeField(null=True, blank=True)
+    code_hash = models.CharField(max_length=128, verbose_name=_("code hash"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    verified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("verified at"))
 
     class Meta:
         verbose_name = _("phone verification")
@@ -216,11 +225,13 @@ class PhoneVerification(models.Model):
 class PushSubscription(models.Model):
     """A browser (an installed app on a phone) that accepts Web Push for a person."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions")
-    endpoint = models.URLField(max_length=1000, unique=True)
-    p256dh = models.CharField(max_length=200)
-    auth = models.CharField(max_length=100)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions", verbose_name=_("user")
+    )
+    endpoint = models.URLField(max_length=1000, unique=True, verbose_name=_("push endpoint"))
+    p256dh = models.CharField(max_length=200, verbose_name=_("public key"))
+    auth = models.CharField(max_length=100, verbose_name=_("authentication secret"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = PreferenceQuerySet.as_manager()
 
@@ -251,15 +262,17 @@ class DeliveryQuerySet(ScopedQuerySet):
 class Digest(models.Model):
     """One digest of one person for one period: the row is the claim, so it goes out once."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests")
-    cadence = models.CharField(max_length=10, choices=Cadence.choices)
-    period_start = models.DateField()
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    channels_done = models.JSONField(default=list)
-    items = models.PositiveIntegerField(default=0)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digests", verbose_name=_("user")
+    )
+    cadence = models.CharField(max_length=10, choices=Cadence.choices, verbose_name=_("when"))
+    period_start = models.DateField(verbose_name=_("period start"))
+    claimed_until = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed until"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    channels_done = models.JSONField(default=list, verbose_name=_("channels done"))
+    items = models.PositiveIntegerField(default=0, verbose_name=_("items"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("digest")
@@ -275,20 +288,26 @@ class Digest(models.Model):
 class Delivery(models.Model):
     """One notification on one channel: claimed with a lease, retried with backoff, its outcome recorded."""
 
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("notification")
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     status = models.CharField(_("status"), max_length=10, choices=DeliveryStatus.choices, default="pending")
-    cadence = models.CharField(max_length=10, choices=Cadence.choices, default=Cadence.NOW)
-    digest = models.ForeignKey(Digest, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries")
+    cadence = models.CharField(max_length=10, choices=Cadence.choices, default=Cadence.NOW, verbose_name=_("when"))
+    digest = models.ForeignKey(
+        Digest, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries", verbose_name=_("digest")
+    )
     # The recipient's unit when the message was written: what the paid messages are counted against.
-    unit = models.ForeignKey("collaborators.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    unit = models.ForeignKey(
+        "collaborators.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("unit")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    next_attempt_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next attempt at"))
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("claimed until"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
-    provider_id = models.CharField(max_length=200, blank=True)
+    provider_id = models.CharField(max_length=200, blank=True, verbose_name=_("provider message number"))
     last_error = models.CharField(_("error"), max_length=500, blank=True)
 
     objects = DeliveryQuerySet.as_manager()
@@ -317,7 +336,7 @@ class PaidMessageTallyQuerySet(ScopedQuerySet):
 class PaidMessageTally(models.Model):
     """Paid messages (SMS, Zalo) sent per unit, month and channel, counted as they go out."""
 
-    unit = models.ForeignKey("collaborators.Unit", on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("collaborators.Unit", on_delete=models.CASCADE, related_name="+", verbose_name=_("unit"))
     month = models.DateField(_("month"))
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     messages = models.PositiveIntegerField(_("messages"), default=0)
@@ -338,10 +357,10 @@ class PaidMessageTally(models.Model):
 class ProviderToken(models.Model):
     """A provider's current access token and the refresh token it rotates (Zalo issues a new pair each time)."""
 
-    channel = models.CharField(max_length=10, choices=Channel.choices, unique=True)
-    access_token = models.TextField(blank=True)
-    refresh_token = models.TextField(blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices, unique=True, verbose_name=_("channel"))
+    access_token = models.TextField(blank=True, verbose_name=_("access token"))
+    refresh_token = models.TextField(blank=True, verbose_name=_("refresh token"))
+    expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("expires at"))
 
     class Meta:
         verbose_name = _("provider token")

@@ -103,7 +103,7 @@ class SignedInSession(models.Model):
     """A session a person signed in with, keyed by the session key: written at sign-in, removed at
     sign-out, its last activity refreshed at most every few minutes."""
 
-    session_key = models.CharField(max_length=40, unique=True)
+    session_key = models.CharField(max_length=40, unique=True, verbose_name=_("session key"))
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
     )

@@ -193,15 +193,17 @@ class Report(FoldedSearchMixin, models.Model):
         verbose_name=_("tracked rumour"),
     )
     # The form's one-time token: a resent or double-clicked form finds the same report.
-    client_token = models.UUIDField(default=uuid.uuid4, editable=False)
-    search_text = models.TextField(blank=True, editable=False)
+    client_token = models.UUIDField(default=uuid.uuid4, editable=False, verbose_name=_("client token"))
+    search_text = models.TextField(blank=True, editable=False, verbose_name=_("search text"))
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     first_submitted_at = models.DateTimeField(_("first submitted"), null=True, blank=True)
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
-    overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    overdue_notified_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("overdue notified at")
+    )
 
     history = HistoricalRecords(excluded_fields=["search_text", "updated_at"])
     objects = ReportQuerySet.as_manager()
@@ -261,7 +263,12 @@ class ReportEvent(models.Model):
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events", verbose_name=_("report"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
     )
     kind = models.CharField(_("event"), max_length=16, choices=EventKind.choices)
     note = models.TextField(_("note"), blank=True)
@@ -284,13 +291,15 @@ def attachment_path(instance, filename):
 
 
 class Attachment(models.Model):
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path, max_length=255)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("report"))
+    file = models.FileField(upload_to=attachment_path, max_length=255, verbose_name=_("file"))
     original_name = models.CharField(_("file name"), max_length=255)
-    content_type = models.CharField(max_length=100)
+    content_type = models.CharField(max_length=100, verbose_name=_("content type"))
     size = models.PositiveIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("uploaded by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("attachment")
@@ -345,7 +354,12 @@ class Rumour(FoldedSearchMixin, models.Model):
     )
     resolution_note = models.TextField(_("resolution note"), blank=True)
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verified by"),
     )
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     # Units whose collaborators may say "I heard this too".
@@ -353,8 +367,10 @@ class Rumour(FoldedSearchMixin, models.Model):
     first_seen_at = models.DateTimeField(_("first seen"), null=True, blank=True)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
     sighting_count = models.PositiveIntegerField(_("sightings"), default=0)
-    search_text = models.TextField(blank=True, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    search_text = models.TextField(blank=True, editable=False, verbose_name=_("search text"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("created by")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # Two unions tracked the same rumour: this copy's sightings, listed units and guidance links went to
     # ``merged_into`` (rumour_merge); it stays readable with its own verdict history, and is listed no more.
@@ -395,11 +411,13 @@ class UnitReportCount(models.Model):
     units pages read these instead of counting the reports.
     """
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=16, choices=ReportStatus.choices)
-    reports = models.IntegerField(default=0)
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", verbose_name=_("unit"))
+    status = models.CharField(max_length=16, choices=ReportStatus.choices, verbose_name=_("status"))
+    reports = models.IntegerField(default=0, verbose_name=_("reports"))
 
     class Meta:
+        verbose_name = _("report count of a unit")
+        verbose_name_plural = _("report counts of units")
         constraints = [models.UniqueConstraint(fields=["unit", "status"], name="unit_report_count_once")]
 
     def __str__(self):
@@ -409,11 +427,13 @@ class UnitReportCount(models.Model):
 class RumourUnitCount(models.Model):
     """How many sent reports (not drafts) filed in one unit are sightings of one rumour (same triggers)."""
 
-    rumour = models.ForeignKey(Rumour, on_delete=models.CASCADE, related_name="+")
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
-    sightings = models.IntegerField(default=0)
+    rumour = models.ForeignKey(Rumour, on_delete=models.CASCADE, related_name="+", verbose_name=_("rumour"))
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", verbose_name=_("unit"))
+    sightings = models.IntegerField(default=0, verbose_name=_("sightings"))
 
     class Meta:
+        verbose_name = _("rumour count of a unit")
+        verbose_name_plural = _("rumour counts of units")
         constraints = [models.UniqueConstraint(fields=["rumour", "unit"], name="rumour_unit_count_once")]
 
     def __str__(self):

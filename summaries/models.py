@@ -106,11 +106,17 @@ class ReportingPeriod(models.Model):
 class ComplianceReminder(models.Model):
     """One reminder per person per period: the unique row is the claim."""
 
-    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="+")
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    period = models.ForeignKey(
+        ReportingPeriod, on_delete=models.CASCADE, related_name="+", verbose_name=_("reporting period")
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("reporting reminder")
+        verbose_name_plural = _("reporting reminders")
         constraints = [models.UniqueConstraint(fields=["period", "person"], name="compliance_reminder_once")]
 
     def __str__(self):
@@ -119,7 +125,7 @@ class ComplianceReminder(models.Model):
 
 def _count_fields():
     # Signed: a difference is written as a row of deltas, which may be negative before it merges.
-    return {name: models.IntegerField(default=0) for name in ALL_COLUMNS}
+    return {name: models.IntegerField(_("count"), default=0) for name in ALL_COLUMNS}
 
 
 class UnitMonthTally(models.Model):
@@ -130,13 +136,15 @@ class UnitMonthTally(models.Model):
     are 0 for "none" so the unique key has no NULLs.
     """
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()
-    topic_id = models.PositiveIntegerField(default=0)
-    policy_id = models.PositiveIntegerField(default=0)
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", verbose_name=_("unit"))
+    month = models.DateField(verbose_name=_("month"))
+    topic_id = models.PositiveIntegerField(default=0, verbose_name=_("topic number"))
+    policy_id = models.PositiveIntegerField(default=0, verbose_name=_("focus policy number"))
     locals().update(_count_fields())
 
     class Meta:
+        verbose_name = _("monthly unit tally")
+        verbose_name_plural = _("monthly unit tallies")
         constraints = [
             models.UniqueConstraint(fields=["unit", "month", "topic_id", "policy_id"], name="unit_month_tally_key")
         ]
@@ -148,12 +156,14 @@ class UnitMonthTally(models.Model):
 class RumourMonthTally(models.Model):
     """Sightings (linked reports) of each rumour per month under one unit."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()
-    rumour_id = models.PositiveIntegerField()
-    sightings = models.IntegerField(default=0)
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+", verbose_name=_("unit"))
+    month = models.DateField(verbose_name=_("month"))
+    rumour_id = models.PositiveIntegerField(verbose_name=_("rumour number"))
+    sightings = models.IntegerField(default=0, verbose_name=_("sightings"))
 
     class Meta:
+        verbose_name = _("monthly rumour tally")
+        verbose_name_plural = _("monthly rumour tallies")
         constraints = [models.UniqueConstraint(fields=["unit", "month", "rumour_id"], name="rumour_month_tally_key")]
 
     def __str__(self):
@@ -163,8 +173,12 @@ class RumourMonthTally(models.Model):
 class ReportTally(models.Model):
     """What a report was last counted as, so a change is applied as a difference (no recount)."""
 
-    report_id = models.BigIntegerField(primary_key=True)
-    counted = models.JSONField(default=dict)
+    report_id = models.BigIntegerField(primary_key=True, verbose_name=_("report number"))
+    counted = models.JSONField(default=dict, verbose_name=_("counted as"))
+
+    class Meta:
+        verbose_name = _("report tally")
+        verbose_name_plural = _("report tallies")
 
     def __str__(self):
         return str(self.report_id)
@@ -240,7 +254,9 @@ class Summary(models.Model):
 
     scope = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
     kind = models.CharField(_("kind"), max_length=16, choices=PeriodKind.choices)
-    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="summaries")
+    period = models.ForeignKey(
+        ReportingPeriod, on_delete=models.PROTECT, related_name="summaries", verbose_name=_("reporting period")
+    )
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     corrects = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="correction", verbose_name=_("corrects")
@@ -248,7 +264,7 @@ class Summary(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=SummaryStatus.choices, default=SummaryStatus.PENDING)
     statistics = models.JSONField(_("statistics"), default=dict, blank=True)
     sections = models.JSONField(_("sections"), default=dict, blank=True)
-    edited_sections = models.JSONField(default=list, blank=True, editable=False)
+    edited_sections = models.JSONField(default=list, blank=True, editable=False, verbose_name=_("edited sections"))
     number = models.CharField(_("number"), max_length=64, blank=True)
     addressed_to = models.TextField(_("addressed to"), blank=True, help_text=_("One body per line."))
     recipients = models.TextField(
@@ -258,22 +274,32 @@ class Summary(models.Model):
     )
     signer_title = models.CharField(_("signer's title"), max_length=128, blank=True)
     signer_name = models.CharField(_("signer's name"), max_length=128, blank=True)
-    progress = models.PositiveSmallIntegerField(default=0)
-    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
-    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
-    last_error = models.CharField(max_length=500, blank=True, editable=False)
+    progress = models.PositiveSmallIntegerField(default=0, verbose_name=_("progress"))
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("claimed until"))
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False, verbose_name=_("attempts"))
+    last_error = models.CharField(max_length=500, blank=True, editable=False, verbose_name=_("last error"))
     compiled_at = models.DateTimeField(_("compiled"), null=True, blank=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
     )
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
     )
     issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
-    docx = models.FileField(upload_to=summary_file_path, max_length=255, blank=True)
-    xlsx = models.FileField(upload_to=summary_file_path, max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    docx = models.FileField(upload_to=summary_file_path, max_length=255, blank=True, verbose_name=_("Word document"))
+    xlsx = models.FileField(upload_to=summary_file_path, max_length=255, blank=True, verbose_name=_("spreadsheet"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     history = HistoricalRecords(excluded_fields=["progress", "claimed_until", "attempts", "statistics"])
     objects = SummaryQuerySet.as_manager()

@@ -145,7 +145,7 @@ class User(FoldedSearchMixin, AbstractUser):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.COLLABORATOR)
     # Name, phone, username and e-mail folded to lower-case ASCII ("Nguyễn" -> "nguyen"),
     # so search is diacritic-insensitive with a plain LIKE on SQLite and PostgreSQL alike.
-    search_text = models.CharField(max_length=500, blank=True, editable=False)
+    search_text = models.CharField(max_length=500, blank=True, editable=False, verbose_name=_("search text"))
 
     SEARCH_FIELDS = ("full_name", "username", "phone", "email")
 
@@ -320,8 +320,10 @@ class RecognitionDecision(models.Model):
     term_end = models.DateField(_("term ends"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
     people = models.ManyToManyField(User, related_name="decisions", verbose_name=_("people covered"))
-    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
 
     history = HistoricalRecords(m2m_fields=[people])
@@ -347,10 +349,12 @@ class Invitation(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("person"))
     channel = models.CharField(_("channel"), max_length=8, choices=InvitationChannel.choices)
-    code_hash = models.CharField(max_length=128, blank=True, editable=False)
-    failed_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
-    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    code_hash = models.CharField(max_length=128, blank=True, editable=False, verbose_name=_("code hash"))
+    failed_attempts = models.PositiveSmallIntegerField(default=0, editable=False, verbose_name=_("failed attempts"))
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     expires_at = models.DateTimeField(_("expires at"))
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)

@@ -54,7 +54,7 @@ class TrainingAttendance(models.Model):
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_attendance", verbose_name=_("person")
     )
-    session_id = models.PositiveBigIntegerField(null=True, blank=True)
+    session_id = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("training session number"))
     attended_on = models.DateField(_("attended on"))
 
     class Meta:

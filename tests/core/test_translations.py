@@ -148,3 +148,51 @@ def test_the_third_party_catalogue_is_complete_and_compiled():
         }
         for entry in po:
             assert compiled.get((entry.msgctxt, entry.msgid)) == (entry.msgstr or entry.msgstr_plural.get(0))
+
+
+# The apps of the project (not the through tables django-simple-history writes, "HistoricalX_people"):
+# their models' and fields' names are what the admin, the forms, the filters and the permission names show.
+PROJECT_APPS = {
+    "privacy",
+    "collaborators",
+    "notifications",
+    "reports",
+    "guidance",
+    "trainings",
+    "summaries",
+    "follows",
+    "api",
+}
+# Not ours to name: the primary key ("ID"), the tree's bookkeeping columns (django-treebeard) and the columns
+# django-simple-history adds to the historical copies.
+NOT_NAMED_HERE = {"id", "path", "depth", "numchild", "history_id", "history_date", "history_change_reason"}
+NOT_NAMED_HERE |= {"history_type", "history_user", "m2m_history_id", "history", "history_relation"}
+
+
+def test_every_model_and_field_of_the_project_has_a_vietnamese_name():
+    """A field without a verbose_name shows its English attribute name ("created at", "search text") as the
+    label in the admin and the forms, and a model without one gives English permission names."""
+    from django.apps import apps
+    from django.utils.functional import Promise
+    from django.utils.translation import override
+
+    unnamed = []
+    for model in apps.get_models():
+        if model._meta.app_label not in PROJECT_APPS or model._meta.auto_created or "_" in model.__name__:
+            continue
+        for attribute in ("verbose_name", "verbose_name_plural"):
+            if not isinstance(getattr(model._meta, attribute), Promise) and not model.__name__.startswith("Historical"):
+                unnamed.append(f"{model._meta.label} ({attribute})")
+        for field in model._meta.get_fields():
+            if field.auto_created and not field.concrete or field.name in NOT_NAMED_HERE:
+                continue
+            if not isinstance(field.verbose_name, Promise):
+                unnamed.append(f"{model._meta.label}.{field.name}")
+                continue
+            with override("vi"):
+                shown = str(field.verbose_name)
+            with override("en"):
+                source = str(field.verbose_name)
+            if shown == source and re.fullmatch(r"[A-Za-z ]+", shown):
+                unnamed.append(f"{model._meta.label}.{field.name} (no Vietnamese for {shown!r})")
+    assert unnamed == []
