@@ -1,5 +1,6 @@
-// Web Push: ask the browser for a push subscription with the server's VAPID public key and send it to
-// the server, from the preferences page's button. The service worker (sw.js) shows what arrives.
+// Web Push: from the preferences page's button, ask the person's permission, register the service worker
+// (sw.js, which shows what arrives), ask the browser's push service for a subscription with the server's
+// VAPID public key, and send the subscription to the server, which keeps it for this person.
 (function () {
   "use strict";
   var button = document.getElementById("push-subscribe");
@@ -26,7 +27,15 @@
       status.textContent = button.dataset.failed;
       return;
     }
-    navigator.serviceWorker.ready
+    var permission = window.Notification && Notification.requestPermission ? Notification.requestPermission() : null;
+    Promise.resolve(permission)
+      .then(function (answer) {
+        if (answer && answer !== "granted") throw new Error("notifications not allowed");
+        return navigator.serviceWorker.register("/sw.js", { scope: "/" });
+      })
+      .then(function () {
+        return navigator.serviceWorker.ready;
+      })
       .then(function (registration) {
         return registration.pushManager.subscribe({
           userVisibleOnly: true,
@@ -43,9 +52,11 @@
       })
       .then(function (response) {
         status.textContent = response.ok ? button.dataset.done : button.dataset.failed;
+        button.dataset.state = response.ok ? "subscribed" : "failed";
       })
       .catch(function () {
         status.textContent = button.dataset.failed;
+        button.dataset.state = "failed";
       });
   });
 })();

@@ -134,3 +134,21 @@ def verified(user, phone="0912345678"):
         user=user, defaults={"verified_phone": phone, "phone_verified_at": timezone.now()}
     )
     return user
+
+
+def vapid_keys(settings):
+    """A new VAPID key pair set as the server's; returns (public key, private key) as the settings hold them."""
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from py_vapid import Vapid
+
+    vapid = Vapid()
+    vapid.generate_keys()
+    der = vapid.private_key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    settings.WEBPUSH_VAPID_PRIVATE_KEY = base64.urlsafe_b64encode(der).rstrip(b"=").decode()
+    raw = vapid.public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    settings.WEBPUSH_VAPID_PUBLIC_KEY = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    return settings.WEBPUSH_VAPID_PUBLIC_KEY, settings.WEBPUSH_VAPID_PRIVATE_KEY
