@@ -28,6 +28,10 @@ page (the person's reports, their trainings), holding only what the viewer's sco
 being made. A receiver returns ``{"key": "...", "title": "...", "rows": [{column: value}, ...]}``: every
 row the app holds about the person (their reports, trainings, notifications, receipts), in plain values.
 
+``person_anonymised(person)``: ``person`` is being anonymised (in the transaction that erases the roster's
+data). A receiver erases or deletes what its app holds about the person that is not needed without them
+(their preferences, phone numbers, subscriptions, what they follow).
+
 ``unit_figures(units, viewer)``: the units pages show ``units`` (all in the viewer's scope) to
 ``viewer``. A receiver returns ``{label: {unit path: n}}``, figures counted over each unit's whole
 subtree, at a cost that does not grow with the number of units (grouped queries, none per unit).
@@ -42,4 +46,5 @@ incident_reminder_due = Signal()
 unit_ended = Signal()
 person_page_sections = Signal()
 personal_data_sections = Signal()
+person_anonymised = Signal()
 unit_figures = Signal()

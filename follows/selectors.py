@@ -22,3 +22,11 @@ def choices_for(user) -> dict:
         FollowKind.UNIT: Unit.objects.visible_to(user).order_by("path")[:500],
         FollowKind.RUMOUR: Rumour.objects.visible_to(user).order_by("-pk")[:RUMOUR_CHOICES],
     }
+
+
+def personal_data(person) -> list[dict]:
+    """What the person follows, and since when, for their own-data download."""
+    return [
+        {"what": s.kind, "object": str(s.target), "created_at": s.created_at}
+        for s in Subscription.objects.filter(user=person).select_related("topic", "focus_policy", "unit", "rumour")
+    ]

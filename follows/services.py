@@ -178,3 +178,8 @@ def follows_check() -> int:
     now = timezone.now()
     with transaction.atomic():
         return _rises(now) + _silences(now)
+
+
+def person_follows_erase(*, person) -> None:
+    """Anonymisation: what the person followed, and the events they were told of, go."""
+    Subscription.objects.filter(user=person).delete()

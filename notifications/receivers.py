@@ -8,10 +8,17 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from collaborators.models import Role, User
-from collaborators.signals import incident_recorded, incident_reminder_due, invitation_issued, personal_data_sections
+from collaborators.signals import (
+    incident_recorded,
+    incident_reminder_due,
+    invitation_issued,
+    person_anonymised,
+    personal_data_sections,
+)
 from core.tasks import enqueue
+from notifications import selectors
 from notifications.selectors import personal_data
-from notifications.services import notify_account, notify_many
+from notifications.services import notify_account, notify_many, person_notifications_erase
 from notifications.signals import notifications_written
 from notifications.tasks import deliver_notification
 
@@ -52,6 +59,47 @@ def send_invitation(sender, invitation, token, **kwargs):
 def person_notifications_data(sender, *, person, **kwargs):
     """Every message addressed to the person, for their own-data download."""
     return {"key": "notifications", "title": _("Notifications"), "rows": personal_data(person)}
+
+
+@receiver(personal_data_sections, dispatch_uid="notifications.personal_data_choices")
+def person_notification_choices_data(sender, *, person, **kwargs):
+    return {
+        "key": "notification_preferences",
+        "title": _("Notification preferences"),
+        "rows": selectors.personal_data_choices(person),
+    }
+
+
+@receiver(personal_data_sections, dispatch_uid="notifications.personal_data_contact")
+def person_contact_data(sender, *, person, **kwargs):
+    return {"key": "phone_and_quiet_hours", "title": _("Phone for SMS and Zalo, quiet hours"),
+            "rows": selectors.personal_data_contact(person)}  # fmt: skip
+
+
+@receiver(personal_data_sections, dispatch_uid="notifications.personal_data_phone_codes")
+def person_phone_codes_data(sender, *, person, **kwargs):
+    return {"key": "phone_codes", "title": _("Phone verification codes sent"),
+            "rows": selectors.personal_data_phone_codes(person)}  # fmt: skip
+
+
+@receiver(personal_data_sections, dispatch_uid="notifications.personal_data_push")
+def person_push_data(sender, *, person, **kwargs):
+    return {
+        "key": "push_subscriptions",
+        "title": _("Web Push subscriptions"),
+        "rows": selectors.personal_data_push(person),
+    }
+
+
+@receiver(personal_data_sections, dispatch_uid="notifications.personal_data_deliveries")
+def person_deliveries_data(sender, *, person, **kwargs):
+    return {"key": "deliveries", "title": _("Deliveries of my notifications"),
+            "rows": selectors.personal_data_deliveries(person)}  # fmt: skip
+
+
+@receiver(person_anonymised, dispatch_uid="notifications.person_anonymised")
+def erase_notifications_of_anonymised_person(sender, *, person, **kwargs):
+    person_notifications_erase(person=person)
 
 
 def _tell_administrators(incident, *, kind, subject):

@@ -77,3 +77,69 @@ def personal_data(person) -> list[dict]:
         {"created_at": m.created_at, "subject": m.subject, "body": m.body, "sent_at": m.sent_at, "read_at": m.read_at}
         for m in messages
     ]
+
+
+def personal_data_choices(person) -> list[dict]:
+    """The person's notification choices: per kind, the channels and at once or in a digest."""
+    from notifications.models import Preference
+
+    return [
+        {"category": p.category, "channels": ", ".join(p.channels), "cadence": p.cadence}
+        for p in Preference.objects.filter(user=person).order_by("category")
+    ]
+
+
+def personal_data_contact(person) -> list[dict]:
+    """The verified phone number and quiet hours."""
+    from notifications.models import ContactSettings
+
+    return [
+        {
+            "verified_phone": c.verified_phone,
+            "phone_verified_at": c.phone_verified_at,
+            "quiet_from": c.quiet_from,
+            "quiet_until": c.quiet_until,
+        }
+        for c in ContactSettings.objects.filter(user=person)
+    ]
+
+
+def personal_data_phone_codes(person) -> list[dict]:
+    """Every number a verification code was sent to, when, and whether it was verified (never the code)."""
+    from notifications.models import PhoneVerification
+
+    return [
+        {"phone": v.phone, "code_sent_at": v.created_at, "verified_at": v.verified_at}
+        for v in PhoneVerification.objects.filter(user=person).order_by("pk")
+    ]
+
+
+def personal_data_push(person) -> list[dict]:
+    from notifications.models import PushSubscription
+
+    return [
+        {"endpoint": s.endpoint, "created_at": s.created_at}
+        for s in PushSubscription.objects.filter(user=person).order_by("pk")
+    ]
+
+
+def personal_data_deliveries(person) -> list[dict]:
+    """How each message reached the person: channel, outcome, when; and the digests sent to them."""
+    from notifications.models import Digest
+
+    rows = [
+        {
+            "subject": d.notification.subject,
+            "channel": d.channel,
+            "outcome": d.status,
+            "sent_at": d.sent_at,
+            "delivered_at": d.delivered_at,
+        }
+        for d in Delivery.objects.filter(notification__recipient=person).select_related("notification").order_by("pk")
+    ]
+    rows += [
+        {"subject": f"{g.cadence} {g.period_start:%d/%m/%Y}", "channel": ", ".join(g.channels_done), "outcome": "",
+         "sent_at": g.sent_at, "delivered_at": None}
+        for g in Digest.objects.filter(user=person).order_by("pk")
+    ]  # fmt: skip
+    return rows

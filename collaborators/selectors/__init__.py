@@ -256,6 +256,19 @@ PERSONAL_DATA_LABELS = {
     "signed_in": _("Signed in"),
     "last_activity": _("Last activity"),
     "device": _("Device"),
+    "category": _("Kind of notification"),
+    "channels": _("Channels"),
+    "cadence": _("When"),
+    "verified_phone": _("Verified phone"),
+    "phone_verified_at": _("Phone verified"),
+    "quiet_from": _("Quiet from (hour)"),
+    "quiet_until": _("Quiet until (hour)"),
+    "code_sent_at": _("Code sent"),
+    "verified_at": _("Verified"),
+    "endpoint": _("Browser address"),
+    "channel": _("Channel"),
+    "outcome": _("Outcome"),
+    "delivered_at": _("Delivered"),
 }
 
 

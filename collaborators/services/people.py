@@ -34,7 +34,7 @@ from collaborators.models import (
     Unit,
     User,
 )
-from collaborators.signals import invitation_issued
+from collaborators.signals import invitation_issued, person_anonymised
 from core.periods import period_month
 
 INVITATION_SALT = "collaborators.invitation"
@@ -444,7 +444,9 @@ def person_anonymise(*, actor: User, user: User) -> User:
 
     Clears name, username, phone, e-mail, birth year and other personal
     fields on the account, the profile and every history record of both;
-    closes the login and deletes open invitations. Irreversible.
+    closes the login and deletes open invitations; the apps above erase
+    theirs (``person_anonymised``: notification choices, verified phone,
+    push subscriptions, messages, follows). Irreversible.
     """
     profile = profile_of(user)
     if profile.anonymised_at is not None:
@@ -469,6 +471,7 @@ def person_anonymise(*, actor: User, user: User) -> User:
     profile.history.update(**profile_personal)
     StatusChange.objects.filter(user=user).update(reason="")
     user.invitations.all().delete()
+    person_anonymised.send(sender=User, person=user)
     return user
 
 

@@ -430,3 +430,14 @@ def push_subscription_save(*, user, endpoint: str, p256dh: str, auth: str):
         endpoint=endpoint, defaults={"user": user, "p256dh": p256dh, "auth": auth}
     )
     return subscription
+
+
+def person_notifications_erase(*, person) -> None:
+    """Anonymisation: everything the outbox holds about ``person`` goes (their messages and how they were
+    delivered, choices, phone numbers and codes, push subscriptions, digests). The paid-message tallies
+    are counts per unit and stay."""
+    from notifications.models import ContactSettings, Digest, PhoneVerification, Preference, PushSubscription
+
+    Notification.objects.filter(recipient=person).delete()  # their deliveries and files with them
+    for model in (Preference, ContactSettings, PhoneVerification, PushSubscription, Digest):
+        model.objects.filter(user=person).delete()

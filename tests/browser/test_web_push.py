@@ -149,9 +149,9 @@ def test_a_person_subscribes_in_chromium_and_a_reminder_goes_to_that_subscriptio
     push_browser,
     live_server,
     collaborator,
-    provider,
+    provider,  # noqa: F811 (the fixture imported above)
     settings,
-    monkeypatch,  # noqa: F811 (fixture)
+    monkeypatch,
 ):
     context, gcm = push_browser
     public_key, private_key = vapid_keys(settings)

@@ -1,0 +1,96 @@
+"""What the outbox and the follows hold about a person is in their own-data file and page, and goes when
+they are anonymised: notification choices, the verified phone and the numbers codes went to, push
+subscriptions, deliveries and digests, what they follow."""
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from collaborators.models import Role
+from collaborators.selectors import personal_data_export
+from collaborators.services import people
+from follows.models import FollowEvent, Subscription
+from follows.services import subscription_add
+from notifications.models import (
+    Delivery,
+    Digest,
+    Notification,
+    PaidMessageTally,
+    PhoneVerification,
+    Preference,
+    PushSubscription,
+)
+from notifications.services import notification_deliver, notify
+from reports.models import Topic
+from tests.clock import frozen_clock
+from tests.factories import UserFactory
+from tests.notifications.providers import verified
+
+pytestmark = [pytest.mark.django_db, pytest.mark.clock]
+_clock = frozen_clock()
+
+
+@pytest.fixture
+def held(provider, collaborator):
+    """A collaborator with every kind of outbox data: choices, a verified phone, a code sent, a browser,
+    a reminder delivered by SMS, a digest."""
+    verified(collaborator)
+    PhoneVerification.objects.create(
+        user=collaborator, phone="0912345678", code_hash="x", expires_at=timezone.now() + timedelta(minutes=10)
+    )
+    Preference.objects.create(user=collaborator, category="reminders", channels=["in_app", "sms"], cadence="now")
+    PushSubscription.objects.create(
+        user=collaborator, endpoint="https://push.example.org/send/abc", p256dh="k", auth="a"
+    )
+    notification = notify(recipient=collaborator, kind="compliance_reminder", subject="Nhắc gửi báo cáo kỳ này")
+    notification_deliver(notification_id=notification.pk)
+    Digest.objects.create(user=collaborator, cadence="daily", period_start=date(2026, 12, 2), channels_done=["email"])
+    return collaborator
+
+
+def test_the_own_data_file_holds_the_outbox_choices_phone_browsers_and_deliveries(client, held):
+    client.force_login(held)
+    data = json.loads(client.get(reverse("roster:my_data")).content)
+    assert data["notification_preferences"] == [{"category": "reminders", "channels": "in_app, sms", "cadence": "now"}]
+    contact = data["phone_and_quiet_hours"]
+    assert contact[0]["verified_phone"] == "0912345678" and contact[0]["phone_verified_at"]
+    (code,) = data["phone_codes"]
+    assert code["phone"] == "0912345678" and "code_hash" not in code  # never the code
+    assert [s["endpoint"] for s in data["push_subscriptions"]] == ["https://push.example.org/send/abc"]
+    channels = {(d["subject"], d["channel"], d["outcome"]) for d in data["deliveries"]}
+    assert ("Nhắc gửi báo cáo kỳ này", "sms", "sent") in channels
+    assert any(d["subject"].startswith("daily 02/12/2026") for d in data["deliveries"])
+
+    page = client.get(reverse("roster:my_data_page")).content.decode()
+    sections = ("notification_preferences", "phone_and_quiet_hours", "phone_codes", "push_subscriptions", "deliveries")
+    for section in sections:
+        assert f'data-testid="my-data-{section}"' in page
+    assert "Số điện thoại đã xác minh" in page and "https://push.example.org/send/abc" in page
+
+
+def test_the_own_data_file_holds_what_staff_follow(unit_staff, grassroots):
+    topic = Topic.objects.create(code="FOLLOW-T", name="Tiền lương")
+    subscription_add(actor=unit_staff, kind="topic", target_id=topic.pk)
+    subscription_add(actor=unit_staff, kind="unit", target_id=grassroots.pk)
+    follows = personal_data_export(user=unit_staff)["follows"]
+    assert {(f["what"], f["object"]) for f in follows} == {("topic", "Tiền lương"), ("unit", grassroots.name)}
+
+
+def test_anonymising_a_person_erases_what_the_outbox_and_follows_hold(held, union):
+    admin_user = UserFactory(username="anon-admin", unit=union, role=Role.ADMIN)
+    topic = Topic.objects.create(code="FOLLOW-T", name="Tiền lương")
+    subscription = Subscription.objects.create(user=held, kind="topic", topic=topic)
+    FollowEvent.objects.create(subscription=subscription, key="rise:2026-W49")
+    tallies = list(PaidMessageTally.objects.values_list("messages", flat=True))
+    people.person_change_status(actor=admin_user, user=held, to_status="left", reason="Chuyển công tác")
+    people.person_anonymise(actor=admin_user, user=held)
+    for model in (Notification, Delivery, Digest, PhoneVerification, Preference, PushSubscription):
+        owner = "recipient" if model is Notification else ("notification__recipient" if model is Delivery else "user")
+        assert not model.objects.filter(**{owner: held}).exists(), model.__name__
+    assert not Subscription.objects.filter(user=held).exists() and not FollowEvent.objects.exists()
+    # The unit's paid-message counts are figures, not the person's data: they stay.
+    assert list(PaidMessageTally.objects.values_list("messages", flat=True)) == tallies == [1]
+    assert personal_data_export(user=held)["phone_and_quiet_hours"] == []
