@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, RawPostDataException
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -128,15 +129,21 @@ def push_subscribe(request):
 @csrf_exempt
 @require_POST
 def delivery_callback(request, channel):
-    """A provider's delivery report, accepted only with a valid HMAC-SHA256 signature of the body."""
+    """A provider's delivery report, accepted only with a valid signature in that provider's scheme: Zalo's
+    ``X-ZEvent-Signature`` (a SHA-256 mac of app id, body, timestamp and the OA secret key), the SMS
+    gateway's ``X-Signature`` (a timestamped HMAC-SHA256 of the body)."""
     if channel not in (Channel.SMS, Channel.ZALO):
         raise Http404
-    signature = request.headers.get("X-Signature", "")
     try:
         body = request.body
     except RawPostDataException:  # a form post already read by a middleware: not a provider's JSON
         return _refused(HttpResponseForbidden, _("The delivery report is not signed."))
-    if not channels.signature_valid(channel, body, signature):
+    if channel == Channel.ZALO:
+        signed = channels.zalo_event_signature_valid(body, request.headers.get("X-ZEvent-Signature", ""))
+    else:
+        now = timezone.now().timestamp()
+        signed = channels.sms_report_signature_valid(body, request.headers.get("X-Signature", ""), now=now)
+    if not signed:
         return _refused(HttpResponseForbidden, _("The delivery report is not signed."))
     try:
         data = json.loads(body)

@@ -382,6 +382,8 @@ SMS_API_URL = env.str("SMS_API_URL", default="")
 SMS_API_KEY = env.str("SMS_API_KEY", default="")
 SMS_SENDER = env.str("SMS_SENDER", default="")
 SMS_CALLBACK_SECRET = env.str("SMS_CALLBACK_SECRET", default="")
+# A delivery report signed further than this from now (seconds) is refused as a replay.
+SMS_CALLBACK_TOLERANCE = _positive_int("SMS_CALLBACK_TOLERANCE", 300)
 # Web Push to the installed app. VAPID keys (`vapid --gen`): the private key as URL-safe base64 of its DER
 # (the PEM file without its first and last lines), the public key as URL-safe base64 of the raw point.
 WEBPUSH_VAPID_PRIVATE_KEY = env.str("WEBPUSH_VAPID_PRIVATE_KEY", default="")

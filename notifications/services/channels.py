@@ -5,7 +5,8 @@ An adapter says whether it is configured (a channel without its settings is off)
 reached on it, and sends one message. It raises :class:`Temporary` for what may pass (a timeout, a 5xx,
 a 429 with the wait the provider asked for) and :class:`Permanent` for what will not (a refused number,
 a subscription the browser dropped); the caller retries the first with backoff and never the second.
-Delivery-status callbacks are accepted only with a valid HMAC-SHA256 signature of the body.
+Delivery-status callbacks are accepted only with a valid signature in each provider's own scheme (Zalo's
+``X-ZEvent-Signature`` mac, the SMS gateway's timestamped HMAC).
 """
 
 import hashlib
@@ -100,7 +101,6 @@ def international(phone: str) -> str:
 class Adapter:
     channel: str = ""
     paid = False
-    callback_secret_setting = ""
 
     def configured(self) -> bool:
         raise NotImplementedError
@@ -112,9 +112,6 @@ class Adapter:
     def send(self, address, message: Message) -> str:
         """Send; return the provider's id of the message ("" when it gives none)."""
         raise NotImplementedError
-
-    def callback_secret(self) -> str:
-        return getattr(settings, self.callback_secret_setting, "") if self.callback_secret_setting else ""
 
 
 class EmailAdapter(Adapter):
@@ -143,7 +140,6 @@ class SmsAdapter(Adapter):
 
     channel = Channel.SMS
     paid = True
-    callback_secret_setting = "SMS_CALLBACK_SECRET"  # noqa: S105 (the name of a setting)
 
     def configured(self):
         return bool(settings.SMS_API_URL and settings.SMS_API_KEY)
@@ -175,7 +171,6 @@ class ZaloAdapter(Adapter):
 
     channel = Channel.ZALO
     paid = True
-    callback_secret_setting = "ZALO_CALLBACK_SECRET"  # noqa: S105 (the name of a setting)
 
     def configured(self):
         return bool(settings.ZALO_API_URL and settings.ZALO_OAUTH_URL and settings.ZALO_TEMPLATE_ID)
@@ -306,12 +301,38 @@ def channel_available(channel: str) -> bool:
     return bool(adapter and adapter.configured())
 
 
-def signature_valid(channel: str, body: bytes, signature: str) -> bool:
-    """Whether ``signature`` is the hex HMAC-SHA256 of ``body`` under the channel's callback secret
-    (``sha256=`` prefix allowed). A channel without a secret accepts no callback."""
-    adapter = adapter_for(channel)
-    secret = adapter.callback_secret() if adapter else ""
-    if not secret or not signature:
+def zalo_event_signature_valid(body: bytes, header: str) -> bool:
+    """Zalo's webhook scheme: ``X-ZEvent-Signature: mac=<hex>`` where the mac is the SHA-256 of the app id,
+    the raw body, the event's ``timestamp`` (both read from the body) and the Official Account's secret key
+    (``ZALO_CALLBACK_SECRET``), concatenated in that order. The event must name this app."""
+    secret, app_id = settings.ZALO_CALLBACK_SECRET, settings.ZALO_APP_ID
+    mac = header.strip().removeprefix("mac=").strip()
+    if not secret or not app_id or not mac:
         return False
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature.removeprefix("sha256=").strip())
+    try:
+        data = json.loads(body)
+        event_app, timestamp = str(data["app_id"]), str(data["timestamp"])
+    except (ValueError, KeyError, TypeError):
+        return False
+    if event_app != app_id:
+        return False
+    expected = hashlib.sha256(app_id.encode() + body + timestamp.encode() + secret.encode()).hexdigest()
+    return hmac.compare_digest(expected, mac.lower())
+
+
+def sms_report_signature_valid(body: bytes, header: str, *, now: float) -> bool:
+    """The SMS gateway's scheme: ``X-Signature: t=<unix seconds>,v1=<hex>`` where v1 is the HMAC-SHA256 of
+    ``"<t>." + raw body`` under ``SMS_CALLBACK_SECRET``; a report signed more than
+    ``SMS_CALLBACK_TOLERANCE`` seconds away from now is refused (a replay)."""
+    secret = settings.SMS_CALLBACK_SECRET
+    parts = dict(part.strip().split("=", 1) for part in header.split(",") if "=" in part)
+    if not secret or "t" not in parts or "v1" not in parts:
+        return False
+    try:
+        signed_at = int(parts["t"])
+    except ValueError:
+        return False
+    if abs(now - signed_at) > settings.SMS_CALLBACK_TOLERANCE:
+        return False
+    expected = hmac.new(secret.encode(), parts["t"].encode() + b"." + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, parts["v1"].strip().lower())

@@ -276,23 +276,67 @@ def test_web_push_429_and_5xx_are_retried(provider, push_keys, unit_staff):
 # --- Delivery-status callbacks ----------------------------------------------------------------------
 
 
-def _sign(secret, body):
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def _sms_sign(secret, body, at=None):
+    """The SMS gateway's header: t=<unix seconds>,v1=HMAC-SHA256(secret, "<t>." + body)."""
+    stamp = str(int((at or NOON).timestamp()))
+    mac = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"t={stamp},v1={mac}"
+
+
+def _zalo_event(msg_id, app_id="123", timestamp="1765083600000"):
+    return json.dumps(
+        {
+            "app_id": app_id,
+            "event_name": "user_received_message",
+            "timestamp": timestamp,
+            "message": {"msg_id": msg_id, "delivery_time": timestamp},
+        }
+    ).encode()
+
+
+def _zalo_sign(body, secret="zalo-callback-secret", app_id="123"):  # noqa: S107 (the test secret)
+    """Zalo's X-ZEvent-Signature: mac=sha256(app id + raw body + timestamp + OA secret key)."""
+    timestamp = json.loads(body)["timestamp"]
+    return "mac=" + hashlib.sha256(app_id.encode() + body + timestamp.encode() + secret.encode()).hexdigest()
 
 
 @time_machine.travel(NOON, tick=False)
-def test_a_signed_callback_marks_the_sms_delivered_and_unsigned_ones_are_refused(provider, collaborator, client):
+def test_a_signed_sms_report_marks_it_delivered_and_unsigned_forged_tampered_or_stale_ones_are_refused(
+    provider, collaborator, client
+):
     _only(verified(collaborator), "sms")
     delivery = _delivery(_send_one(collaborator), Channel.SMS)
     url = reverse("notifications:sms_callback")
     body = json.dumps({"id": delivery.provider_id, "status": "delivered"}).encode()
-    assert client.post(url, body, content_type="application/json").status_code == 403
-    forged = client.post(url, body, content_type="application/json", headers={"X-Signature": _sign("wrong", body)})
-    assert forged.status_code == 403 and forged.content.decode()  # refused with a reason
+    refused = [
+        client.post(url, body, content_type="application/json"),  # unsigned
+        client.post(url, body, content_type="application/json", headers={"X-Signature": _sms_sign("wrong", body)}),
+        client.post(  # signed, then the body changed on the way
+            url,
+            body.replace(b"delivered", b"failed"),
+            content_type="application/json",
+            headers={"X-Signature": _sms_sign("sms-callback-secret", body)},
+        ),
+        client.post(  # a genuine report of ten minutes ago sent again
+            url,
+            body,
+            content_type="application/json",
+            headers={"X-Signature": _sms_sign("sms-callback-secret", body, at=NOON - timedelta(minutes=10))},
+        ),
+        # the plain body HMAC of other schemes is not this gateway's signature
+        client.post(
+            url,
+            body,
+            content_type="application/json",
+            headers={"X-Signature": hmac.new(b"sms-callback-secret", body, hashlib.sha256).hexdigest()},
+        ),
+    ]
+    assert [r.status_code for r in refused] == [403] * 5
+    assert all(r.content.decode() for r in refused)  # refused with a reason
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENT
     signed = client.post(
-        url, body, content_type="application/json", headers={"X-Signature": _sign("sms-callback-secret", body)}
+        url, body, content_type="application/json", headers={"X-Signature": _sms_sign("sms-callback-secret", body)}
     )
     assert signed.status_code == 200
     delivery.refresh_from_db()
@@ -300,29 +344,52 @@ def test_a_signed_callback_marks_the_sms_delivered_and_unsigned_ones_are_refused
 
 
 @time_machine.travel(NOON, tick=False)
-def test_a_signed_zalo_event_marks_the_message_received(provider, collaborator, client):
+def test_a_zalo_event_signed_in_zalos_scheme_marks_the_message_received_and_others_are_refused(
+    provider, collaborator, client
+):
     _only(verified(collaborator), "zalo")
     delivery = _delivery(_send_one(collaborator), Channel.ZALO)
-    body = json.dumps({"event_name": "user_received_message", "message": {"msg_id": delivery.provider_id}}).encode()
+    body = _zalo_event(delivery.provider_id)
     url = reverse("notifications:zalo_callback")
-    # The SMS secret does not sign Zalo's callbacks.
-    bad = client.post(
-        url, body, content_type="application/json", headers={"X-Signature": _sign("sms-callback-secret", body)}
-    )
-    assert bad.status_code == 403
-    ok = client.post(
-        url, body, content_type="application/json", headers={"X-Signature": _sign("zalo-callback-secret", body)}
-    )
-    assert ok.status_code == 200
+
+    def post(data, signature=None):
+        headers = {"X-ZEvent-Signature": signature} if signature is not None else {}
+        return client.post(url, data, content_type="application/json", headers=headers)
+
+    other_app = _zalo_event(delivery.provider_id, app_id="999")
+    refused = [
+        post(body),  # unsigned
+        post(body, _zalo_sign(body, secret="sms-callback-secret")),  # another secret
+        post(body.replace(b"user_received_message", b"user_received_messagX"), _zalo_sign(body)),  # tampered
+        post(_zalo_event(delivery.provider_id, timestamp="1765083600001"), _zalo_sign(body)),  # timestamp changed
+        post(other_app, _zalo_sign(other_app, app_id="999")),  # another app's event, signed by it
+        post(body, "sha256=" + hmac.new(b"zalo-callback-secret", body, hashlib.sha256).hexdigest()),  # not Zalo's
+    ]
+    assert [r.status_code for r in refused] == [403] * 6
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT
+    assert post(body, _zalo_sign(body)).status_code == 200
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED
 
 
 def test_a_channel_without_a_callback_secret_accepts_no_callback(client, settings):
     settings.SMS_CALLBACK_SECRET = ""
+    settings.ZALO_CALLBACK_SECRET = ""
     body = b'{"id": "x", "status": "delivered"}'
-    url = reverse("notifications:sms_callback")
-    assert (
-        client.post(url, body, content_type="application/json", headers={"X-Signature": _sign("", body)}).status_code
-        == 403
+    stamp = "1765083600"
+    unkeyed = hmac.new(b"", stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    sms = client.post(
+        reverse("notifications:sms_callback"),
+        body,
+        content_type="application/json",
+        headers={"X-Signature": f"t={stamp},v1={unkeyed}"},
     )
+    zalo_body = _zalo_event("x")
+    zalo = client.post(
+        reverse("notifications:zalo_callback"),
+        zalo_body,
+        content_type="application/json",
+        headers={"X-ZEvent-Signature": _zalo_sign(zalo_body, secret="")},
+    )
+    assert (sms.status_code, zalo.status_code) == (403, 403)
