@@ -653,9 +653,20 @@ class QueryLog:
             self.rows.append(((time.perf_counter() - start) * 1000, sql, params))
 
 
+def second_factor_passed(client):
+    """The session counts the second factor as passed and the consent as current, as after the code."""
+    from collaborators.services.security import CONSENT_CHECKED, TWO_FACTOR_VERIFIED
+
+    session = client.session
+    session[TWO_FACTOR_VERIFIED] = "bench"
+    session[CONSENT_CHECKED] = settings.PERSONAL_DATA_CONSENT_VERSION
+    session.save()
+
+
 def measure_dashboard(client, raw, user, unit, month, repeat):
     url = f"/dashboard/?period={month:%Y-%m}"
     client.force_login(user)
+    second_factor_passed(client)
     view = timed(lambda: client.get(url), repeat, UNLIMITED)
     if view["result"].status_code != 200:
         sys.exit(f"GET {url} as {user} returned {view['result'].status_code}")

@@ -111,9 +111,10 @@ def session_cookie(user) -> str:
     store["_auth_user_backend"] = next(b for b in settings.AUTHENTICATION_BACKENDS if "axes" not in b.lower())
     store["_auth_user_hash"] = user.get_session_auth_hash()
     try:  # the second factor counts as passed, as after the code
-        from collaborators.services.security import TWO_FACTOR_VERIFIED
+        from collaborators.services.security import CONSENT_CHECKED, TWO_FACTOR_VERIFIED
 
         store[TWO_FACTOR_VERIFIED] = "bench"
+        store[CONSENT_CHECKED] = settings.PERSONAL_DATA_CONSENT_VERSION
     except ImportError:
         pass
     store.create()

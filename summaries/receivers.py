@@ -9,11 +9,14 @@ its reports' ancestors (``collaborators.signals.units_moved``). Writes that bypa
 caught by the periodic catch-up (``tallies_catch_up``).
 """
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from collaborators.signals import units_moved
+from core import fragments
+from reports.models import ReportStatus
 from reports.signals import report_edited, report_linked_to_rumour, report_reviewed, report_sent, reports_moved
-from summaries.services.tallies import reports_tally, units_retally
+from summaries.services.tallies import DASHBOARD_FRAGMENTS, reports_tally, units_retally
 
 
 @receiver(report_sent, dispatch_uid="summaries.tally_sent_report")
@@ -32,3 +35,35 @@ def retally_moved_units(sender, units, **kwargs):
 @receiver(reports_moved, dispatch_uid="summaries.retally_moved_reports")
 def retally_moved_reports(sender, report_ids, **kwargs):
     reports_tally(report_ids=report_ids)
+
+
+# --- the dashboard's cached blocks (core/fragments.py) -------------------------------------------
+
+# Models whose rows the dashboard's figures read (directly or through the tallies). Drafts count nowhere.
+DASHBOARD_MODELS = {
+    "reports.report",
+    "reports.rumour",
+    "reports.topic",
+    "reports.focuspolicy",
+    "collaborators.user",
+    "collaborators.unit",
+    "collaborators.collaboratorprofile",
+    "collaborators.reportingactivity",
+    "collaborators.trainingattendance",
+    "collaborators.unitmove",
+    "trainings.trainingsession",
+    "trainings.registration",
+    "summaries.reportingperiod",
+    "summaries.unitmonthtally",
+    "summaries.rumourmonthtally",
+}
+
+
+@receiver(post_save, dispatch_uid="summaries.dashboard_saved")
+@receiver(post_delete, dispatch_uid="summaries.dashboard_deleted")
+def dashboard_figures_changed(sender, instance=None, **kwargs):
+    if sender._meta.label_lower not in DASHBOARD_MODELS:
+        return
+    if sender._meta.label_lower == "reports.report" and instance.status == ReportStatus.DRAFT:
+        return  # the form's autosave
+    fragments.bump(DASHBOARD_FRAGMENTS)

@@ -20,9 +20,13 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from collaborators.models import Unit, UnitMove
+from core import fragments
 from reports.models import Report
 from summaries.columns import ALL_COLUMNS, FIELDS, columns_of, counted, month_of
 from summaries.models import ReportTally, RumourMonthTally, UnitMonthTally
+
+# The name of the dashboard's cached blocks (summaries/views/dashboard.py), moved by every tally change.
+DASHBOARD_FRAGMENTS = "dashboard"
 
 STEPLEN = Unit.steplen
 
@@ -173,6 +177,8 @@ def reports_tally(*, report_ids) -> int:
         ReportTally.objects.bulk_create(
             to_save, update_conflicts=True, unique_fields=["report_id"], update_fields=["counted"]
         )
+    if changed:
+        fragments.bump(DASHBOARD_FRAGMENTS)  # the dashboard's stored blocks show the old figures
     return changed
 
 

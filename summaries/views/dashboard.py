@@ -12,21 +12,39 @@ from urllib.parse import urlencode
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import localize
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from collaborators.access import home_unit, staff_or_404
+from core import fragments
+from core.periods import month_add
 from reports.models import Direction, ReportKind, ReportStatus, Verification
 from summaries import selectors
 from summaries.forms import DashboardFilterForm
 from summaries.models import ReportingPeriod
+from summaries.services.tallies import DASHBOARD_FRAGMENTS
 
 DIRECTIONS = Direction.choices
 KINDS = ReportKind.choices
 STATUSES = [(value, label) for value, label in ReportStatus.choices if value != ReportStatus.DRAFT]
 TOP_TOPICS = 10
 COMPLIANCE_CHART_ROWS = 25
+# The blocks with a chart, in the order of the page's chart data.
+CHART_BLOCKS = (
+    "over_time",
+    "directions",
+    "policies",
+    "top_topics",
+    "hot",
+    "rumours",
+    "compliance",
+    "activity",
+    "trainings",
+)
 
 
 def _ym(month) -> str:
@@ -115,15 +133,9 @@ def dashboard(request):
     policy = form.value_of("policy")
 
     period = ReportingPeriod.objects.month_of(month)
-    stats = selectors.statistics(unit, period, topic=topic, policy=policy)
-    compliance = selectors.compliance(unit, period)
-    trainings = selectors.trainings_in(unit, period)
-    coverage = selectors.training_coverage(unit)
-    hot_items = selectors.open_hot_items(unit, topic=topic, policy=policy)
-    hot_counts = selectors.open_hot_counts(unit, topic=topic, policy=policy)
-
     links = Links(unit, topic, policy, current_period=month == form.today_month)
-    charts = {}
+    figures = Figures(unit, period, month, topic, policy, links)
+    lazy = SimpleLazyObject
     context = {
         "form": form,
         "unit": unit,
@@ -132,25 +144,140 @@ def dashboard(request):
         "policy": policy,
         "period": period,
         "month": month,
-        "previous_month": stats["previous_month"],
+        "previous_month": month_add(month, -1),
         "is_current_month": links.current_period,
-        "headline": _headline(stats, compliance, hot_counts, links),
-        "over_time": _over_time(stats, links, charts),
-        "directions": _directions(stats, links, charts),
-        "policies": _policies(stats, links, charts),
-        "top_topics": _top_topics(stats, links, charts),
-        "hot": _hot(stats, hot_counts, hot_items, links, charts),
-        "rumours": _rumours(stats, links, charts),
-        "compliance": _compliance(compliance, unit, links, charts),
-        "activity": _activity(stats, compliance, links, charts),
-        "trainings": _trainings(trainings, month, charts),
-        "coverage": _coverage(coverage, links),
+        # Each block is built only when its fragment is not in the cache (see Figures).
+        "headline": lazy(lambda: figures.headline),
+        "over_time": lazy(lambda: figures.over_time),
+        "directions": lazy(lambda: figures.directions),
+        "policies": lazy(lambda: figures.policies),
+        "top_topics": lazy(lambda: figures.top_topics),
+        "hot": lazy(lambda: figures.hot),
+        "rumours": lazy(lambda: figures.rumours),
+        "compliance": lazy(lambda: figures.compliance),
+        "activity": lazy(lambda: figures.activity),
+        "trainings": lazy(lambda: figures.trainings),
+        "coverage": lazy(lambda: figures.coverage),
+        "charts": lambda: figures.charts,  # a plain dict for json_script, built when its fragment is missing
         "direction_labels": [label for _value, label in DIRECTIONS],
         "kind_labels": [label for _value, label in KINDS],
         "filtered": bool(topic or policy),
     }
-    context["charts"] = charts
+    context.update(_fragment_context(home, unit, month, topic, policy, form.today_month))
     return render(request, "summaries/dashboard.html", context)
+
+
+# The page's cached blocks ({% fragment %} in the templates), prefetched in one round trip.
+FRAGMENTS = (
+    "headline",
+    "over-time",
+    "directions",
+    "top-topics",
+    "hot",
+    "policies",
+    "rumours",
+    "activity",
+    "compliance",
+    "trainings",
+    "coverage",
+    "charts",
+)
+
+
+def _fragment_context(home, unit, month, topic, policy, today_month) -> dict:
+    """The key of this page's blocks: the figures' version (moved by every write that changes them,
+    ``summaries.receivers``), the language, the viewer's scope (home unit), the unit shown, the period,
+    the filters and today's date (what "this month" and "open" mean)."""
+    prefix = fragments.key(
+        DASHBOARD_FRAGMENTS,
+        get_language(),
+        home.pk,
+        unit.pk,
+        _ym(month),
+        topic.pk if topic else "-",
+        policy.pk if policy else "-",
+        _ym(today_month),
+        timezone.localdate().isoformat(),
+    )
+    if prefix is None:
+        return {}
+    names = [f"{prefix}:{name}" for name in FRAGMENTS]
+    return {"fragment_key": prefix, "fragment_cache": fragments.get_many(names), "fragment_names": set(names)}
+
+
+class Figures:
+    """The dashboard's blocks, each built on first use from the selectors (each selector read once)."""
+
+    def __init__(self, unit, period, month, topic, policy, links):
+        self.unit, self.period, self.month, self.topic, self.policy = unit, period, month, topic, policy
+        self.links = links
+        self._charts = {block: {} for block in CHART_BLOCKS}
+
+    @cached_property
+    def stats(self):
+        return selectors.statistics(self.unit, self.period, topic=self.topic, policy=self.policy)
+
+    @cached_property
+    def compliance_figures(self):
+        return selectors.compliance(self.unit, self.period)
+
+    @cached_property
+    def hot_counts(self):
+        return selectors.open_hot_counts(self.unit, topic=self.topic, policy=self.policy)
+
+    @cached_property
+    def headline(self):
+        return _headline(self.stats, self.compliance_figures, self.hot_counts, self.links)
+
+    @cached_property
+    def over_time(self):
+        return _over_time(self.stats, self.links, self._charts["over_time"])
+
+    @cached_property
+    def directions(self):
+        return _directions(self.stats, self.links, self._charts["directions"])
+
+    @cached_property
+    def policies(self):
+        return _policies(self.stats, self.links, self._charts["policies"])
+
+    @cached_property
+    def top_topics(self):
+        return _top_topics(self.stats, self.links, self._charts["top_topics"])
+
+    @cached_property
+    def hot(self):
+        items = selectors.open_hot_items(self.unit, topic=self.topic, policy=self.policy)
+        return _hot(self.stats, self.hot_counts, items, self.links, self._charts["hot"])
+
+    @cached_property
+    def rumours(self):
+        return _rumours(self.stats, self.links, self._charts["rumours"])
+
+    @cached_property
+    def compliance(self):
+        return _compliance(self.compliance_figures, self.unit, self.links, self._charts["compliance"])
+
+    @cached_property
+    def activity(self):
+        return _activity(self.stats, self.compliance_figures, self.links, self._charts["activity"])
+
+    @cached_property
+    def trainings(self):
+        return _trainings(selectors.trainings_in(self.unit, self.period), self.month, self._charts["trainings"])
+
+    @cached_property
+    def coverage(self):
+        return _coverage(selectors.training_coverage(self.unit), self.links)
+
+    @cached_property
+    def charts(self) -> dict:
+        """Every block's chart data (in the order the page always had)."""
+        charts = {}
+        for block in CHART_BLOCKS:
+            getattr(self, block)
+            charts.update(self._charts[block])
+        return charts
 
 
 # --- blocks --------------------------------------------------------------------------------------

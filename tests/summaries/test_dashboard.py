@@ -1,6 +1,8 @@
 """The dashboard (/dashboard/): scoping, figures against an independent recount, the lists behind
 the figures, constant query counts, and the period filter."""
 
+import json
+import re
 from collections import Counter
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
@@ -16,11 +18,13 @@ from django.utils import timezone
 from collaborators.filters import PeopleFilter
 from collaborators.models import CollaboratorProfile, CollaboratorStatus, Role
 from collaborators.selectors import people_visible_to
+from core import fragments
 from reports.filters import ReportFilter
 from reports.models import AlertLevel, Direction, Report, ReportKind
 from reports.selectors import review_queue
 from reports.services import report_accept, report_reject, report_return, rumour_create, rumour_link
 from summaries.columns import COUNTED_Q
+from summaries.services.tallies import DASHBOARD_FRAGMENTS
 from tests.clock import frozen_clock
 from tests.factories import UnitFactory, UserFactory
 from tests.summaries.conftest import local, make_report
@@ -316,6 +320,7 @@ def test_the_default_is_the_current_local_month(client, unit_staff, union):
 
 def _queries(client, params) -> int:
     client.get(URL, params)  # the reporting period row exists from here on
+    fragments.bump(DASHBOARD_FRAGMENTS)  # every block is built again, not read from the cache
     with CaptureQueriesContext(connection) as queries:
         response = client.get(URL, params)
     assert response.status_code == 200
@@ -376,3 +381,71 @@ def test_filtered_page_query_count_is_constant_too(client, city, collaborator, f
     small = _queries(client, params)
     _grow(city, [collaborator], units=8, reports=45, topics=topics, staff=federation_staff)
     assert _queries(client, params) == small
+
+
+# --- the blocks are cached per scope, period and version -----------------------------------------
+
+
+def _without_csrf(html: str) -> str:
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+    return re.sub(r'"X-CSRFToken": "[^"]*"', "", html)
+
+
+def _shown_total(response) -> int:
+    """The headline's number of reports as the page prints it (not the view's context)."""
+    html = response.content.decode().split('data-testid="headline-total">')[1]
+    return int(re.match(r"(?:<a [^>]*>|<span[^>]*>)([\d.]+)<", html).group(1).replace(".", ""))
+
+
+def _charts(response) -> dict:
+    html = response.content.decode()
+    return json.loads(re.search(r'<script id="dashboard-data" type="application/json">(.*?)</script>', html, re.S)[1])
+
+
+def test_blocks_come_from_the_cache_until_a_write_changes_the_figures(client, data, unit_staff, union):
+    login(client, unit_staff)
+    params = {"period": "2025-10"}
+    first = client.get(URL, params)
+    with CaptureQueriesContext(connection) as cached_queries:
+        second = client.get(URL, params)
+    fragments.bump(DASHBOARD_FRAGMENTS)
+    with CaptureQueriesContext(connection) as full_queries:
+        client.get(URL, params)
+    assert _without_csrf(second.content.decode()) == _without_csrf(first.content.decode())
+    assert len(cached_queries) < len(full_queries) - 10, (len(cached_queries), len(full_queries))
+
+    # A write that changes a figure: the next page shows it, without waiting for the cache to expire.
+    accepted = recount(union, OCT)["status:accepted"]
+    report_accept(actor=unit_staff, report=Report.objects.get(pk=data["reports"][1].pk))
+    assert recount(union, OCT)["status:accepted"] == accepted + 1
+    page = client.get(URL, params)
+    activity = _charts(page)["chart-activity"]
+    shown = dict(zip(activity["keys"], activity["datasets"][0]["data"], strict=True))
+    assert shown["accepted"] == accepted + 1
+    assert _without_csrf(page.content.decode()) != _without_csrf(first.content.decode())
+
+
+def test_each_scope_and_filter_has_its_own_blocks(client, data, federation_staff, city, union, topics):
+    login(client, federation_staff)
+    pages = [
+        client.get(URL, {"period": "2025-10"}),
+        client.get(URL, {"period": "2025-10", "unit": union.pk}),
+        client.get(URL, {"period": "2025-10", "unit": union.pk, "topic": topics[0].pk}),
+        client.get(URL, {"period": "2025-10", "topic": topics[0].pk}),
+    ]
+    expected = [
+        recount(city, OCT)["total"],
+        recount(union, OCT)["total"],
+        recount(union, OCT, topic=topics[0])["total"],
+        recount(city, OCT, topic=topics[0])["total"],
+    ]
+    assert len(set(expected)) == 4, expected  # the data tells the four pages apart
+    assert [_shown_total(page) for page in pages] == expected
+    # Again, now from the cache: each page its own figures.
+    again = [
+        client.get(URL, {"period": "2025-10"}),
+        client.get(URL, {"period": "2025-10", "unit": union.pk}),
+        client.get(URL, {"period": "2025-10", "unit": union.pk, "topic": topics[0].pk}),
+        client.get(URL, {"period": "2025-10", "topic": topics[0].pk}),
+    ]
+    assert [_shown_total(page) for page in again] == expected

@@ -1,0 +1,101 @@
+"""Rendered fragments of a page kept in the cache, under a version that every write of their figures moves.
+
+A page whose figures are expensive (the dashboard: tallies, compliance over the roster, ~700 linked
+numbers) renders each block once per scope, period, filters and *version*, then serves the stored HTML.
+The version is one counter in the cache (``VERSION_KEY % name``); ``bump(name)`` moves it, so every
+stored fragment of that name is unreachable at once (and expires after ``TIMEOUT``). Writers bump it
+at the write (a reader in between renders what it sees, as without a cache) and again once the
+transaction commits (so a reader that rendered the uncommitted state before the commit does not keep
+it). A cache that does not answer never stops a page or a write: the page renders without it.
+
+The template side is ``{% load fragments %}{% fragment "name" %}…{% endfragment %}``
+(``summaries/templatetags/fragments.py``): the context's ``fragment_key`` (see ``key``) names the
+scope; without it the block renders every time.
+"""
+
+import logging
+import time
+
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+# A safety net for writes that bypass the signals (a bulk UPDATE by hand): no fragment outlives this.
+TIMEOUT = 300
+VERSION_KEY = "fragments:version:%s"
+
+
+def version(name: str) -> int | None:
+    """The current version of ``name``'s fragments (None when the cache does not answer)."""
+    key = VERSION_KEY % name
+    try:
+        value = cache.get(key)
+        if value is None:
+            # Never restart from a number an evicted counter had: the time in microseconds.
+            cache.add(key, _fresh(), timeout=None)
+            value = cache.get(key)
+    except Exception:  # noqa: BLE001 - no cache: render every time
+        logger.debug("Fragment cache not available: %s renders in full", name)
+        return None
+    return value
+
+
+def key(name: str, *parts) -> str | None:
+    """The prefix of ``name``'s fragments for one scope (``parts``: unit, period, filters, language…)."""
+    current = version(name)
+    if current is None:
+        return None
+    return ":".join(["fragments", name, str(current), *(str(part) for part in parts)])
+
+
+def bump(name: str) -> None:
+    """Make every stored fragment of ``name`` stale, now and again when the transaction commits."""
+    _bump(name)
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        # Once per transaction is enough after the commit (the immediate bump is per write).
+        if any(getattr(func, "fragment_name", None) == name for _sids, func, *_rest in connection.run_on_commit):
+            return
+
+        def after_commit():
+            _bump(name)
+
+        after_commit.fragment_name = name
+        transaction.on_commit(after_commit)
+
+
+def get_many(keys: list[str]) -> dict:
+    try:
+        return cache.get_many(keys)
+    except Exception:  # noqa: BLE001
+        return {}
+
+
+def get(full_key: str):
+    try:
+        return cache.get(full_key)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def store(full_key: str, html: str) -> None:
+    try:
+        cache.set(full_key, html, timeout=TIMEOUT)
+    except Exception:  # noqa: BLE001
+        logger.debug("Fragment %s not stored: the cache did not answer", full_key)
+
+
+def _fresh() -> int:
+    return int(time.time() * 1_000_000)
+
+
+def _bump(name: str) -> None:
+    key = VERSION_KEY % name
+    try:
+        try:
+            cache.incr(key)
+        except ValueError:  # not there (evicted, or never read): a number no stored fragment has
+            cache.set(key, _fresh(), timeout=None)
+    except Exception:  # noqa: BLE001 - the fragments expire after TIMEOUT anyway
+        logger.warning("Could not invalidate the %s fragments: the cache did not answer", name)
