@@ -36,17 +36,29 @@ class UnitChoiceField(forms.ModelChoiceField):
 
 
 def unit_option_data(unit) -> dict:
-    """What the unit picker (``static/js/unit_picker.js``) needs of each unit: its depth in the tree and
-    whether it has ended (dissolved, merged: hidden unless asked)."""
+    """What the unit picker (``static/js/unit_picker.js``) needs of each unit: its place in the tree (path,
+    depth, how many units are right under it: a branch it may open), its code (searched too) and whether
+    it has ended (dissolved, merged: hidden unless asked)."""
     ended = unit.valid_to is not None and unit.valid_to < timezone.localdate()
-    return {"data-depth": unit.depth, **({"data-ended": "1"} if ended else {})}
+    return {
+        "data-id": unit.pk,
+        "data-depth": unit.depth,
+        "data-path": unit.path,
+        "data-code": unit.code,
+        "data-children": unit.numchild,
+        **({"data-ended": "1"} if ended else {}),
+    }
 
 
-def unit_picker(*, multiple=False, search=False):
+def unit_picker(*, multiple=False, search=False, by_code=False):
     """The searchable tree widget for a choice of units; ``search`` adds the scoped JSON search of every
-    unit the viewer sees (for lists that show only the top levels)."""
+    unit the viewer sees and the opening of branches the list leaves out (for lists that show only the top
+    levels); ``by_code``: the options' values are the units' codes (fields with ``to_field_name="code"``)."""
     widget = TreeSelectMultiple if multiple else TreeSelect
-    return widget(option_data=unit_option_data, source=reverse_lazy("roster:unit_options") if search else None)
+    attrs = {"data-unit-picker-value": "code"} if by_code else None
+    return widget(
+        attrs=attrs, option_data=unit_option_data, source=reverse_lazy("roster:unit_options") if search else None
+    )
 
 
 class ShallowUnitIterator(ModelChoiceIterator):

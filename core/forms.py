@@ -85,6 +85,8 @@ class PhoneField(forms.CharField):
         return phone
 
 
+MISSING_CHOICES = 100  # chosen values looked up beyond the listed ones: no form picks more units than this
+
 # The picker's own words, translated here because the script has no catalogue of its own.
 PICKER_WORDS = {
     "search": _("Search by unit name or code"),
@@ -93,6 +95,7 @@ PICKER_WORDS = {
     "none": _("No unit matches."),
     "chosen": _("Chosen"),
     "nothing": _("No unit chosen."),
+    "tree": _("Units"),
 }
 
 
@@ -117,6 +120,28 @@ class _TreePickerMixin:
         if instance is not None and self.option_data is not None:
             option["attrs"].update(self.option_data(instance))
         return option
+
+    def optgroups(self, name, value, attrs=None):
+        """The listed choices, and the chosen ones a short list (the top levels of a tree) leaves out, so a
+        form shown again keeps what the person picked deep in the tree."""
+        groups = super().optgroups(name, value, attrs)
+        field = getattr(self.choices, "field", None)
+        queryset = getattr(self.choices, "queryset", None)
+        if field is None or queryset is None:
+            return groups
+        listed = {str(option["value"]) for _group, options, _index in groups for option in options}
+        missing = [str(v) for v in value if v not in (None, "") and str(v) not in listed]
+        key = field.to_field_name or "pk"
+        if key == "pk":
+            missing = [parse_id(v) for v in missing]
+        missing = [v for v in missing if v is not None][:MISSING_CHOICES]
+        if not missing:
+            return groups
+        for obj in queryset.filter(**{f"{key}__in": missing}):
+            choice_value, label = self.choices.choice(obj)
+            index = len(groups)
+            groups.append((None, [self.create_option(name, choice_value, label, True, index)], index))
+        return groups
 
 
 class TreeSelect(_TreePickerMixin, forms.Select):

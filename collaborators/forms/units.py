@@ -2,21 +2,41 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Min
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from collaborators.filters import unit_label, unit_picker
 from collaborators.models import Unit, UnitKind
 from core.forms import DateInput
 
 REASON_MAX_LENGTH = 80  # room for the automatic part in the history's 100-character reason
 
 
-class UnitCodeField(forms.ModelChoiceField):
-    """A unit chosen by its code (typed, or filled in by the name search next to it).
+class _TopLevels(ModelChoiceIterator):
+    """The two top levels of the units a field accepts: the picker opens deeper branches and searches the
+    rest (a city federation has about 7,000 units)."""
 
-    A select would list up to 7,000 units; the queryset still narrows what is accepted.
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        queryset = self.queryset
+        top = queryset.aggregate(top=Min("depth"))["top"]
+        if top is not None:
+            queryset = queryset.filter(depth__lte=top + 1)
+        for unit in queryset.iterator():
+            yield self.choice(unit)
+
+
+class UnitCodeField(forms.ModelChoiceField):
+    """A unit chosen in the unit picker (a searchable tree), sent by its code.
+
+    The list holds the top two levels; the picker opens branches and searches the others. The queryset
+    still narrows what is accepted.
     """
 
+    iterator = _TopLevels
     default_error_messages = {
         "invalid_choice": _("No unit in force in your area has this code. Search by name below the field."),
     }
@@ -24,11 +44,11 @@ class UnitCodeField(forms.ModelChoiceField):
     def __init__(self, **kwargs):
         kwargs.setdefault("queryset", Unit.objects.none())
         kwargs.setdefault("to_field_name", "code")
-        kwargs.setdefault(
-            "widget",
-            forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
-        )
+        kwargs.setdefault("widget", unit_picker(search=True, by_code=True))
         super().__init__(**kwargs)
+
+    def label_from_instance(self, unit):
+        return unit_label(unit)
 
     def to_python(self, value):
         value = (value or "").strip()

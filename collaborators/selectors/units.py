@@ -28,6 +28,7 @@ from core.text import fold
 CHILDREN_PAGE_SIZE = 100
 SEARCH_LIMIT = 50
 PICK_LIMIT = 20
+BRANCH_LIMIT = 500  # units right under one unit: a city federation has a few hundred
 
 
 # --- Figures per subtree ------------------------------------------------------------------
@@ -214,6 +215,16 @@ def unit_search(user, query: str, *, include_ended: bool = True, limit: int = SE
     for unit in rows:
         unit.parent_name = names.get(unit.path[: -Unit.steplen], "")
     return rows
+
+
+def unit_branch(user, parent_id: int, *, limit: int = BRANCH_LIMIT) -> list[Unit]:
+    """The units right under a unit the user sees, in tree order (a branch the unit picker opens); nothing
+    when that unit is out of scope or does not exist."""
+    parent = Unit.objects.visible_to(user).filter(pk=parent_id).only("path", "depth").first()
+    if parent is None:
+        return []
+    rows = Unit.objects.visible_to(user).filter(path__startswith=parent.path, depth=parent.depth + 1)
+    return list(rows.order_by("path")[:limit])
 
 
 def unit_pick_candidates(user, query: str, *, exclude: Unit | None = None, limit: int = PICK_LIMIT) -> list[Unit]:

@@ -248,19 +248,30 @@ def unit_history(request, pk):
 @staff_or_404
 @require_GET
 def unit_options(request):
-    """The unit picker's search (JSON): units the viewer sees matching ``q`` by name or code, with their
-    depth and parent's name; ended units only with ``ended=1``."""
+    """The unit picker's search (JSON): units the viewer sees matching ``q`` by name or code, or the units
+    right under the unit ``parent`` (a branch opened in the tree), with their code, tree path, depth, number
+    of units under them and parent's name; ended units only with ``ended=1`` (a branch lists them all,
+    marked, for the picker's own switch)."""
     query = (request.GET.get("q") or "").strip()[:100]
-    rows = selectors.unit_search(request.user, query, include_ended=request.GET.get("ended") == "1") if query else []
+    parent_id = parse_id(request.GET.get("parent"))
+    if parent_id is not None:
+        rows = selectors.unit_branch(request.user, parent_id)
+    elif query:
+        rows = selectors.unit_search(request.user, query, include_ended=request.GET.get("ended") == "1")
+    else:
+        rows = []
     today = timezone.localdate()
     return JsonResponse(
         {
             "results": [
                 {
                     "id": unit.pk,
+                    "code": unit.code,
+                    "path": unit.path,
                     "name": unit.name,
                     "depth": unit.depth,
-                    "parent": unit.parent_name,
+                    "children": unit.numchild,
+                    "parent": getattr(unit, "parent_name", ""),
                     "ended": unit.valid_to is not None and unit.valid_to < today,
                 }
                 for unit in rows

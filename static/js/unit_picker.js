@@ -1,9 +1,13 @@
-// The unit picker: a plain <select data-unit-picker> (one unit or several) becomes a searchable tree.
-// Without this script the select still works. The options come from the page (already narrowed to the
-// viewer's scope by the form); a select with data-unit-picker-source also searches that scoped JSON
-// endpoint for the units its short list leaves out. Units that have ended (data-ended) stay hidden unless
-// "show dissolved units" is ticked. Keyboard: type to search, arrows to move, Enter or Space to choose,
-// Escape to clear the search. No inline scripts: the Content-Security-Policy forbids them.
+// The unit picker: a plain <select data-unit-picker> (one unit or several) becomes a searchable tree that
+// folds and unfolds. Without this script the select still works. The options come from the page (already
+// narrowed to the viewer's scope by the form), each with its tree path, depth and number of units right
+// under it; a select with data-unit-picker-source also opens, through that scoped JSON endpoint, the
+// branches its short list leaves out, and searches the units it does not list. Units that have ended
+// (data-ended) stay hidden unless "show dissolved units" is ticked.
+// Keyboard (WAI-ARIA tree): in the search box, type to search, Down to enter the tree (at its top), Enter to choose the
+// first match; in the tree, Up/Down to move, Right to open a branch (or go to its first unit), Left to
+// close it (or go to the unit above), Home/End, Enter or Space to choose, Escape back to the search.
+// No inline scripts: the Content-Security-Policy forbids them.
 (function () {
   "use strict";
 
@@ -11,7 +15,7 @@
   // The words come translated from the widget (data-picker-* attributes); English if missing.
   var DEFAULTS = {
     search: "Search by unit name or code", ended: "Show dissolved or merged units too", remove: "Remove",
-    none: "No unit matches.", chosen: "Chosen", nothing: "No unit chosen."
+    none: "No unit matches.", chosen: "Chosen", nothing: "No unit chosen.", tree: "Units"
   };
 
   function fold(text) {
@@ -23,12 +27,17 @@
     return option.textContent.replace(/^[\u2003\s—-]+/, "").trim();
   }
 
+  function depthOf(option) {
+    return parseInt(option.getAttribute("data-depth") || "1", 10);
+  }
+
   function enhance(select) {
     if (select.dataset.unitPickerReady) { return; }
     select.dataset.unitPickerReady = "1";
     var id = "unit-picker-" + (++counter);
     var multiple = select.multiple;
     var source = select.getAttribute("data-unit-picker-source");
+    var byCode = select.getAttribute("data-unit-picker-value") === "code";
     var words = {};
     Object.keys(DEFAULTS).forEach(function (key) {
       words[key] = select.getAttribute("data-picker-" + key) || DEFAULTS[key];
@@ -47,15 +56,13 @@
     search.id = id + "-search";
     search.placeholder = words.search;
     search.autocomplete = "off";
-    search.setAttribute("role", "combobox");
-    search.setAttribute("aria-expanded", "true");
     search.setAttribute("aria-controls", id + "-list");
-    search.setAttribute("aria-autocomplete", "list");
     search.setAttribute("data-testid", "unit-picker-search");
     var list = document.createElement("ul");
     list.className = "unit-picker-list list-unstyled mb-0 mt-2";
     list.id = id + "-list";
-    list.setAttribute("role", "listbox");
+    list.setAttribute("role", "tree");
+    list.setAttribute("data-testid", "unit-picker-tree");
     if (multiple) { list.setAttribute("aria-multiselectable", "true"); }
     var empty = document.createElement("p");
     empty.className = "small text-muted mb-0 mt-2";
@@ -81,7 +88,13 @@
     select.setAttribute("aria-hidden", "true");
     select.tabIndex = -1;
     var fieldLabel = select.id && document.querySelector("label[for='" + select.id + "']");
-    if (fieldLabel) { fieldLabel.setAttribute("for", search.id); }
+    if (fieldLabel) {
+      fieldLabel.setAttribute("for", search.id);
+      if (!fieldLabel.id) { fieldLabel.id = id + "-label"; }
+      list.setAttribute("aria-labelledby", fieldLabel.id);
+    } else {
+      list.setAttribute("aria-label", words.tree);
+    }
     if (select.getAttribute("aria-describedby")) {
       search.setAttribute("aria-describedby", select.getAttribute("aria-describedby"));
     }
@@ -92,14 +105,51 @@
     wrap.appendChild(list);
     wrap.appendChild(empty);
 
-    var active = -1;
-    var items = [];
+    var expanded = new Set();   // the values of the branches opened by hand
+    var collapsed = new Set();  // ... and of those closed by hand (a branch open by default, or on a search)
+    var fetched = new Set();    // the branches whose units came from the endpoint
+    var items = [];             // what the tree shows: {item, option, level, parent, hasChildren, open}
+    var current = null;         // the value of the unit that has the tree's focus stop
 
-    function minDepth() {
-      var depths = Array.prototype.map.call(select.options, function (o) {
-        return parseInt(o.getAttribute("data-depth") || "1", 10);
+    function options() {
+      return Array.prototype.filter.call(select.options, function (o) { return o.value; });
+    }
+
+    function steplen(option) {
+      var path = option.getAttribute("data-path") || "";
+      return path ? path.length / depthOf(option) : 0;
+    }
+
+    // Each option's parent in the tree: the nearest unit above it that the select holds (by its path; by
+    // the order and depths when the options have no path).
+    function structure(all) {
+      var byPath = new Map();
+      all.forEach(function (o) { if (o.getAttribute("data-path")) { byPath.set(o.getAttribute("data-path"), o); } });
+      var parents = new Map();
+      var stack = [];
+      all.forEach(function (o) {
+        var depth = depthOf(o);
+        var path = o.getAttribute("data-path");
+        var parent = null;
+        if (path) {
+          var step = steplen(o);
+          for (var cut = path.length - step; cut > 0 && !parent; cut -= step) {
+            parent = byPath.get(path.slice(0, cut)) || null;
+          }
+        } else {
+          while (stack.length && depthOf(stack[stack.length - 1]) >= depth) { stack.pop(); }
+          parent = stack.length ? stack[stack.length - 1] : null;
+          stack.push(o);
+        }
+        parents.set(o, parent);
       });
-      return depths.length ? Math.min.apply(null, depths) : 1;
+      return parents;
+    }
+
+    function ancestors(option, parents) {
+      var found = [];
+      for (var p = parents.get(option); p; p = parents.get(p)) { found.push(p); }
+      return found;
     }
 
     function choose(option, on) {
@@ -107,13 +157,14 @@
         Array.prototype.forEach.call(select.options, function (o) { o.selected = false; });
       }
       option.selected = on;
+      current = option.value;
       select.dispatchEvent(new CustomEvent("change", { bubbles: true, detail: { picker: true } }));
       render();
     }
 
     function renderChosen() {
       chosen.textContent = "";
-      var picked = Array.prototype.filter.call(select.options, function (o) { return o.selected && o.value; });
+      var picked = options().filter(function (o) { return o.selected; });
       if (!picked.length) {
         var none = document.createElement("span");
         none.className = "small text-muted";
@@ -137,65 +188,194 @@
       });
     }
 
-    function visibleOptions() {
-      var query = fold(search.value);
+    // The rows the tree shows, in order. Without a search: the top units and the branches opened (the top
+    // ones and those holding a chosen unit open by themselves). With a search: the matches and the units
+    // above them, those open.
+    function rows() {
+      var all = options();
+      var parents = structure(all);
       var showEnded = endedBox && endedBox.checked;
-      var options = Array.prototype.filter.call(select.options, function (o) { return o.value; });
-      if (!query) {
-        return options.filter(function (o) { return showEnded || o.selected || !o.hasAttribute("data-ended"); });
-      }
-      // A match shows with the units above it in the list, so the tree keeps its context.
-      var keep = new Set();
-      var stack = [];
-      options.forEach(function (o) {
-        var depth = parseInt(o.getAttribute("data-depth") || "1", 10);
-        while (stack.length && stack[stack.length - 1].depth >= depth) { stack.pop(); }
-        var hiddenEnded = !showEnded && !o.selected && o.hasAttribute("data-ended");
-        if (!hiddenEnded && fold(label(o) + " " + (o.getAttribute("data-code") || "")).indexOf(query) !== -1) {
-          stack.forEach(function (parent) { keep.add(parent.option); });
-          keep.add(o);
-        }
-        stack.push({ depth: depth, option: o });
+      var query = fold(search.value);
+      var shown = all.filter(function (o) { return showEnded || o.selected || !o.hasAttribute("data-ended"); });
+      var children = new Map();
+      shown.forEach(function (o) {
+        var p = parents.get(o);
+        if (p) { children.set(p, (children.get(p) || 0) + 1); }
       });
-      return options.filter(function (o) { return keep.has(o); });
+      var shownSet = new Set(shown);
+      var keep = null;
+      var keptBelow = new Set();  // units with a match right under them (open on a search)
+      if (query) {
+        keep = new Set();
+        shown.forEach(function (o) {
+          if (fold(label(o) + " " + (o.getAttribute("data-code") || "")).indexOf(query) !== -1) {
+            keep.add(o);
+            ancestors(o, parents).forEach(function (a) { keep.add(a); keptBelow.add(a); });
+          }
+        });
+      }
+      var chosenAbove = new Set();
+      shown.forEach(function (o) { if (o.selected) { ancestors(o, parents).forEach(function (a) { chosenAbove.add(a); }); } });
+      var visible = new Set();
+      var levels = new Map();
+      var result = [];
+      shown.forEach(function (o) {
+        var parent = parents.get(o);
+        while (parent && !shownSet.has(parent)) { parent = parents.get(parent); }
+        if (keep && !keep.has(o)) { return; }
+        if (parent && !visible.has(parent)) { return; }
+        var level = parent ? levels.get(parent) + 1 : 0;
+        levels.set(o, level);
+        var known = children.get(o) || 0;
+        var more = source && !fetched.has(o.value) && parseInt(o.getAttribute("data-children") || "0", 10) > 0;
+        var hasChildren = known > 0 || more;
+        var open;
+        if (collapsed.has(o.value)) {
+          open = false;
+        } else if (expanded.has(o.value)) {
+          open = true;
+        } else if (keep) {
+          open = keptBelow.has(o);
+        } else {
+          open = level === 0 || chosenAbove.has(o);
+        }
+        open = hasChildren && open && known > 0;
+        result.push({ option: o, level: level, parent: parent, hasChildren: hasChildren, open: open });
+        if (open) { visible.add(o); }
+      });
+      return result;
     }
 
     function render() {
+      var hadFocus = list.contains(document.activeElement);
       renderChosen();
       list.textContent = "";
-      var base = minDepth();
-      items = visibleOptions().map(function (option, index) {
+      items = rows().map(function (row, index) {
+        var option = row.option;
         var item = document.createElement("li");
-        var depth = parseInt(option.getAttribute("data-depth") || "1", 10);
         item.id = id + "-opt-" + index;
         item.className = "unit-picker-option";
-        item.setAttribute("role", "option");
+        item.setAttribute("role", "treeitem");
+        item.setAttribute("aria-level", String(row.level + 1));
         item.setAttribute("aria-selected", option.selected ? "true" : "false");
         item.setAttribute("data-testid", "unit-picker-option");
-        item.style.setProperty("--unit-depth", String(Math.max(depth - base, 0)));
-        item.textContent = label(option);
+        item.setAttribute("data-value", option.value);
+        item.tabIndex = -1;
+        if (row.hasChildren) { item.setAttribute("aria-expanded", row.open ? "true" : "false"); }
+        item.style.setProperty("--unit-depth", String(row.level));
+        var twisty = document.createElement("span");
+        twisty.className = "unit-picker-twisty";
+        twisty.setAttribute("aria-hidden", "true");
+        twisty.setAttribute("data-testid", "unit-picker-twisty");
+        twisty.textContent = row.hasChildren ? (row.open ? "\u25BE" : "\u25B8") : "";
+        item.appendChild(twisty);
+        var text = document.createElement("span");
+        text.className = "unit-picker-label";
+        text.textContent = label(option);
+        item.appendChild(text);
         if (option.hasAttribute("data-ended")) { item.classList.add("text-muted"); }
         item.addEventListener("mousedown", function (event) { event.preventDefault(); });
+        twisty.addEventListener("click", function (event) {
+          event.stopPropagation();
+          current = option.value;
+          toggle(row, !row.open);
+          focusCurrent();
+        });
         item.addEventListener("click", function () {
-          active = index;
+          current = option.value;
           choose(option, multiple ? !option.selected : true);
+          focusCurrent();
         });
         list.appendChild(item);
-        return { item: item, option: option };
+        return { item: item, row: row };
       });
       empty.hidden = items.length > 0;
-      if (active >= items.length) { active = items.length - 1; }
-      highlight();
+      var stop = indexOf(current);
+      if (stop < 0) {
+        stop = items.findIndex(function (entry) { return entry.row.option.selected; });
+        if (stop < 0) { stop = 0; }
+      }
+      if (items[stop]) { items[stop].item.tabIndex = 0; }
+      if (hadFocus) { focusCurrent(); }
     }
 
-    function highlight() {
-      items.forEach(function (entry, index) { entry.item.classList.toggle("active", index === active); });
-      if (active >= 0 && items[active]) {
-        search.setAttribute("aria-activedescendant", items[active].item.id);
-        items[active].item.scrollIntoView({ block: "nearest" });
+    function indexOf(value) {
+      for (var i = 0; i < items.length; i++) { if (items[i].row.option.value === value) { return i; } }
+      return -1;
+    }
+
+    function focusAt(index) {
+      if (!items.length) { return; }
+      index = Math.max(0, Math.min(index, items.length - 1));
+      items.forEach(function (entry) { entry.item.tabIndex = -1; });
+      current = items[index].row.option.value;
+      items[index].item.tabIndex = 0;
+      items[index].item.focus();
+      items[index].item.scrollIntoView({ block: "nearest" });
+    }
+
+    function focusCurrent() {
+      var index = indexOf(current);
+      focusAt(index < 0 ? 0 : index);
+    }
+
+    function toggle(row, open) {
+      var value = row.option.value;
+      if (open) {
+        collapsed.delete(value);
+        expanded.add(value);
+        if (source && !fetched.has(value) && parseInt(row.option.getAttribute("data-children") || "0", 10) > 0) {
+          branch(row.option);
+          return;
+        }
       } else {
-        search.removeAttribute("aria-activedescendant");
+        expanded.delete(value);
+        collapsed.add(value);
       }
+      render();
+    }
+
+    // New options from the endpoint, each put in its place in the tree (the select's order is the tree's).
+    function add(units) {
+      var byValue = new Set(Array.prototype.map.call(select.options, function (o) { return o.value; }));
+      units.forEach(function (unit) {
+        var value = byCode ? unit.code : String(unit.id);
+        if (byValue.has(value)) { return; }
+        var option = document.createElement("option");
+        option.value = value;
+        option.textContent = unit.name + (unit.parent ? " (" + unit.parent + ")" : "");
+        option.setAttribute("data-id", String(unit.id));
+        option.setAttribute("data-depth", String(unit.depth));
+        option.setAttribute("data-path", unit.path || "");
+        option.setAttribute("data-code", unit.code || "");
+        option.setAttribute("data-children", String(unit.children || 0));
+        if (unit.ended) { option.setAttribute("data-ended", "1"); }
+        var before = null;
+        if (unit.path) {
+          before = Array.prototype.find.call(select.options, function (o) {
+            var path = o.getAttribute("data-path");
+            return o.value && path && path > unit.path;
+          }) || null;
+        }
+        select.insertBefore(option, before);
+        byValue.add(value);
+      });
+    }
+
+    function fetchJson(params) {
+      return fetch(source + "?" + params, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : { results: [] }; });
+    }
+
+    function branch(option) {
+      var value = option.value;
+      fetchJson("parent=" + encodeURIComponent(option.getAttribute("data-id") || value))
+        .then(function (data) {
+          fetched.add(value);
+          add(data.results || []);
+          render();
+        })
+        .catch(function () { render(); });
     }
 
     var pending = null;
@@ -209,16 +389,7 @@
       fetch(url, { signal: pending.signal, credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { return response.ok ? response.json() : { results: [] }; })
         .then(function (data) {
-          var known = new Set(Array.prototype.map.call(select.options, function (o) { return o.value; }));
-          (data.results || []).forEach(function (unit) {
-            if (known.has(String(unit.id))) { return; }
-            var option = document.createElement("option");
-            option.value = String(unit.id);
-            option.textContent = unit.name + (unit.parent ? " (" + unit.parent + ")" : "");
-            option.setAttribute("data-depth", String(unit.depth));
-            if (unit.ended) { option.setAttribute("data-ended", "1"); }
-            select.appendChild(option);
-          });
+          add(data.results || []);
           render();
         })
         .catch(function () { /* aborted by the next keystroke, or offline: the list stays as it is */ });
@@ -226,7 +397,9 @@
 
     var timer = null;
     search.addEventListener("input", function () {
-      active = 0;
+      current = null;
+      expanded.clear();
+      collapsed.clear();
       render();
       clearTimeout(timer);
       timer = setTimeout(remote, 300);
@@ -234,24 +407,60 @@
     search.addEventListener("keydown", function (event) {
       if (event.key === "ArrowDown") {
         event.preventDefault();
-        active = Math.min(active + 1, items.length - 1);
-        highlight();
-      } else if (event.key === "ArrowUp") {
-        event.preventDefault();
-        active = Math.max(active - 1, 0);
-        highlight();
+        focusAt(0);
       } else if (event.key === "Enter") {
-        // Enter never sends the whole form from here.
+        // Enter never sends the whole form from here: it chooses the first match of a search.
         event.preventDefault();
-        if (active >= 0 && items[active]) {
-          var option = items[active].option;
-          choose(option, multiple ? !option.selected : true);
+        if (search.value.trim()) {
+          var match = items.find(function (entry) {
+            return fold(label(entry.row.option) + " " + (entry.row.option.getAttribute("data-code") || ""))
+              .indexOf(fold(search.value)) !== -1;
+          });
+          if (match) { choose(match.row.option, multiple ? !match.row.option.selected : true); }
         }
       } else if (event.key === "Escape" && search.value) {
         event.preventDefault();
         search.value = "";
         render();
       }
+    });
+    list.addEventListener("keydown", function (event) {
+      var index = indexOf(current);
+      if (index < 0) { return; }
+      var row = items[index].row;
+      var key = event.key;
+      if (key === "ArrowDown") {
+        focusAt(index + 1);
+      } else if (key === "ArrowUp") {
+        focusAt(index - 1);
+      } else if (key === "Home") {
+        focusAt(0);
+      } else if (key === "End") {
+        focusAt(items.length - 1);
+      } else if (key === "ArrowRight") {
+        if (row.hasChildren && !row.open) {
+          toggle(row, true);
+        } else if (row.open) {
+          focusAt(index + 1);
+        }
+      } else if (key === "ArrowLeft") {
+        if (row.open) {
+          toggle(row, false);
+        } else if (row.parent) {
+          var up = indexOf(row.parent.value);
+          if (up >= 0) { focusAt(up); }
+        }
+      } else if (key === "Enter" || key === " ") {
+        choose(row.option, multiple ? !row.option.selected : true);
+      } else if (key === "Escape") {
+        search.focus();
+      } else if (key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey) {
+        search.focus();  // typing goes on in the search box
+        return;
+      } else {
+        return;
+      }
+      event.preventDefault();
     });
     if (endedBox) { endedBox.addEventListener("change", function () { render(); remote(); }); }
     select.addEventListener("change", function (event) { if (!event.detail || !event.detail.picker) { render(); } });

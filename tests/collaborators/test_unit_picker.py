@@ -2,6 +2,7 @@
 its options carrying their depth and whether the unit has ended, still narrowed to the viewer's scope;
 the picker's JSON search answers only within the viewer's scope."""
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,14 @@ from tests.factories import UnitFactory, UserFactory
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
 
 NOW = datetime(2026, 11, 20, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
+def option_tag(page: str, value, select: str | None = None) -> str | None:
+    """The option tag of ``value`` (in the select named ``select``, if given)."""
+    if select is not None:
+        page = re.search(rf'<select name="{select}".*?</select>', page, re.S).group(0)
+    found = re.search(rf'<option value="{value}"[^>]*>', page)
+    return found.group(0) if found else None
 
 
 @pytest.fixture
@@ -57,9 +66,11 @@ def test_the_roster_filter_is_a_picker_with_depths_and_the_dissolved_unit_marked
     client.force_login(unit_staff)
     page = client.get(reverse("roster:person_list")).content.decode()
     assert 'data-unit-picker=""' in page and f'data-unit-picker-source="{reverse("roster:unit_options")}"' in page
-    assert f'value="{grassroots.pk}" data-depth="{grassroots.depth}"' in page
-    assert f'value="{dissolved.pk}" data-depth="{dissolved.depth}" data-ended="1"' in page
-    assert f'value="{other_union.pk}" data-depth' not in page  # still narrowed to the viewer's scope
+    assert f'data-depth="{grassroots.depth}" data-path="{grassroots.path}"' in option_tag(page, grassroots.pk)
+    assert 'data-ended="1"' not in option_tag(page, grassroots.pk)
+    assert 'data-ended="1"' in option_tag(page, dissolved.pk)
+    assert f'data-children="{union.numchild}"' in option_tag(page, union.pk)
+    assert option_tag(page, other_union.pk) is None  # still narrowed to the viewer's scope
 
 
 @pytest.mark.parametrize(
@@ -80,5 +91,39 @@ def test_every_form_choosing_units_uses_the_picker(client, union, other_union, f
     assert "data-unit-picker" in widget.attrs
     page = response.content.decode()
     assert f'name="{field}"' in page and "data-unit-picker" in page
-    assert f'value="{union.pk}" data-depth="{union.depth}"' in page
-    assert f'value="{other_union.pk}" data-depth' not in page
+    assert f'data-depth="{union.depth}"' in option_tag(page, union.pk, field)
+    assert option_tag(page, other_union.pk, field) is None
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_branch_opens_only_within_the_viewers_scope(client, city, union, grassroots, other_union, unit_staff):
+    team = UnitFactory(parent=grassroots, kind=UnitKind.GRASSROOTS, code="T-1", name="Tổ công đoàn Khối tiểu học")
+    UnitFactory(parent=other_union, kind=UnitKind.GRASSROOTS, code="B-01", name="Công đoàn cơ sở phường B")
+    client.force_login(unit_staff)
+    rows = client.get(reverse("roster:unit_options"), {"parent": grassroots.pk}).json()["results"]
+    assert [(row["id"], row["code"], row["path"], row["children"]) for row in rows] == [(team.pk, "T-1", team.path, 0)]
+    assert [
+        row["id"] for row in client.get(reverse("roster:unit_options"), {"parent": union.pk}).json()["results"]
+    ] == [grassroots.pk]
+    # Another union's branch, the city's (above the viewer) and a unit that does not exist: nothing.
+    for parent in (other_union.pk, city.pk, 999999999, "x"):
+        assert client.get(reverse("roster:unit_options"), {"parent": parent}).json()["results"] == []
+
+
+@pytest.mark.parametrize("url", ["roster:unit_move", "roster:unit_merge"])
+def test_the_unit_forms_choose_by_code_in_the_picker_listing_two_levels(
+    client, city, union, grassroots, federation_admin, url
+):
+    team = UnitFactory(parent=grassroots, kind=UnitKind.GRASSROOTS, code="T-1", name="Tổ công đoàn Khối tiểu học")
+    moved = UnitFactory(parent=union, kind=UnitKind.GRASSROOTS, code="M-1", name="Công đoàn cơ sở Chợ")
+    client.force_login(federation_admin)
+    page = client.get(reverse(url, args=[moved.pk])).content.decode()
+    assert 'data-unit-picker-value="code"' in page and "data-unit-picker-source" in page
+    assert option_tag(page, union.code) is not None and option_tag(page, city.code) is not None
+    assert option_tag(page, team.code) is None  # deeper than two levels: opened or searched in the picker
+    # Sent back with an error, the form keeps the deep unit chosen.
+    field = "new_parent" if url == "roster:unit_move" else "successor"
+    page = client.post(
+        reverse(url, args=[moved.pk]), {field: team.code, "on": "x", "reason": "x" * 200}
+    ).content.decode()
+    assert "selected" in option_tag(page, team.code)
