@@ -55,7 +55,8 @@ def demo_rows(union, grassroots, collaborator, unit_staff, superuser, tmp_path, 
     ClockedSchedule.objects.create(clocked_time=timezone.now() + timedelta(days=1))
     SolarSchedule.objects.create(event="sunrise", latitude="21.028511", longitude="105.804817")
     Group.objects.create(name="Văn phòng")
-    notify(recipient=superuser, about=side.report, kind="report_comment", subject="Bình luận mới", link="/")
+    comment = notify(recipient=superuser, about=side.report, kind="report_comment", subject="Bình luận mới", link="/")
+    _outbox_rows(superuser, comment, union, side)
     people = Client()
     # A failed sign-in (an access attempt), then a good one (an access log).
     people.post(reverse("login"), {"username": collaborator.username, "password": "sai mật khẩu"})
@@ -71,6 +72,33 @@ def demo_rows(union, grassroots, collaborator, unit_staff, superuser, tmp_path, 
     two_factor_reset(actor=superuser, person=unit_staff)
     assert Receipt.objects.exists() and RumourAlert.objects.exists()
     return side
+
+
+def _outbox_rows(superuser, notification, unit, side):
+    """The outbox's records (a delivery, a digest, a code sent, a paid-message count) and the superuser's own
+    choices, phone, browser and follow (each listed to its person only)."""
+    from follows.models import Subscription
+    from notifications.models import (
+        ContactSettings,
+        Digest,
+        PaidMessageTally,
+        PhoneVerification,
+        Preference,
+        PushSubscription,
+    )
+    from notifications.services import notification_deliver
+
+    notification_deliver(notification_id=notification.pk)  # its deliveries
+    now = timezone.now()
+    Digest.objects.create(user=superuser, cadence="daily", period_start=now.date(), items=1, sent_at=now)
+    PhoneVerification.objects.create(
+        user=superuser, phone="0912345678", code_hash="x", expires_at=now + timedelta(minutes=10)
+    )
+    PaidMessageTally.objects.create(unit=unit, month=now.date().replace(day=1), channel="sms", messages=3)
+    Preference.objects.create(user=superuser, category="reminders", channels=["in_app", "email"], cadence="daily")
+    ContactSettings.objects.create(user=superuser, verified_phone="0912345678", phone_verified_at=now)
+    PushSubscription.objects.create(user=superuser, endpoint="https://push.example.org/a", p256dh="k", auth="a")
+    Subscription.objects.create(user=superuser, kind="rumour", rumour=side.rumour)
 
 
 def first_row(model_admin, request):
