@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -10,6 +11,14 @@ from core.ids import parse_id
 from follows import services
 from follows.models import TARGETS, FollowKind, Subscription
 from follows.selectors import choices_for, follows_of
+
+
+def _back(request):
+    """Back to the page whose button was pressed (this site only), or to the list."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("follows:list")
 
 
 @staff_or_404
@@ -26,7 +35,7 @@ def follow_list(request):
         except ObjectDoesNotExist:
             raise Http404 from None
         messages.success(request, _("You now follow it; you will be told when something happens."))
-        return redirect("follows:list")
+        return _back(request)
     context = {"follows": follows_of(request.user), "choices": choices_for(request.user), "kinds": FollowKind}
     return render(request, "follows/follow_list.html", context)
 
@@ -40,4 +49,4 @@ def follow_remove(request):
     subscription = get_manageable_or_404(Subscription, request.user, pk=pk)
     services.subscription_remove(actor=request.user, subscription=subscription)
     messages.success(request, _("You no longer follow it."))
-    return redirect("follows:list")
+    return _back(request)
