@@ -19,6 +19,15 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+class MonthInput(forms.TextInput):
+    """The browser's month picker; it sends YYYY-MM (a plain text box where unsupported)."""
+
+    input_type = "month"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"placeholder": "YYYY-MM", "pattern": r"\d{4}-\d{2}", **(attrs or {})})
+
+
 class ModelMultipleIdsField(forms.ModelMultipleChoiceField):
     """A choice of several rows by id that refuses a value which is no id as an invalid choice.
 

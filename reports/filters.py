@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from collaborators.filters import UnitFilter, unit_picker
 from collaborators.models import Unit
-from core.forms import DateInput
+from core.forms import DateInput, MonthInput  # noqa: F401 (MonthInput: read from here by the dashboard)
 from core.ids import MAX_ID
 from core.periods import period_bounds
 from reports.models import AlertLevel, Direction, FocusPolicy, ReportKind, ReportStatus, Rumour, Topic, Verification
@@ -20,15 +20,6 @@ from reports.models import AlertLevel, Direction, FocusPolicy, ReportKind, Repor
 YES_NO = [("", "---------"), ("true", _("Yes")), ("false", _("No"))]
 # Staff never see drafts: the status list leaves them out.
 REVIEW_STATUSES = [(value, label) for value, label in ReportStatus.choices if value != ReportStatus.DRAFT]
-
-
-class MonthInput(forms.TextInput):
-    """The browser's month picker; it sends YYYY-MM (a plain text box where unsupported)."""
-
-    input_type = "month"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs={"placeholder": "YYYY-MM", "pattern": r"\d{4}-\d{2}", **(attrs or {})})
 
 
 # Dates a filter accepts: the first and last days of the calendar would overflow when turned into the
@@ -87,6 +78,20 @@ class ReportFilter(django_filters.FilterSet):
         field_name="rumour_id", widget=forms.HiddenInput, min_value=1, max_value=MAX_ID, decimal_places=0
     )
     nothing_new = django_filters.BooleanFilter(widget=forms.HiddenInput)
+    # Set by the quality pages' links: one author's reports, the reports filed at one unit (not the
+    # units under it), and the last month of a range starting at ``month``.
+    author = django_filters.NumberFilter(
+        field_name="author_id", widget=forms.HiddenInput, min_value=1, max_value=MAX_ID, decimal_places=0
+    )
+    exact_unit = django_filters.NumberFilter(
+        field_name="unit_id", widget=forms.HiddenInput, min_value=1, max_value=MAX_ID, decimal_places=0
+    )
+    month_to = django_filters.CharFilter(
+        label=_("To month"),
+        method="filter_month_to",
+        widget=forms.HiddenInput,
+        validators=[RegexValidator(r"^20[0-9]{2}-(0[1-9]|1[0-2])$", _("Enter a month as YYYY-MM."))],
+    )
 
     def __init__(self, data=None, *args, user, **kwargs):
         super().__init__(data, *args, **kwargs)
@@ -101,11 +106,19 @@ class ReportFilter(django_filters.FilterSet):
     def filter_unit(self, queryset, name, unit):
         return queryset.filter(unit__path__startswith=unit.path)
 
+    def filter_month_to(self, queryset, name, value):
+        year, month = (int(part) for part in value.split("-"))
+        last = period_bounds(datetime(year, month, 1).date())[1]
+        return queryset.filter(first_submitted_at__lt=_start_of(last + timedelta(days=1)))
+
     def filter_month(self, queryset, name, value):
         year, month = (int(part) for part in value.split("-"))
         first, last = period_bounds(datetime(year, month, 1).date())
         # A report belongs to the reporting month in which it was first sent (as in the dashboards and
         # summaries): with the default periods, "11/2026" is 15/10 to 14/11 (collaborators/periods.py).
+        # With ``month_to``, the months from this one to that one.
+        if self.form.cleaned_data.get("month_to"):
+            return queryset.filter(first_submitted_at__gte=_start_of(first))
         following = last + timedelta(days=1)
         return queryset.filter(first_submitted_at__gte=_start_of(first), first_submitted_at__lt=_start_of(following))
 

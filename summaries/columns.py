@@ -12,11 +12,12 @@ from datetime import date
 from django.db.models import Q
 from django.utils import timezone
 
+from collaborators.models.activity import DELAY_COLUMNS, DELAY_DAYS, median_delay  # noqa: F401 (one rule, read here)
 from core.periods import period_month
 from reports.models import AlertLevel, Breadth, Concern, Direction, ReportKind, ReportStatus
 
 OPEN = (ReportStatus.SUBMITTED, ReportStatus.RETURNED)
-DELAY_DAYS = 15  # delay_0 .. delay_14, then delay_15p ("15 days or more")
+
 
 # The values of a report a tally reads.
 FIELDS = (
@@ -82,7 +83,6 @@ COLUMNS += [
     ("with_delay", lambda r: _delay(r) is not None, Q(observed_on__isnull=False)),
 ]
 COLUMN_NAMES = [name for name, _, _ in COLUMNS]
-DELAY_COLUMNS = [f"delay_{d}" for d in range(DELAY_DAYS)] + [f"delay_{DELAY_DAYS}p"]
 ALL_COLUMNS = COLUMN_NAMES + DELAY_COLUMNS
 
 
@@ -106,16 +106,3 @@ def columns_of(r) -> list[str]:
     if delay is not None:
         names.append(DELAY_COLUMNS[min(delay, DELAY_DAYS)])
     return names
-
-
-def median_delay(counts: dict) -> tuple[int | None, bool]:
-    """The median delay in days from the delay columns: (days, is_at_least) or (None, False)."""
-    total = sum(counts.get(c, 0) for c in DELAY_COLUMNS)
-    if not total:
-        return None, False
-    seen = 0
-    for index, column in enumerate(DELAY_COLUMNS):
-        seen += counts.get(column, 0)
-        if seen * 2 >= total:
-            return index, column.endswith("p")
-    return DELAY_DAYS, True

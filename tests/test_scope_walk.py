@@ -156,6 +156,7 @@ TABLE = {
     "roster:person_anonymise": ("person", "404 404 404 404 404 L", "404 404 404 404 404 L"),
     "roster:person_history": ("person", "404 404 404 404 404 L", "404 404 404 404 404 L"),
     "roster:person_two_factor_reset": ("person", "404 404 404 404 404 L", "404 404 404 404 404 L"),
+    "roster:quality": (None, STAFF_ONLY, STAFF_ONLY),
     "roster:read_log": (None, "404 404 404 404 404 L", "404 404 404 404 404 L"),
     "roster:my_reads": (None, "200 200 200 200 200 L", "405 405 405 405 405 L"),
     "roster:my_data_page": (None, "200 200 200 200 200 L", "200 200 200 200 200 L"),

@@ -391,7 +391,7 @@ class ExportRecord(models.Model):
         return f"{self.kind} {self.file_format} ({self.row_count})"
 
 
-from collaborators.models.activity import ReportingActivity, TrainingAttendance  # noqa: E402,F401
+from collaborators.models.activity import QualityTally, ReportingActivity, TrainingAttendance  # noqa: E402,F401
 from collaborators.models.imports import ImportBatch  # noqa: E402,F401
 from collaborators.models.incidents import Incident  # noqa: E402,F401
 from collaborators.models.moves import UnitMove  # noqa: E402,F401

@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
+from collaborators.access import ScopedQuerySet
+
 
 class ReportingActivity(models.Model):
     """A person reported in a reporting period: one row per person and period, never changed.
@@ -69,3 +71,61 @@ class TrainingAttendance(models.Model):
     def trained_since(cls, day, person_field: str = "pk") -> Exists:
         """On a queryset of people: whether the person attended a training on or after ``day``."""
         return Exists(cls.objects.filter(attended_on__gte=day, person=OuterRef(person_field)))
+
+
+# Days from observation to sending, in the histogram columns delay_0 … delay_14 and delay_15p ("15 or more").
+DELAY_DAYS = 15
+DELAY_COLUMNS = [f"delay_{d}" for d in range(DELAY_DAYS)] + [f"delay_{DELAY_DAYS}p"]
+# What a person's reports of a period count for, as kept by the summaries' tallies; ``answered`` is
+# written by the requests for opinion.
+QUALITY_REPORT_COLUMNS = ["sent", "accepted", "returned", "rejected", "with_delay", *DELAY_COLUMNS]
+QUALITY_COLUMNS = [*QUALITY_REPORT_COLUMNS, "answered"]
+
+
+def median_delay(counts) -> tuple[int | None, bool]:
+    """The median delay in days from the delay columns: (days, is_at_least) or (None, False)."""
+    total = sum(counts.get(c, 0) or 0 for c in DELAY_COLUMNS)
+    if not total:
+        return None, False
+    seen = 0
+    for index, column in enumerate(DELAY_COLUMNS):
+        seen += counts.get(column, 0) or 0
+        if seen * 2 >= total:
+            return index, column.endswith("p")
+    return DELAY_DAYS, True
+
+
+class QualityTallyQuerySet(ScopedQuerySet):
+    # Staff see the rows of reports (and answers) filed in their subtree, like the reports themselves.
+    unit_path = "unit__path"
+    owner = "person"
+
+
+def _quality_fields():
+    # Signed: a difference is added as a row of deltas, which may be negative before it merges.
+    return {name: models.IntegerField(default=0) for name in QUALITY_COLUMNS}
+
+
+class QualityTally(models.Model):
+    """A collaborator's figures in one reporting period at one unit: the quality pages' counters.
+
+    One row per (person, unit of the report or of the request, period month). The report columns are
+    kept by the summaries' tallies in the transaction that changes a report (a report counts in the
+    period of its first sending, at the unit it is filed at now: an open report moved to a successor
+    unit moves its count with it); ``answered`` is added once when an answer to a request for opinion
+    is sent. Reading a period for a subtree reads these rows, never the reports.
+    """
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey("collaborators.Unit", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    locals().update(_quality_fields())
+
+    objects = QualityTallyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "unit", "month"], name="quality_tally_key")]
+        indexes = [models.Index(fields=["month", "unit"], name="quality_tally_month_idx")]
+
+    def __str__(self):
+        return f"{self.person_id} {self.unit_id} {self.month:%Y-%m}"

@@ -26,6 +26,7 @@ from collaborators.models import (
     DecisionKind,
     Invitation,
     InvitationChannel,
+    QualityTally,
     RecognitionDecision,
     ReportingActivity,
     Role,
@@ -34,8 +35,10 @@ from collaborators.models import (
     Unit,
     User,
 )
+from collaborators.models.activity import QUALITY_COLUMNS, QUALITY_REPORT_COLUMNS
 from collaborators.signals import invitation_issued, person_anonymised
 from core.periods import period_month
+from core.upserts import upsert_add
 
 INVITATION_SALT = "collaborators.invitation"
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed from paper
@@ -504,6 +507,29 @@ def reporting_activities_record(*, sendings) -> int:
             ignore_conflicts=True,
         )
     return len(keys)
+
+
+def quality_tally_add(*, rows) -> None:
+    """Add differences to collaborators' quality figures (``QualityTally``): ``rows`` are
+    (person id, unit id, period month, {column: delta}) in one order. The summaries' tallies call it in
+    the transaction that changed the reports, with each report's difference."""
+    upsert_add(
+        QualityTally._meta.db_table,
+        ["person_id", "unit_id", "month"],
+        QUALITY_COLUMNS,
+        [(person, unit, month, *(values.get(c, 0) for c in QUALITY_COLUMNS)) for person, unit, month, values in rows],
+    )
+
+
+def quality_tally_reset_reports() -> None:
+    """Zero the report columns before the summaries' tallies count every report again (the answers stay)."""
+    QualityTally.objects.update(**dict.fromkeys(QUALITY_REPORT_COLUMNS, 0))
+
+
+def quality_answer_record(*, person: User, unit_id: int, on: date) -> None:
+    """Count one answer to a request for opinion for ``person`` at ``unit_id`` (the unit they were asked
+    in) in the period of ``on``; the requests' service calls it once, when the answer is first sent."""
+    quality_tally_add(rows=[(person.pk, unit_id, period_month(on), {"answered": 1})])
 
 
 def training_attendance_record(*, person: User, session_id: int | None, on: date) -> None:

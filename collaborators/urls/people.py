@@ -1,6 +1,6 @@
 from django.urls import path
 
-from collaborators.views import incidents, people, reads, security
+from collaborators.views import incidents, people, quality, reads, security
 
 urlpatterns = [
     path("", people.person_list, name="person_list"),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/anonymise/", people.person_anonymise, name="person_anonymise"),
     path("<int:pk>/history/", people.person_history, name="person_history"),
     path("<int:pk>/two-factor-reset/", security.person_two_factor_reset, name="person_two_factor_reset"),
+    path("quality/", quality.quality, name="quality"),
     path("read-log/", reads.read_log, name="read_log"),
     path("incidents/", incidents.incident_list, name="incident_list"),
     path("incidents/<int:pk>/", incidents.incident_detail, name="incident_detail"),

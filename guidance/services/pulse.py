@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from collaborators.access import covers, is_staff_or_admin
 from collaborators.models import Role, User
+from collaborators.services.people import quality_answer_record
 from core.ids import parse_id
 from guidance.models import PulseMode, PulseRecipient, PulseRequest, PulseStatus
 from notifications.services import notify, notify_many
@@ -241,6 +242,7 @@ def pulse_answer_record(*, report: Report, person: User, pulse_id) -> PulseRecip
     recipient.report = report
     if sent:
         recipient.answered_at = timezone.now()
+        quality_answer_record(person=person, unit_id=recipient.unit_id, on=timezone.localdate(recipient.answered_at))
     recipient.save(update_fields=["report", "answered_at"])
     return recipient
 

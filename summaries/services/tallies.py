@@ -15,14 +15,16 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from collaborators.models import Unit, UnitMove
+from collaborators.services.people import quality_tally_add, quality_tally_reset_reports
 from core import fragments
+from core.upserts import upsert_add
 from reports.models import Report
-from summaries.columns import ALL_COLUMNS, FIELDS, columns_of, counted, month_of
+from summaries.columns import ALL_COLUMNS, DELAY_COLUMNS, FIELDS, columns_of, counted, month_of
 from summaries.models import ReportTally, RumourMonthTally, UnitMonthTally
 
 # The name of the dashboard's cached blocks (summaries/views/dashboard.py), moved by every tally change.
@@ -77,12 +79,27 @@ def _contribution(r, unit_ids: dict, moves: dict | None = None) -> dict:
         "policy": r["focus_policy_id"] or 0,
         "rumour": r["rumour_id"] or 0,
         "columns": columns_of(r),
+        # The author's figures at the report's own unit (collaborators.QualityTally); a snapshot
+        # written before these keys existed added nothing there, so taking it out takes nothing.
+        "author": r["author_id"],
+        "unit": r["unit_id"],
     }
 
 
-def _add(deltas, rumour_deltas, contribution: dict, sign: int) -> None:
+# The tallies' columns a person's quality figures keep, by their names there.
+QUALITY_OF = {"total": "sent", "status_accepted": "accepted", "status_returned": "returned"}
+QUALITY_OF |= {"status_rejected": "rejected", "with_delay": "with_delay"}
+QUALITY_OF |= {column: column for column in DELAY_COLUMNS}
+
+
+def _add(deltas, rumour_deltas, contribution: dict, sign: int, quality_deltas=None) -> None:
     if not contribution:
         return
+    if quality_deltas is not None and contribution.get("author"):
+        row = quality_deltas[(contribution["author"], contribution["unit"], contribution["month"])]
+        for column in contribution["columns"]:
+            if column in QUALITY_OF:
+                row[QUALITY_OF[column]] += sign
     for unit_id in contribution["units"]:
         key = (unit_id, contribution["month"], contribution["topic"], contribution["policy"])
         row = deltas[key]
@@ -92,27 +109,10 @@ def _add(deltas, rumour_deltas, contribution: dict, sign: int) -> None:
             rumour_deltas[(unit_id, contribution["month"], contribution["rumour"])] += sign
 
 
-def _upsert(table: str, key_columns: list[str], value_columns: list[str], rows: list[tuple]) -> None:
-    """INSERT … ON CONFLICT DO UPDATE adding the values (PostgreSQL and SQLite ≥ 3.24 alike)."""
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    columns = key_columns + value_columns
-    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    updates = ", ".join(f"{quote(c)} = {quote(table)}.{quote(c)} + excluded.{quote(c)}" for c in value_columns)
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 500):
-            chunk = rows[start : start + 500]
-            # Identifiers come from the models (quoted); every value is a parameter.
-            sql = (
-                f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
-                f"VALUES {', '.join([placeholders] * len(chunk))} "
-                f"ON CONFLICT ({', '.join(quote(c) for c in key_columns)}) DO UPDATE SET {updates}"
-            )
-            cursor.execute(sql, [value for row in chunk for value in row])
+_upsert = upsert_add  # core/upserts.py
 
 
-def _apply(deltas, rumour_deltas) -> None:
+def _apply(deltas, rumour_deltas, quality_deltas=None) -> None:
     rows = []
     for key in sorted(deltas):  # one order everywhere: concurrent transactions lock rows alike
         values = deltas[key]
@@ -130,6 +130,14 @@ def _apply(deltas, rumour_deltas) -> None:
         ["sightings"],
         [(u, date.fromisoformat(m), r, n) for (u, m, r), n in sorted(rumour_deltas.items()) if n],
     )
+    if quality_deltas:
+        quality_tally_add(
+            rows=[
+                (person, unit, date.fromisoformat(m), values)
+                for (person, unit, m), values in sorted(quality_deltas.items())
+                if any(values.values())
+            ]
+        )
 
 
 @transaction.atomic
@@ -151,6 +159,7 @@ def reports_tally(*, report_ids) -> int:
     unit_ids = dict(Unit.objects.filter(path__in=paths).values_list("path", "pk"))
     deltas = defaultdict(lambda: defaultdict(int))
     rumour_deltas = defaultdict(int)
+    quality_deltas = defaultdict(lambda: defaultdict(int))
     changed, to_save, to_delete = 0, [], []
     for r in reports:
         new = _contribution(r, unit_ids, moves)
@@ -159,8 +168,8 @@ def reports_tally(*, report_ids) -> int:
         if new == old:
             continue
         changed += 1
-        _add(deltas, rumour_deltas, old, -1)
-        _add(deltas, rumour_deltas, new, +1)
+        _add(deltas, rumour_deltas, old, -1, quality_deltas)
+        _add(deltas, rumour_deltas, new, +1, quality_deltas)
         if new:
             to_save.append(ReportTally(report_id=r["pk"], counted=new))
         else:
@@ -168,9 +177,9 @@ def reports_tally(*, report_ids) -> int:
     for report_id, snapshot in snapshots.items():  # deleted reports
         if report_id not in found:
             changed += 1
-            _add(deltas, rumour_deltas, snapshot.counted, -1)
+            _add(deltas, rumour_deltas, snapshot.counted, -1, quality_deltas)
             to_delete.append(report_id)
-    _apply(deltas, rumour_deltas)
+    _apply(deltas, rumour_deltas, quality_deltas)
     if to_delete:
         ReportTally.objects.filter(report_id__in=to_delete).delete()
     if to_save:
@@ -231,4 +240,5 @@ def tallies_rebuild() -> int:
         UnitMonthTally.objects.all().delete()
         RumourMonthTally.objects.all().delete()
         ReportTally.objects.all().delete()
+        quality_tally_reset_reports()
     return _tally_in_batches(Report.objects.all(), size=5000)

@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from collaborators.access import home_unit, staff_or_404
+from collaborators.selectors import quality as quality_selectors
 from core import fragments
 from core.periods import month_add
 from reports.models import Direction, ReportKind, ReportStatus, Verification
@@ -159,6 +160,7 @@ def dashboard(request):
         "trainings": lazy(lambda: figures.trainings),
         "coverage": lazy(lambda: figures.coverage),
         "charts": lambda: figures.charts,  # a plain dict for json_script, built when its fragment is missing
+        "quality": lazy(lambda: _quality(request, unit, month)),  # not cached: sorted by the viewer
         "direction_labels": [label for _value, label in DIRECTIONS],
         "kind_labels": [label for _value, label in KINDS],
         "filtered": bool(topic or policy),
@@ -612,3 +614,19 @@ def _coverage(coverage, links) -> dict:
         "never_count": cell(coverage["never_count"], roster(links.unit, never_trained="true")),
         "sessions": coverage["sessions"],
     }
+
+
+QUALITY_ROWS = 10
+
+
+def _quality(request, unit, month) -> dict:
+    """Collaborators' quality in the month: units under the dashboard's unit and the first people in the
+    chosen order (``quality_sort``), from the quality counters, each number linked to the review queue."""
+    sort = request.GET.get("quality_sort", "-sent")
+    if sort.lstrip("-") not in quality_selectors.SORT_KEYS:
+        sort = "-sent"
+    quality = quality_selectors.quality_context(request.user, unit, month, month, sort=sort, limit=QUALITY_ROWS)
+    query = request.GET.copy()
+    query.pop("quality_sort", None)
+    quality["sort_url"] = f"?{query.urlencode()}&" if query else "?"
+    return quality
