@@ -103,7 +103,7 @@ class QualityTallyQuerySet(ScopedQuerySet):
 
 def _quality_fields():
     # Signed: a difference is added as a row of deltas, which may be negative before it merges.
-    return {name: models.IntegerField(default=0) for name in QUALITY_COLUMNS}
+    return {name: models.IntegerField(_("count"), default=0) for name in QUALITY_COLUMNS}
 
 
 class QualityTally(models.Model):
@@ -116,14 +116,18 @@ class QualityTally(models.Model):
     is sent. Reading a period for a subtree reads these rows, never the reports.
     """
 
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    unit = models.ForeignKey("collaborators.Unit", on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
+    )
+    unit = models.ForeignKey("collaborators.Unit", on_delete=models.CASCADE, related_name="+", verbose_name=_("unit"))
+    month = models.DateField(_("reporting period"))
     locals().update(_quality_fields())
 
     objects = QualityTallyQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("quality figures")
+        verbose_name_plural = _("quality figures")
         constraints = [models.UniqueConstraint(fields=["person", "unit", "month"], name="quality_tally_key")]
         indexes = [models.Index(fields=["month", "unit"], name="quality_tally_month_idx")]
 

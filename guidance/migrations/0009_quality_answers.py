@@ -23,8 +23,8 @@ def fill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("guidance", "0007_history_and_cancelled_requests"),
-        ("collaborators", "0009_quality_tally"),
+        ("guidance", "0008_verbose_names"),
+        ("collaborators", "0010_quality_tally"),
     ]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop)]

@@ -49,8 +49,8 @@ def fill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("summaries", "0002_reporting_facts_move_to_collaborators"),
-        ("collaborators", "0009_quality_tally"),
+        ("summaries", "0003_verbose_names"),
+        ("collaborators", "0010_quality_tally"),
         ("reports", "0008_rumour_merged_into"),
     ]
 
