@@ -389,10 +389,10 @@ SMS_CALLBACK_TOLERANCE = _positive_int("SMS_CALLBACK_TOLERANCE", 300)
 WEBPUSH_VAPID_PRIVATE_KEY = env.str("WEBPUSH_VAPID_PRIVATE_KEY", default="")
 WEBPUSH_VAPID_PUBLIC_KEY = env.str("WEBPUSH_VAPID_PUBLIC_KEY", default="")
 WEBPUSH_CONTACT = env.str("WEBPUSH_CONTACT", default="mailto:admin@localhost")
-NOTIFICATION_HTTP_TIMEOUT = 10
+NOTIFICATION_HTTP_TIMEOUT = _positive_int("NOTIFICATION_HTTP_TIMEOUT", 10)
 # A failed send is tried again after 1, 2, 4, ... minutes (capped at 6 hours), at most this many times.
 NOTIFICATION_MAX_ATTEMPTS = _positive_int("NOTIFICATION_MAX_ATTEMPTS", 6)
-NOTIFICATION_RETRY_SECONDS = 60
+NOTIFICATION_RETRY_SECONDS = _positive_int("NOTIFICATION_RETRY_SECONDS", 60)
 # Digests go out from this hour (Hanoi time): yesterday's daily one, and last week's on Mondays.
 NOTIFICATION_DIGEST_HOUR = 7
 # Estimated price of one paid message, in dong, for the monthly cost estimate.

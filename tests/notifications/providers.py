@@ -28,6 +28,8 @@ class Provider:
         self.tokens_issued = 0
         self.valid_token = ""
         self.delay = 1.5
+        self.retry_after = "120"
+        self.accepted = []  # (path, the provider's message id): what the provider took to send
 
     def plan(self, path, *answers):
         self.plans[path].extend(answers)
@@ -64,7 +66,7 @@ def _handler(provider: Provider):
                 time.sleep(provider.delay)
                 return self._answer(200, {"id": "late"})
             if answer == 429:
-                return self._answer(429, {"error": "rate limited"}, [("Retry-After", "120")])
+                return self._answer(429, {"error": "rate limited"}, [("Retry-After", provider.retry_after)])
             if isinstance(answer, int):
                 return self._answer(answer, {"error": "refused" if answer < 500 else "server error"})
             if path == "/oauth/v4/oa/access_token":
@@ -81,12 +83,13 @@ def _handler(provider: Provider):
                     return self._answer(200, {"error": answer[1], "message": "planned error"})
                 if self.headers.get("access_token") != provider.valid_token:
                     return self._answer(200, {"error": -124, "message": "Access token is invalid"})
-                return self._answer(
-                    200, {"error": 0, "message": "Success", "data": {"msg_id": f"z{len(provider.requests)}"}}
-                )
+                msg_id = f"z{len(provider.requests)}"
+                provider.accepted.append((path, msg_id))
+                return self._answer(200, {"error": 0, "message": "Success", "data": {"msg_id": msg_id}})
             if path == "/sms/messages":
                 if self.headers.get("Authorization") != f"Bearer {SMS_KEY}":
                     return self._answer(401, {"error": "bad key"})
+                provider.accepted.append((path, f"s{len(provider.requests)}"))
                 return self._answer(200, {"id": f"s{len(provider.requests)}"})
             if path.startswith("/push/"):
                 return self._answer(201)
