@@ -119,17 +119,19 @@ def report_save(*, author: User, token, data: dict, submit: bool) -> tuple[Repor
         raise ValidationError(_("Your account is not attached to a unit; ask your union's staff."))
     report = Report.objects.select_for_update().filter(client_token=token).first()
     if report is None:
+        report = Report(author=author, unit=author.unit, client_token=token, **_author_data(data))
+        if submit:  # a new report sent at once is written once, already sent (one row, one history row)
+            _require_submittable(report)
+            _mark_sent(report, author, timezone.now())
         try:
             with transaction.atomic():
-                report = Report.objects.create(
-                    author=author, unit=author.unit, client_token=token, **_author_data(data)
-                )
+                report.save(force_insert=True)
         except IntegrityError:
             report = Report.objects.select_for_update().get(client_token=token)
         else:
             _event(report, author, EventKind.CREATED)
             if submit:
-                _submit(report, author)
+                _after_sending(report, author, resubmission=False, first_sending=True)
             return report, True
     if report.author_id != author.pk:
         raise PermissionDenied
@@ -156,13 +158,23 @@ def _submit(report: Report, author: User) -> None:
     _require_submittable(report)
     resubmission = report.status == ReportStatus.RETURNED
     first_sending = report.first_submitted_at is None
-    now = timezone.now()
+    _mark_sent(report, author, timezone.now())
+    report.save()
+    _after_sending(report, author, resubmission=resubmission, first_sending=first_sending)
+
+
+def _mark_sent(report: Report, author: User, now) -> None:
     report.unit = author.unit
     report.status = ReportStatus.SUBMITTED
     report.submitted_at = now
     report.first_submitted_at = report.first_submitted_at or now
     report.overdue_notified_at = None
-    report.save()
+
+
+def _after_sending(report: Report, author: User, *, resubmission: bool, first_sending: bool) -> None:
+    """What follows a sending, once the sent report is written: its event, the author's reporting fact,
+    the rumour's sightings, the tallies (``report_sent``) and, for a rapid report, the reviewers."""
+    now = report.submitted_at
     _event(report, author, EventKind.RESUBMITTED if resubmission else EventKind.SUBMITTED)
     if first_sending:  # the period of the first sending; sending a returned report again adds nothing
         reporting_activity_record(person=author, on=timezone.localdate(now))

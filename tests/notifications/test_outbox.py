@@ -224,3 +224,20 @@ def test_a_notification_needs_a_person_or_an_address(db):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Notification.objects.create(kind="test", subject="Không có người nhận")
+
+
+def test_the_unread_count_of_someone_with_nothing_unread_is_one_small_query(
+    collaborator, other_collaborator, django_assert_num_queries
+):
+    from notifications.selectors import unread_count
+
+    read = notify(recipient=collaborator, about=collaborator, kind="test", subject="Đã đọc", link="/notifications/")
+    Notification.objects.filter(pk=read.pk).update(read_at=timezone.now())
+    with django_assert_num_queries(1) as captured:
+        assert unread_count(collaborator) == 0
+    assert "collaborators_user" not in captured.captured_queries[0]["sql"].split("FROM", 1)[1].split("WHERE")[0]
+    # With unread rows, the count still hides those about what the person cannot open.
+    notify(recipient=collaborator, about=collaborator, kind="test", subject="Của mình", link="/notifications/")
+    notify(recipient=collaborator, about=other_collaborator, kind="test", subject="Người khác", link="/notifications/")
+    notify(recipient=collaborator, kind="test", subject="Chung")
+    assert unread_count(collaborator) == 2
