@@ -33,6 +33,7 @@ from collaborators.services.people import (
     profile_of,
     training_attendance_record,
 )
+from collaborators.services.units import Successor, unit_dissolve, unit_merge, unit_split
 
 DEMO_PASSWORD = "hanoi-demo-2025"  # noqa: S105 - documented in README, demo only
 WARDS_FILE = Path(__file__).resolve().parent / "data" / "hanoi_wards_communes_2025.tsv"
@@ -174,6 +175,7 @@ def seed(*, password: str = DEMO_PASSWORD) -> str:
     """Units, demo accounts (with ``password``) and the roster; returns a one-line summary."""
     units = seed_units()
     seed_accounts(units, password)
+    seed_restructuring()
     seed_roster(units)
     return (
         f"Roster: {Unit.objects.count()} units, {User.objects.count()} people. "
@@ -197,8 +199,7 @@ def seed_units():
             code=code,
             kind=UnitKind.DISTRICT_FEDERATION,
             name=f"Liên đoàn Lao động {prefix} {place}",
-            valid_to=DISTRICTS_ABOLISHED,
-        )
+        )  # ended by seed_restructuring, through the split service
 
     # 84 commune/ward unions: every ward, and a spread of communes.
     wards = read_wards()
@@ -218,11 +219,6 @@ def seed_units():
             member_count=rng.randint(800, 6000),
         )
         commune_unions[admin_code] = unit
-        if created:
-            # The district federation this area belonged to is its predecessor.
-            for place, district in districts.items():
-                if place_name(ward_name).endswith(place.replace("Nam ", "").replace("Bắc ", "")):
-                    unit.predecessors.add(district)
 
     # Grassroots unions under the first dozen commune/ward unions.
     for admin_code, ward_name in chosen[:30]:
@@ -260,6 +256,62 @@ def seed_units():
             member_count=rng.randint(5000, 60000),
         )
     return {unit.code: unit for unit in Unit.objects.all()}
+
+
+# The inner districts' areas went to several new wards each (Resolution 1656/NQ-UBTVQH15, simplified: a
+# ward that took parts of two districts is listed under the one it took most from).
+SPLITS_2025 = {
+    "Ba Đình": ["Ba Đình", "Ngọc Hà", "Giảng Võ"],
+    "Hoàn Kiếm": ["Hoàn Kiếm", "Cửa Nam"],
+    "Tây Hồ": ["Tây Hồ", "Phú Thượng"],
+    "Long Biên": ["Long Biên", "Bồ Đề", "Việt Hưng", "Phúc Lợi"],
+    "Cầu Giấy": ["Cầu Giấy", "Nghĩa Đô", "Yên Hòa"],
+    "Đống Đa": ["Đống Đa", "Láng", "Ô Chợ Dừa", "Văn Miếu - Quốc Tử Giám", "Kim Liên"],
+    "Hai Bà Trưng": ["Hai Bà Trưng", "Vĩnh Tuy", "Bạch Mai"],
+}
+
+
+def district_successors() -> dict[Unit, list[Unit]]:
+    """The 2025 re-organisation: each district federation and the commune/ward unions that took over its
+    area (``SPLITS_2025``, otherwise the wards whose name ends with the district's place name)."""
+    wards = list(Unit.objects.filter(kind=UnitKind.COMMUNE_WARD).order_by("code"))
+    successors = {}
+    for prefix, place in DISTRICTS:
+        district = Unit.objects.filter(kind=UnitKind.DISTRICT_FEDERATION, name=f"Liên đoàn Lao động {prefix} {place}")
+        district = district.first()
+        if district is None:
+            continue
+        if place in SPLITS_2025:
+            names = {f"Công đoàn phường {ward}" for ward in SPLITS_2025[place]}
+            successors[district] = [ward for ward in wards if ward.name in names]
+            continue
+        stem = place.replace("Nam ", "").replace("Bắc ", "")
+        successors[district] = [ward for ward in wards if ward.name.split(" ", 2)[-1].endswith(stem)]
+    return successors
+
+
+def seed_restructuring() -> None:
+    """Record the 2025 re-organisation the way an administrator would: each district federation ends on
+    DISTRICTS_ABOLISHED through the units service, split among the ward unions that took over its area
+    (merged into the only one, or dissolved when none of them is in the demo). Idempotent: a district
+    that has already ended is left alone."""
+    admin = User.objects.get(username=DEMO_ACCOUNTS[0][0])
+    reason = "Nghị quyết số 1656/NQ-UBTVQH15 ngày 16/6/2025"
+    for district, wards in district_successors().items():
+        if district.valid_to is not None:
+            continue
+        if len(wards) >= 2:
+            unit_split(
+                actor=admin,
+                unit=district,
+                on=DISTRICTS_ABOLISHED,
+                parts=[Successor(unit=ward) for ward in wards],
+                reason=reason,
+            )
+        elif wards:
+            unit_merge(actor=admin, unit=district, successor=wards[0], on=DISTRICTS_ABOLISHED, reason=reason)
+        else:
+            unit_dissolve(actor=admin, unit=district, on=DISTRICTS_ABOLISHED, reason=reason)
 
 
 def seed_accounts(units, password):
