@@ -167,8 +167,13 @@ SPLIT_MAX_SUCCESSORS = 8
 
 
 class UnitSplitForm(forms.Form):
-    """Split a unit: its last day, up to eight successors (codes), and for each sub-unit still in force and
-    each person left in it, the successor that takes them over (by number)."""
+    """Split a unit: its last day, up to eight successors (chosen in the unit picker), a default successor,
+    and for each sub-unit still in force and each person attached directly to the unit, the successor that
+    takes them over when it is not the default (by number).
+
+    People of a sub-unit go with it and are not listed: a district federation with hundreds of people in
+    its grassroots unions shows one choice per grassroots union, and one per person only for its own staff;
+    every choice left on "the default successor" goes to the default."""
 
     on = forms.DateField(
         label=_("Last day in force of this unit"),
@@ -193,17 +198,24 @@ class UnitSplitForm(forms.Form):
                 queryset=candidates,
                 help_text=_("Type the code, or search by name below.") if n <= 2 else "",
             )
-        choices = [("", _("— choose —"))] + [
-            (str(n), _("Successor %(n)d") % {"n": n}) for n in range(1, SPLIT_MAX_SUCCESSORS + 1)
-        ]
+        numbered = [(str(n), _("Successor %(n)d") % {"n": n}) for n in range(1, SPLIT_MAX_SUCCESSORS + 1)]
+        self.fields["default"] = forms.ChoiceField(
+            label=_("Default successor"),
+            choices=[("", _("— none: choose for each —"))] + numbered,
+            required=False,
+            initial="1",
+            help_text=_("Every unit and person below left on “the default successor” goes to this one."),
+        )
+        choices = [("", _("— the default successor —"))] + numbered
         for child in self.children:
             self.fields[f"child_{child.pk}"] = forms.ChoiceField(
                 label=_("Unit: %(name)s (%(code)s)") % {"name": child.name, "code": child.code},
                 choices=choices,
+                required=False,
             )
         for person in self.people:
             self.fields[f"person_{person.pk}"] = forms.ChoiceField(
-                label=_("Person: %(name)s") % {"name": person.get_full_name()}, choices=choices
+                label=_("Person: %(name)s") % {"name": person.get_full_name()}, choices=choices, required=False
             )
 
     def successor_fields(self):
@@ -212,13 +224,32 @@ class UnitSplitForm(forms.Form):
     def assignment_fields(self):
         return [self[name] for name in self.fields if name.startswith(("child_", "person_"))]
 
+    def main_fields(self):
+        return [self[name] for name in self.fields if not name.startswith(("child_", "person_"))]
+
+    def child_fields(self):
+        return [self[name] for name in self.fields if name.startswith("child_")]
+
+    def person_fields(self):
+        return [self[name] for name in self.fields if name.startswith("person_")]
+
     def clean(self):
         data = super().clean()
         successors = {n: data.get(f"successor_{n}") for n in range(1, SPLIT_MAX_SUCCESSORS + 1)}
+        default = data.get("default")
+        if default and successors.get(int(default)) is None and "default" not in self.errors:
+            self.add_error("default", _("This successor has no unit: fill in its code above."))
+            default = None
         for name in list(self.fields):
-            chosen = data.get(name) if name.startswith(("child_", "person_")) else None
+            if not name.startswith(("child_", "person_")) or name in self.errors:
+                continue
+            chosen = data.get(name)
             if chosen and successors.get(int(chosen)) is None:
                 self.add_error(name, _("This successor has no unit: fill in its code above."))
+            elif not chosen and not default:
+                self.add_error(name, _("Choose a successor, or a default successor above."))
+            elif not chosen:
+                data[name] = default
         return data
 
     def service_kwargs(self) -> dict:

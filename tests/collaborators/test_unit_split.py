@@ -226,3 +226,75 @@ def test_the_admin_form_shows_a_units_predecessors_and_successors(client, hanoi)
     assert 'name="predecessors"' in html and "Liên đoàn Lao động quận Ba Đình" in html
     html = client.get(reverse("admin:collaborators_unit_change", args=[hanoi["district"].pk])).content.decode()
     assert "Công đoàn phường Ba Đình (CD-00004)" in html
+
+
+def test_a_district_with_hundreds_of_people_is_split_with_a_default_successor_and_a_few_changes(
+    client, hanoi, django_assert_max_num_queries
+):
+    """The form asks one choice per sub-unit and one per person attached directly to the district, never one
+    per person of its grassroots unions: those people follow their unit. Choices left on the default go to
+    the default successor."""
+    h = hanoi
+    w1, w2, w3 = h["wards"]
+    with time_machine.travel(at(2025, 6, 1, 9), tick=False):
+        extra = [
+            UnitFactory(
+                parent=h["district"], kind=UnitKind.GRASSROOTS, code=f"CS-BD-{n:02d}", name=f"Công đoàn cơ sở {n}"
+            )
+            for n in range(3, 13)
+        ]
+    branches = [h["school"], h["hospital"], *extra]
+    User.objects.bulk_create(
+        [
+            User(
+                username=f"member{n}",
+                full_name=f"Đoàn viên {n}",
+                unit=branches[n % len(branches)],
+                role=Role.COLLABORATOR,
+            )
+            for n in range(300)
+        ]
+    )
+    page = reverse("roster:unit_split", args=[h["district"].pk])
+    with time_machine.travel(at(2025, 7, 10, 9), tick=False):
+        client.force_login(h["admin"])
+        response = client.get(page)
+        html = response.content.decode()
+        assert response.status_code == 200
+        form = response.context["form"]
+        assert len(form.child_fields()) == 12 and len(form.person_fields()) == 2  # not 300 people
+        assert "Đoàn viên 7" not in html and 'data-testid="split-people"' in html
+        assert "data-unit-picker" in html  # the successors are chosen in the unit picker
+        data = {
+            "on": "30/06/2025",
+            "reason": "NQ 1656",
+            "successor_1": w1.code,
+            "successor_2": w2.code,
+            "successor_3": w3.code,
+            "default": "1",
+            f"child_{h['hospital'].pk}": "2",
+            f"child_{extra[0].pk}": "3",
+            f"person_{h['district_collab'].pk}": "3",
+        }
+        response = client.post(page, data)
+        assert response.status_code == 302, response.content.decode()[:3000]
+    for branch in branches:
+        expected = w2 if branch == h["hospital"] else w3 if branch == extra[0] else w1
+        assert fresh(branch).path[: -Unit.steplen] == fresh(expected).path  # moved under its successor
+    # The 300 people stay in their grassroots unions, which moved with them.
+    assert User.objects.filter(username__startswith="member").exclude(unit__in=branches).count() == 0
+    assert User.objects.get(pk=h["district_staff"].pk).unit == w1  # the default
+    assert User.objects.get(pk=h["district_collab"].pk).unit == w3  # the one change
+    assert not User.objects.filter(unit=h["district"]).exists()
+
+
+def test_without_a_default_every_choice_left_blank_is_refused(client, hanoi):
+    h = hanoi
+    page = reverse("roster:unit_split", args=[h["district"].pk])
+    with time_machine.travel(at(2025, 7, 10, 9), tick=False):
+        client.force_login(h["admin"])
+        data = {"on": "30/06/2025", "successor_1": h["wards"][0].code, "successor_2": h["wards"][1].code, "default": ""}
+        response = client.post(page, data)
+    assert response.status_code == 200
+    assert "Choose a successor, or a default successor above." in response.content.decode()
+    assert fresh(h["district"]).valid_to is None
