@@ -32,6 +32,10 @@ row the app holds about the person (their reports, trainings, notifications, rec
 data). A receiver erases or deletes what its app holds about the person that is not needed without them
 (their preferences, phone numbers, subscriptions, what they follow).
 
+``page_actions(obj, viewer)``: a page shows ``obj`` (a unit, a rumour, a topic, a focus policy) to
+``viewer``, who may see it. A receiver returns None or ``{"template": "...", "data": {...}}``: a button the
+page shows beside the object's name (follow it, stop following it).
+
 ``unit_figures(units, viewer)``: the units pages show ``units`` (all in the viewer's scope) to
 ``viewer``. A receiver returns ``{label: {unit path: n}}``, figures counted over each unit's whole
 subtree, at a cost that does not grow with the number of units (grouped queries, none per unit).
@@ -47,4 +51,5 @@ unit_ended = Signal()
 person_page_sections = Signal()
 personal_data_sections = Signal()
 person_anonymised = Signal()
+page_actions = Signal()
 unit_figures = Signal()

@@ -4,7 +4,7 @@ follows are in their own-data download and go when they are anonymised."""
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
-from collaborators.signals import person_anonymised, personal_data_sections
+from collaborators.signals import page_actions, person_anonymised, personal_data_sections
 from follows import selectors, services
 from reports.signals import report_linked_to_rumour, rumour_verified
 
@@ -28,3 +28,9 @@ def person_follows_data(sender, *, person, **kwargs):
 @receiver(person_anonymised, dispatch_uid="follows.person_anonymised")
 def forget_follows_of_anonymised_person(sender, *, person, **kwargs):
     services.person_follows_erase(person=person)
+
+
+@receiver(page_actions, dispatch_uid="follows.follow_button")
+def follow_button(sender, *, obj, viewer, **kwargs):
+    """Staff get a follow (or stop-following) button beside a unit, a rumour, a topic or a focus policy."""
+    return selectors.follow_button(obj, viewer)

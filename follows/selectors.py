@@ -1,5 +1,6 @@
+from collaborators.access import home_unit
 from collaborators.models import Unit
-from follows.models import FollowKind, Subscription
+from follows.models import TARGETS, FollowKind, Subscription
 from reports.models import FocusPolicy, Rumour, Topic
 
 RUMOUR_CHOICES = 200
@@ -30,3 +31,23 @@ def personal_data(person) -> list[dict]:
         {"what": s.kind, "object": str(s.target), "created_at": s.created_at}
         for s in Subscription.objects.filter(user=person).select_related("topic", "focus_policy", "unit", "rumour")
     ]
+
+
+KIND_OF = {
+    Topic: FollowKind.TOPIC,
+    FocusPolicy: FollowKind.FOCUS_POLICY,
+    Unit: FollowKind.UNIT,
+    Rumour: FollowKind.RUMOUR,
+}
+
+
+def follow_button(obj, viewer):
+    """The follow button's block for ``obj`` on its page, or None (not followable, or not staff). One query."""
+    kind = KIND_OF.get(type(obj))
+    if kind is None or not viewer.is_authenticated or home_unit(viewer) is None:
+        return None
+    following = Subscription.objects.filter(user=viewer, kind=kind, **{TARGETS[kind]: obj}).first()
+    return {
+        "template": "follows/_follow_button.html",
+        "data": {"kind": kind.value, "target_id": obj.pk, "following": following},
+    }

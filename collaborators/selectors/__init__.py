@@ -16,7 +16,7 @@ from collaborators.models import (
     Unit,
     User,
 )
-from collaborators.signals import person_page_sections, personal_data_sections
+from collaborators.signals import page_actions, person_page_sections, personal_data_sections
 from privacy.models import AccountEvent, ReadEntry, SignedInSession
 
 
@@ -70,6 +70,13 @@ def profile_or_blank(person: User) -> CollaboratorProfile:
 def _sections_of_higher_apps(*, person: User, viewer) -> list[dict]:
     replies = person_page_sections.send(sender=User, person=person, viewer=viewer)
     return [section for _receiver, section in replies if section]
+
+
+def page_actions_for(obj, viewer) -> list[dict]:
+    """The buttons the apps above add beside ``obj`` on its page (``page_actions``); none for nothing."""
+    if obj is None:
+        return []
+    return [action for _receiver, action in page_actions.send(sender=type(obj), obj=obj, viewer=viewer) if action]
 
 
 def person_page(*, person: User, viewer) -> dict:

@@ -21,6 +21,7 @@ from collaborators.forms.units import (
     UnitSplitForm,
 )
 from collaborators.models import Role, Unit
+from collaborators.selectors import page_actions_for
 from collaborators.selectors import units as selectors
 from collaborators.services import units as services
 from core.ids import parse_id
@@ -86,6 +87,7 @@ def unit_detail(request, pk):
     unit = get_visible_or_404(Unit, request.user, pk=pk)
     context = selectors.unit_page(request.user, unit, include_ended=not _hide_ended(request))
     context["hide_ended"] = _hide_ended(request)
+    context["actions"] = [] if unit.ended else page_actions_for(unit, request.user)
     return render(request, "collaborators/unit_detail.html", context)
 
 

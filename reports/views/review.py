@@ -22,6 +22,7 @@ from collaborators.access import (
     role_required,
     scope_path,
 )
+from collaborators.selectors import page_actions_for
 from core.downloads import bytes_download_response, streaming_download_response
 from core.ids import parse_id, parse_ids
 from core.pagination import COUNT_CAP, CountedPaginator
@@ -456,6 +457,7 @@ def rumour_detail(request, pk):
                 other.can_merge = other.pk in manageable
     if rumour.merged_into_id:
         context["merged_into"] = Rumour.objects.visible_to(request.user).filter(pk=rumour.merged_into_id).first()
+    context["actions"] = page_actions_for(rumour, request.user)
     return render(request, "reports/rumour_detail.html", context)
 
 

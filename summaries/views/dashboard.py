@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from collaborators.access import home_unit, staff_or_404
+from collaborators.selectors import page_actions_for
 from collaborators.selectors import quality as quality_selectors
 from core import fragments
 from core.periods import month_add
@@ -143,6 +144,7 @@ def dashboard(request):
         "home": home,
         "topic": topic,
         "policy": policy,
+        "actions": page_actions_for(topic, user) + page_actions_for(policy, user),
         "period": period,
         "month": month,
         "previous_month": month_add(month, -1),

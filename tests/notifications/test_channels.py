@@ -273,6 +273,20 @@ def test_web_push_429_and_5xx_are_retried(provider, push_keys, unit_staff):
     assert PushSubscription.objects.count() == 1
 
 
+@time_machine.travel(NOON, tick=False)
+def test_web_push_timeout_is_retried_after_a_backoff(provider, push_keys, unit_staff, settings):
+    push_keys(unit_staff)
+    Preference.objects.create(user=unit_staff, category="staff_alerts", channels=["push"], cadence="now")
+    provider.plan("/push", "timeout")
+    delivery = _delivery(_send_one(unit_staff, kind="report_overdue"), Channel.PUSH)
+    assert delivery.status == DeliveryStatus.PENDING and "timeout" in delivery.last_error
+    assert delivery.next_attempt_at == NOON + timedelta(seconds=settings.NOTIFICATION_RETRY_SECONDS)
+    with time_machine.travel(delivery.next_attempt_at, tick=False):
+        delivery_send(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT and delivery.attempts == 2
+
+
 # --- Delivery-status callbacks ----------------------------------------------------------------------
 
 
