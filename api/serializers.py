@@ -152,6 +152,13 @@ class GuidanceNoteSerializer(serializers.ModelSerializer):
     is_read = serializers.BooleanField(read_only=True, help_text=_("The caller has read it."))
     is_acknowledged = serializers.BooleanField(read_only=True, help_text=_("The caller has acknowledged it."))
     author_unit_name = serializers.CharField(source="author_unit.name", read_only=True)
+    body_html = serializers.CharField(
+        read_only=True,
+        help_text=_(
+            "The body as safe HTML (paragraphs, lists, links, emphasis), rendered as the page shows it; "
+            "`body` is the source the author typed (Markdown)."
+        ),
+    )
 
     class Meta:
         model = GuidanceNote
@@ -159,6 +166,7 @@ class GuidanceNoteSerializer(serializers.ModelSerializer):
             "id",
             "title",
             "body",
+            "body_html",
             "links",
             "topic",
             "focus_policy",

@@ -3,8 +3,8 @@ several rows by id, a searchable tree picker over a select."""
 
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from core.ids import parse_id, parse_ids
 from core.text import normalise_phone
@@ -45,6 +45,38 @@ class ModelMultipleIdsField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
+# Django stores a permission's name in English when it migrates ("Can add topic"), from the model's
+# untranslated name; the admin shows it as is. The label is built again, in the reader's language, from
+# the permission's code and its model's (translated) name.
+PERMISSION_ACTIONS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission) -> str:
+    """The app, the model and the permission, in the reader's language. The names pass through gettext
+    again: a third-party app may name itself and its models in plain strings (django-otp's "TOTP device"),
+    which the third-party catalogue (locale_vendor) translates."""
+    model = permission.content_type.model_class()
+    if model is None:
+        return f"{permission.content_type} | {permission.name}"
+    model_name = gettext(str(model._meta.verbose_name))
+    action, _sep, code_model = permission.codename.partition("_")
+    if code_model == model._meta.model_name and action in PERMISSION_ACTIONS:
+        name = PERMISSION_ACTIONS[action] % {"model": model_name}
+    else:
+        name = dict(model._meta.permissions).get(permission.codename, permission.name)
+    return f"{gettext(str(model._meta.app_config.verbose_name))} | {model_name} | {name}"
+
+
+class PermissionMultipleField(ModelMultipleIdsField):
+    def label_from_instance(self, obj):
+        return permission_label(obj)
+
+
 def readable_initial(opts, initial: dict) -> dict:
     """The initial values an admin add page takes from its query string, only those its model's fields
     can read: Django hands the text to the widgets as it is, and a date-and-time widget fails on what is
@@ -79,7 +111,8 @@ class ReadableAdminInput:
         return readable_initial(self.opts, super().get_changeform_initial_data(request))
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        kwargs.setdefault("form_class", ModelMultipleIdsField)
+        permissions = db_field.related_model._meta.label == "auth.Permission"
+        kwargs.setdefault("form_class", PermissionMultipleField if permissions else ModelMultipleIdsField)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 

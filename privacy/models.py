@@ -65,7 +65,7 @@ class ReadEntry(AppendOnly):
         ]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.label}"
+        return f"{timezone.localtime(self.at):%d/%m/%Y %H:%M} {self.get_kind_display()} {self.label}"
 
 
 class AccountEventKind(models.TextChoices):
@@ -96,7 +96,7 @@ class AccountEvent(AppendOnly):
         ordering = ["-at", "-pk"]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+        return f"{timezone.localtime(self.at):%d/%m/%Y %H:%M} {self.get_kind_display()}"
 
 
 class SignedInSession(models.Model):

@@ -282,7 +282,7 @@ class ReportEvent(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self):
-        return f"{self.report_id}: {self.kind}"
+        return f"{self.report_id}: {self.get_kind_display()}"
 
 
 def attachment_path(instance, filename):

@@ -372,12 +372,17 @@ class Invitation(models.Model):
         return self.used_at is None and self.revoked_at is None and self.expires_at > timezone.now()
 
 
+class ExportKind(models.TextChoices):
+    REPORTS = "reports", _("Opinion reports")
+    ROSTER = "roster", _("Collaborator roster")
+
+
 class ExportRecord(models.Model):
     """Every export of personal or report data: who, when, what, how many rows."""
 
     user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by"))
     created_at = models.DateTimeField(_("at"), auto_now_add=True)
-    kind = models.CharField(_("what"), max_length=64)
+    kind = models.CharField(_("what"), max_length=64, choices=ExportKind.choices)
     file_format = models.CharField(_("format"), max_length=8)
     row_count = models.PositiveIntegerField(_("rows"))
     parameters = models.JSONField(_("filters"), default=dict, blank=True)
@@ -388,7 +393,7 @@ class ExportRecord(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self):
-        return f"{self.kind} {self.file_format} ({self.row_count})"
+        return f"{self.get_kind_display()} {self.file_format.upper()} ({self.row_count})"
 
 
 from collaborators.models.activity import QualityTally, ReportingActivity, TrainingAttendance  # noqa: E402,F401

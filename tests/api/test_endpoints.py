@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -48,6 +49,21 @@ def test_a_collaborator_acknowledges_a_note_once(collaborator, note, other_staff
     other = api_client(token_for(other_staff, ALL_SCOPES))
     assert post(other, reverse("api:note_acknowledge", args=[note.pk])).status_code == 404
     assert other.get(reverse("api:note", args=[note.pk])).status_code == 404
+
+
+def test_a_note_comes_with_its_body_as_the_page_shows_it(collaborator, unit_staff, union):
+    """``body`` is what the author typed (Markdown); ``body_html`` the same sanitised HTML as the page's."""
+    body = "Đồng chí lưu ý:\n\n- **không** chia sẻ tin chưa kiểm chứng\n- xem [hướng dẫn](https://ldld.hanoi.vn)\n\n<script>alert(1)</script>"
+    draft = guidance_save(author=unit_staff, data={"title": "Định hướng", "body": body, "target_units": [union]})
+    note = guidance_publish(actor=unit_staff, note=draft)
+    row = api_client(token_for(collaborator)).get(reverse("api:note", args=[note.pk])).json()
+    assert row["body"] == body
+    assert "<li><strong>không</strong> chia sẻ tin chưa kiểm chứng</li>" in row["body_html"]
+    assert '<a href="https://ldld.hanoi.vn"' in row["body_html"] and "<p>Đồng chí lưu ý:</p>" in row["body_html"]
+    assert "<script" not in row["body_html"]
+    page = Client()
+    page.force_login(collaborator)
+    assert row["body_html"] in page.get(reverse("guidance:detail", args=[note.pk])).content.decode()
 
 
 def test_a_read_token_cannot_acknowledge(collaborator, note):
