@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collaborators', '0009_verbose_names'),
+        ('collaborators', '0010_quality_tally'),
     ]
 
     operations = [
