@@ -35,6 +35,7 @@ def history_entries(
     """
     hidden = set(hidden)
     entries = []
+    related: dict = {}  # {related model: {id: [change rows naming it]}}: a unit or a person by name
     for records in record_sets:
         rows = list(records.select_related("history_user").order_by("-history_date", "-history_id")[:limit])
         rows.reverse()
@@ -49,18 +50,27 @@ def history_entries(
                     if change.field in hidden:
                         continue
                     field = model.get_field(change.field)
-                    changes.append(
-                        {
-                            "field": field.verbose_name,
-                            "old": _display(field, change.old),
-                            "new": _display(field, change.new),
-                        }
-                    )
+                    row = {
+                        "field": field.verbose_name,
+                        "old": _display(field, change.old),
+                        "new": _display(field, change.new),
+                    }
+                    if field.many_to_one and field.related_model is not None:
+                        for side in ("old", "new"):
+                            if change_value := getattr(change, side):
+                                related.setdefault(field.related_model, {}).setdefault(change_value, []).append(
+                                    (row, side)
+                                )
+                    changes.append(row)
             what = str(model.verbose_name)
             if label is not None:
                 extra = label(record)
                 what = f"{what}: {extra}" if extra else what
             entries.append({"record": record, "changes": changes, "what": what})
             previous_of[record.id] = record
+    for related_model, by_id in related.items():  # one query per kind of related record
+        for obj in related_model._base_manager.filter(pk__in=list(by_id)):
+            for row, side in by_id.get(obj.pk, ()):
+                row[side] = str(obj)
     entries.sort(key=lambda e: (e["record"].history_date, e["record"].history_id), reverse=True)
     return entries

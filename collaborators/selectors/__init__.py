@@ -17,6 +17,7 @@ from collaborators.models import (
     User,
 )
 from collaborators.signals import page_actions, person_page_sections, personal_data_sections
+from core.history import history_entries
 from privacy.models import AccountEvent, ReadEntry, SignedInSession
 
 
@@ -102,24 +103,15 @@ def person_page(*, person: User, viewer) -> dict:
 
 
 def person_history(*, person: User) -> list[dict]:
-    """The change history of a person's account and profile, newest first, with what changed."""
-    entries = []
-    for manager in (person.history, getattr(getattr(person, "profile", None), "history", None)):
-        if manager is None:
-            continue
-        records = list(manager.select_related("history_user").order_by("history_date"))
-        previous = None
-        for record in records:
-            changes = []
-            if previous is not None:
-                delta = record.diff_against(previous)
-                changes = [
-                    {"field": record.instance._meta.get_field(c.field).verbose_name, "old": c.old, "new": c.new}
-                    for c in delta.changes
-                ]
-            entries.append({"record": record, "changes": changes, "model": record.instance._meta.verbose_name})
-            previous = record
-    entries.sort(key=lambda e: e["record"].history_date, reverse=True)
+    """The change history of a person's account and profile, newest first, with what changed (a unit by
+    its name: a move to a successor unit reads as one): ``core.history``."""
+    record_sets = [person.history.all()]
+    profile = getattr(person, "profile", None)
+    if profile is not None:
+        record_sets.append(profile.history.all())
+    entries = history_entries(*record_sets)
+    for entry in entries:
+        entry["model"] = entry["what"]
     return entries
 
 
