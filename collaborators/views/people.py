@@ -32,6 +32,7 @@ from collaborators.forms import (
 )
 from collaborators.models import InvitationChannel, RecognitionDecision, Role, User
 from collaborators.services import people as services
+from core.pagination import CountedPaginator
 from privacy.models import ReadKind
 from privacy.services import read_record
 
@@ -44,7 +45,7 @@ def _form_error(form, exc: ValidationError):
 @role_required(*STAFF_ROLES)
 def person_list(request):
     people = PeopleFilter(request.GET or None, queryset=selectors.people_visible_to(request.user), user=request.user)
-    page = Paginator(people.qs, 50).get_page(request.GET.get("page"))
+    page = CountedPaginator(people.qs, 50).get_page(request.GET.get("page"))  # counts at most 1,001
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -3,7 +3,6 @@ exports, and tracked rumours. Every object goes through ``visible_to``: out of s
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import BooleanField, Case, Count, Subquery, Value, When
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +24,7 @@ from collaborators.access import (
 from collaborators.selectors import page_actions_for
 from core.downloads import bytes_download_response, streaming_download_response
 from core.ids import parse_id, parse_ids
-from core.pagination import COUNT_CAP, CountedPaginator
+from core.pagination import COUNT_CAP, CountedPaginator, capped_count
 from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from privacy.models import ReadKind
 from privacy.services import read_record
@@ -390,7 +389,7 @@ def rumour_list(request):
         # A copy merged into another is read through the one that took it over.
         queryset=Rumour.objects.visible_to(request.user).filter(merged_into__isnull=True).select_related("topic"),
     )
-    page = Paginator(rumours.qs.order_by("-last_seen_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CountedPaginator(rumours.qs.order_by("-last_seen_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     units_seen, in_scope = {}, {}
     if staff:
         # The units the viewer may see that each rumour on the page was heard in, and how often: one query
@@ -426,16 +425,14 @@ def rumour_detail(request, pk):
         .select_related("unit", "author")
         .order_by("-submitted_at", "-pk")
     )
-    context = {
-        "rumour": rumour,
-        "is_staff": staff,
-        "sightings": list(sightings[:200]),
-        "sightings_shown": sightings.count(),
-    }
-    if staff:
-        context["units_seen"] = list(
-            sightings.order_by().values("unit__name").annotate(count=Count("pk")).order_by("-count", "unit__name")
-        )
+    context = {"rumour": rumour, "is_staff": staff, "sightings": list(sightings[:200])}
+    if not staff:
+        context["sightings_shown"] = capped_count(sightings)  # the person's own reports
+    else:
+        # From the sightings' counters (a row per unit where it was heard), not a count of the reports.
+        seen = selectors.rumour_units_seen(rumours=[rumour.pk], path=scope_path(request.user) or "")
+        context["units_seen"] = [{"unit__name": name, "count": n} for _rumour, name, n in seen]
+        context["sightings_shown"] = sum(row["count"] for row in context["units_seen"])
         # The verdict is seen wherever the rumour was heard: only staff whose scope covers all of it set it.
         if Rumour.objects.manageable_by(request.user).filter(pk=rumour.pk).exists():
             context["verify_form"] = RumourVerifyForm(
