@@ -1,6 +1,8 @@
 """Form fields and widgets with no domain: the browser date picker, a Vietnamese phone number, a choice of
 several rows by id, a searchable tree picker over a select."""
 
+import re
+
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.utils.translation import gettext, pgettext_lazy
@@ -19,13 +21,25 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+# A month as people write it: 10/2025 (or 3/2026).
+MONTH_AS_WRITTEN = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{4})\s*$")
+
+
 class MonthInput(forms.TextInput):
-    """The browser's month picker; it sends YYYY-MM (a plain text box where unsupported)."""
+    """The browser's month picker; it sends YYYY-MM. Where the browser has none (a plain text box), the
+    month is typed as people write it, mm/yyyy (10/2025), and read here as the same YYYY-MM: every form and
+    filter behind this widget then checks one format."""
 
     input_type = "month"
 
     def __init__(self, attrs=None):
-        super().__init__(attrs={"placeholder": "YYYY-MM", "pattern": r"\d{4}-\d{2}", **(attrs or {})})
+        attrs = {"placeholder": "mm/yyyy", "pattern": r"\d{4}-\d{2}|\d{1,2}/\d{4}", **(attrs or {})}
+        super().__init__(attrs=attrs)
+
+    def value_from_datadict(self, data, files, name):
+        value = super().value_from_datadict(data, files, name)
+        match = MONTH_AS_WRITTEN.match(value) if isinstance(value, str) else None
+        return f"{match[2]}-{int(match[1]):02d}" if match else value
 
 
 class ModelMultipleIdsField(forms.ModelMultipleChoiceField):

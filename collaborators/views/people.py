@@ -193,7 +193,7 @@ def my_data(request):
 @login_required
 def my_data_page(request):
     """The same data as the download, as a page that prints well."""
-    read_record(request=request, kind=ReadKind.OWN_DATA, subject=request.user.pk, label="page")
+    read_record(request=request, kind=ReadKind.OWN_DATA, subject=request.user.pk, label=_("page"))
     return render(request, "collaborators/my_data.html", selectors.personal_data_page(user=request.user))
 
 

@@ -52,7 +52,7 @@ class DashboardFilterForm(forms.Form):
         label=_("Month"),
         required=False,
         widget=MonthInput,
-        help_text=_("Month and year, e.g. 2025-10."),
+        help_text=_("Month and year, e.g. 10/2025."),
     )
     unit = DashboardUnitField(
         label=_("Unit (with the units under it)"),
@@ -92,7 +92,7 @@ class DashboardFilterForm(forms.Form):
         if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 2000:
             raise forms.ValidationError(
                 _("Enter the month as YYYY-MM, for example %(example)s. Showing the current month."),
-                params={"example": self.today_month.strftime("%Y-%m")},
+                params={"example": self.today_month.strftime("%m/%Y")},
                 code="malformed",
             )
         month = date(int(match[1]), int(match[2]), 1)

@@ -75,7 +75,7 @@ def test_the_printable_page_shows_every_part_in_vietnamese(client, everything, c
     assert "Tin đồn Ba Đình" in html and "Tập huấn Ba Đình" in html and "Định hướng Ba Đình" in html
     assert "Dữ liệu cá nhân của tôi" in html and "data-print" in html
     # Opening one's own data is recorded too (as one's own, so not among "who read my data").
-    assert ReadEntry.objects.filter(kind=ReadKind.OWN_DATA, subject=collaborator, label="page").exists()
+    assert ReadEntry.objects.filter(kind=ReadKind.OWN_DATA, subject=collaborator, label="trang").exists()
 
 
 def test_another_persons_data_never_appears(client, collaborator, other_collaborator):
