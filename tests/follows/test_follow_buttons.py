@@ -72,6 +72,9 @@ def test_a_button_never_sends_elsewhere(client, unit_staff, grassroots):
         reverse("follows:list"), {"kind": "unit", "unit": grassroots.pk, "next": "https://evil.example.org/"}
     )
     assert response.url == reverse("follows:list")
+    for odd in ("//evil.example.org/", "1000000000000000000000000000000", "follows:list", "javascript:alert(1)"):
+        response = client.post(reverse("follows:list"), {"kind": "unit", "unit": grassroots.pk, "next": odd})
+        assert response.status_code == 302 and response.url == reverse("follows:list"), odd
 
 
 @time_machine.travel(NOW, tick=False)
