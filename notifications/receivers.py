@@ -17,10 +17,12 @@ from collaborators.signals import (
 )
 from core.tasks import enqueue
 from notifications import selectors
+from notifications.models import Notification
 from notifications.selectors import personal_data
 from notifications.services import notify_account, notify_many, person_notifications_erase
 from notifications.signals import notifications_written
 from notifications.tasks import deliver_notification
+from privacy.signals import retention_due
 
 
 @receiver(notifications_written, dispatch_uid="notifications.queue_delivery")
@@ -123,3 +125,16 @@ def tell_administrators_of_an_incident(sender, *, incident, **kwargs):
 def remind_administrators_of_an_incident(sender, *, incident, **kwargs):
     subject = _("The 72 hours to tell the authority of an incident are running out")
     _tell_administrators(incident, kind="incident_reminder", subject=subject)
+
+
+@receiver(retention_due, dispatch_uid="notifications.retention")
+def notifications_past_retention(sender, *, cutoffs, apply, **kwargs):
+    """Notifications past their retention are deleted (with their delivery rows; the paid-message tallies
+    per unit and month are separate counters and stay)."""
+    if "notifications" not in cutoffs:
+        return {}
+    expired = Notification.objects.filter(created_at__lt=cutoffs["notifications"])
+    if not apply:
+        return {"notifications": expired.count()}
+    deleted = expired.delete()[1].get("notifications.Notification", 0)
+    return {"notifications": deleted}

@@ -477,6 +477,19 @@ SUMMARY_SILENT_WEEKS = _positive_int("SUMMARY_SILENT_WEEKS", 6)
 SUMMARY_ROLLUP_DEPTH = _positive_int("SUMMARY_ROLLUP_DEPTH", 2)
 # A compile holds its claim this long; a worker killed mid-compile leaves it to the next run after that.
 SUMMARY_COMPILE_LEASE_SECONDS = _positive_int("SUMMARY_COMPILE_LEASE_SECONDS", 600)
+# Retention: how many days each kind of personal data is kept; the daily job (privacy.tasks.apply_retention)
+# anonymises or deletes what is older, once an administrator has confirmed its dry run. Issued summaries
+# and the counters are kept whatever these say. 0 = keep this kind for ever.
+RETENTION_DAYS = {
+    "reports": env.int("RETENTION_REPORTS_DAYS", default=5 * 365),
+    "attachments": env.int("RETENTION_ATTACHMENTS_DAYS", default=2 * 365),
+    "read_log": env.int("RETENTION_READ_LOG_DAYS", default=2 * 365),
+    "notifications": env.int("RETENTION_NOTIFICATIONS_DAYS", default=365),
+    "people_left": env.int("RETENTION_PEOPLE_LEFT_DAYS", default=365),
+}
+for _kind, _days in RETENTION_DAYS.items():
+    if _days < 0:
+        raise ImproperlyConfigured(f"Invalid retention for {_kind}: {_days} days (use 0 to keep for ever).")
 # The issuing body's parent printed above its name on the documents, and the place on the date line.
 SUMMARY_PARENT_BODY = env.str("SUMMARY_PARENT_BODY", default="TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM")
 SUMMARY_PLACE = env.str("SUMMARY_PLACE", default="Hà Nội")

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from privacy.models import AccountEvent, ReadEntry, SignedInSession
+from privacy.models import AccountEvent, ReadEntry, RetentionRun, SignedInSession
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -48,3 +48,9 @@ class SignedInSessionAdmin(ReadOnlyAdmin):
 for _model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
+
+
+@admin.register(RetentionRun)
+class RetentionRunAdmin(ReadOnlyAdmin):
+    list_display = ("at", "dry_run", "started_by", "confirmed_at", "confirmed_by")
+    list_filter = ("dry_run",)

@@ -119,3 +119,53 @@ class SignedInSession(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.address or ''}"
+
+
+class RetentionKind(models.TextChoices):
+    REPORTS = "reports", _("Reports (anonymised)")
+    ATTACHMENTS = "attachments", _("Report attachments (deleted)")
+    READ_LOG = "read_log", _("Read log entries (deleted)")
+    NOTIFICATIONS = "notifications", _("Notifications (deleted)")
+    PEOPLE_LEFT = "people_left", _("People who left the network (anonymised)")
+
+
+class RetentionRun(models.Model):
+    """One pass of the retention rules: a dry run (what would go) or a real run (what went). Counts only,
+    never what was removed. A dry run that an administrator confirmed lets the real runs start, for as
+    long as the retention settings stay those it was computed with."""
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    dry_run = models.BooleanField(_("dry run"), default=True)
+    # The moment the ages were measured from: the run's time, or a later one given to the command.
+    as_of = models.DateTimeField(_("ages measured at"), default=timezone.now)
+    days = models.JSONField(_("days kept per kind"), default=dict)
+    counts = models.JSONField(_("removed or anonymised per kind"), default=dict)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {'dry' if self.dry_run else 'run'}"
+
+    @property
+    def total(self):
+        return sum(self.counts.values())

@@ -1,6 +1,7 @@
 """Writes of the privacy records. Each is one statement, cheap enough for the request path."""
 
 import time
+from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
@@ -8,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.client_ip import client_ip
-from privacy.models import AccountEvent, ReadEntry, SignedInSession
+from privacy.models import AccountEvent, ReadEntry, RetentionKind, RetentionRun, SignedInSession
+from privacy.signals import retention_due
 
 # The session's last activity is written at most this often (seconds), so a busy person costs one
 # UPDATE every few minutes rather than one per page.
@@ -108,3 +110,72 @@ def sessions_end(*, user, keep_session_key=None, sessions=None, actor=None, requ
     if keys:
         account_event_record(person=user, kind="sessions_ended", actor=actor or user, request=request)
     return len(keys)
+
+
+# --- retention ------------------------------------------------------------------------------------------
+
+
+class RetentionNotConfirmed(Exception):
+    """A real run was asked for before an administrator confirmed a dry run of the current settings."""
+
+
+def retention_days() -> dict:
+    """{kind: days kept} from the settings, in the order of ``RetentionKind``."""
+    configured = settings.RETENTION_DAYS
+    return {kind: int(configured.get(kind, 0)) for kind in RetentionKind.values}
+
+
+def retention_cutoffs(*, as_of=None, days=None) -> dict:
+    """{kind: moment}: a row of that kind older than the moment has expired. Kinds kept for ever (0 days)
+    are left out."""
+    as_of = as_of or timezone.now()
+    days = days if days is not None else retention_days()
+    return {kind: as_of - timedelta(days=n) for kind, n in days.items() if n > 0}
+
+
+def _retention_counts(*, cutoffs, apply) -> dict:
+    counts = dict.fromkeys(RetentionKind.values, 0)
+    if RetentionKind.READ_LOG in cutoffs:
+        expired = ReadEntry.objects.filter(at__lt=cutoffs[RetentionKind.READ_LOG])
+        # A bulk delete: the append-only rule refuses deleting rows one by one, not expiry.
+        counts[RetentionKind.READ_LOG] = expired.delete()[1].get("privacy.ReadEntry", 0) if apply else expired.count()
+    for _receiver, answer in retention_due.send(sender=RetentionRun, cutoffs=cutoffs, apply=apply):
+        for kind, count in (answer or {}).items():
+            counts[kind] = counts.get(kind, 0) + count
+    return counts
+
+
+def retention_confirmed(days=None):
+    """The confirmed dry run of the current settings, or None: real runs wait for one."""
+    days = days if days is not None else retention_days()
+    for run in RetentionRun.objects.filter(dry_run=True, confirmed_at__isnull=False).order_by("-confirmed_at")[:20]:
+        if run.days == days:
+            return run
+    return None
+
+
+@transaction.atomic
+def retention_run(*, apply: bool, started_by=None, as_of=None) -> RetentionRun:
+    """Count (``apply=False``, a dry run: nothing changes) or anonymise and delete (``apply=True``) what
+    the retention settings say has expired at ``as_of`` (now by default), and record the run with its
+    counts. A real run needs a confirmed dry run of the same settings (``RetentionNotConfirmed``)."""
+    days = retention_days()
+    if apply and retention_confirmed(days) is None:
+        raise RetentionNotConfirmed
+    as_of = as_of or timezone.now()
+    counts = _retention_counts(cutoffs=retention_cutoffs(as_of=as_of, days=days), apply=apply)
+    return RetentionRun.objects.create(
+        dry_run=not apply, as_of=as_of, days=days, counts=counts, started_by_id=getattr(started_by, "pk", started_by)
+    )
+
+
+@transaction.atomic
+def retention_confirm(*, run: RetentionRun, by) -> RetentionRun:
+    """An administrator has read the dry run ``run`` and lets the daily job remove what it lists."""
+    if not run.dry_run:
+        raise ValueError("only a dry run is confirmed")
+    if run.confirmed_at is None:
+        run.confirmed_at = timezone.now()
+        run.confirmed_by = by
+        run.save(update_fields=["confirmed_at", "confirmed_by"])
+    return run

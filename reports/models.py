@@ -142,8 +142,13 @@ class ReportQuerySet(ScopedQuerySet, FoldedSearchQuerySet):
 class Report(FoldedSearchMixin, models.Model):
     SEARCH_FIELDS = ("title", "content", "place", "group_concerned")
 
+    # Empty once the report is anonymised at the end of its retention (``anonymised_at``).
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reports", verbose_name=_("author")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="reports",
+        verbose_name=_("author"),
     )
     # Copied from the author at submission, so history does not move when a person changes unit.
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="reports", verbose_name=_("unit"))
@@ -204,6 +209,7 @@ class Report(FoldedSearchMixin, models.Model):
     overdue_notified_at = models.DateTimeField(
         null=True, blank=True, editable=False, verbose_name=_("overdue notified at")
     )
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
 
     history = HistoricalRecords(excluded_fields=["search_text", "updated_at"])
     objects = ReportQuerySet.as_manager()

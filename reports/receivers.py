@@ -7,8 +7,10 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from collaborators.signals import person_page_sections, personal_data_sections, unit_ended, unit_figures
+from privacy.signals import retention_due
 from reports import selectors
 from reports.services import reports_follow_people
+from reports.services.retention import reports_retention
 
 
 @receiver(person_page_sections, dispatch_uid="reports.person_page_reports")
@@ -34,3 +36,9 @@ def open_reports_follow_their_authors(sender, *, unit, placements, **kwargs):
     """Open reports filed at an ended unit itself go with their authors to its successors (reports filed
     in its sub-units moved with those sub-units already)."""
     reports_follow_people(unit=unit, placements=placements)
+
+
+@receiver(retention_due, dispatch_uid="reports.retention")
+def reports_past_retention(sender, *, cutoffs, apply, **kwargs):
+    """Reports past their retention are anonymised, attachments past theirs deleted."""
+    return reports_retention(cutoffs=cutoffs, apply=apply)

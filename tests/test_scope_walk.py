@@ -49,6 +49,7 @@ from collaborators.services.incidents import incident_record
 from guidance.services import guidance_publish, guidance_save, note_attachment_add
 from guidance.services.pulse import pulse_create, pulse_open
 from notifications.services import notify
+from privacy.services import retention_run
 from reports.models import ReportKind, Topic
 from reports.services import report_save, rumour_create, rumour_link
 from reports.services.attachments import attachment_add
@@ -160,6 +161,10 @@ TABLE = {
     "roster:read_log": (None, "404 404 404 404 404 L", "404 404 404 404 404 L"),
     "roster:my_reads": (None, "200 200 200 200 200 L", "405 405 405 405 405 L"),
     "roster:my_data_page": (None, "200 200 200 200 200 L", "200 200 200 200 200 L"),
+    "roster:retention": (None, "404 404 404 404 404 L", "404 404 404 404 404 L"),
+    "roster:retention_dry_run": (None, "404 404 404 404 404 L", "404 404 404 404 404 L"),
+    "roster:retention_confirm": ("retention", "404 404 404 404 404 L", "404 404 404 404 404 L"),
+    "roster:retention_run": (None, "404 404 404 404 404 L", "404 404 404 404 404 L"),
     "roster:incident_list": (None, "404 404 404 404 404 L", "404 404 404 404 404 L"),
     "roster:incident_detail": ("incident", "404 404 404 404 404 L", "404 404 404 404 404 L"),
     "roster:incident_told": ("incident", "404 404 404 404 404 L", "404 404 404 404 404 L"),
@@ -429,6 +434,7 @@ def build_side(*, unit, sub, owner, staff, admin_user, marker):
     side.incident = incident_record(
         actor=admin_user, what=f"Lộ danh sách {marker}", found_at=timezone.now() - timedelta(hours=2), people_affected=3
     )
+    side.retention = retention_run(apply=False, started_by=admin_user)
     side.decision = people_services.decision_create(
         actor=admin_user,
         unit=unit,
@@ -470,6 +476,7 @@ def kwargs_for(kind, side, *, missing=False):
         "person": lambda: {"pk": pk(side.owner)},
         "decision": lambda: {"pk": pk(side.decision)},
         "incident": lambda: {"pk": pk(side.incident)},
+        "retention": lambda: {"pk": pk(side.retention)},
         "draft": lambda: {"pk": pk(side.draft)},
         "report": lambda: {"pk": pk(side.report)},
         "attachment": lambda: {"pk": side.report.pk, "attachment_pk": pk(side.attachment)},

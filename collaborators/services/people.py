@@ -16,6 +16,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -476,6 +477,33 @@ def person_anonymise(*, actor: User, user: User) -> User:
     user.invitations.all().delete()
     person_anonymised.send(sender=User, person=user)
     return user
+
+
+def people_left_due(*, before):
+    """Profiles of people who left (or were dismissed, or ended their term) before ``before`` and are not
+    anonymised yet: the day they left is the effective date of their last change of status."""
+    left_on = (
+        StatusChange.objects.filter(user_id=OuterRef("user_id"), to_status=OuterRef("status"))
+        .order_by("-effective_date", "-pk")
+        .values("effective_date")[:1]
+    )
+    return (
+        CollaboratorProfile.objects.filter(status__in=ANONYMISABLE, anonymised_at__isnull=True)
+        .annotate(left_on=Subquery(left_on))
+        .filter(left_on__lt=timezone.localdate(before))
+    )
+
+
+def people_left_retention(*, before, apply: bool) -> int:
+    """Count (or, with ``apply``, anonymise) the people who left before ``before``. Their reports stay."""
+    due = people_left_due(before=before).select_related("user")
+    if not apply:
+        return due.count()
+    count = 0
+    for profile in due:
+        person_anonymise(actor=None, user=profile.user)
+        count += 1
+    return count
 
 
 # --- facts written by the apps above (collaborators.models.activity) ---------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from collaborators.views import incidents, people, quality, reads, security
+from collaborators.views import incidents, people, quality, reads, retention, security
 
 urlpatterns = [
     path("", people.person_list, name="person_list"),
@@ -14,6 +14,10 @@ urlpatterns = [
     path("<int:pk>/two-factor-reset/", security.person_two_factor_reset, name="person_two_factor_reset"),
     path("quality/", quality.quality, name="quality"),
     path("read-log/", reads.read_log, name="read_log"),
+    path("retention/", retention.retention, name="retention"),
+    path("retention/dry-run/", retention.retention_dry_run, name="retention_dry_run"),
+    path("retention/<int:pk>/confirm/", retention.retention_confirm_run, name="retention_confirm"),
+    path("retention/run/", retention.retention_run_now, name="retention_run"),
     path("incidents/", incidents.incident_list, name="incident_list"),
     path("incidents/<int:pk>/", incidents.incident_detail, name="incident_detail"),
     path("incidents/<int:pk>/told/", incidents.incident_told, name="incident_told"),

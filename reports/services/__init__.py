@@ -219,7 +219,7 @@ def report_discard_draft(*, author: User, report: Report) -> None:
 
 
 def _locked(report: Report) -> Report:
-    return Report.objects.select_for_update().select_related("unit", "author").get(pk=report.pk)
+    return Report.objects.select_for_update(of=("self",)).select_related("unit", "author").get(pk=report.pk)
 
 
 def _review(report: Report, actor: User, *, to_status, event, note="", require_note=False, notify_author=True):
@@ -237,7 +237,7 @@ def _review(report: Report, actor: User, *, to_status, event, note="", require_n
         report.assignee = actor
     report.save()
     report_reviewed.send(sender=Report, report=report, event=_event(report, actor, event, note.strip()))
-    if notify_author:
+    if notify_author and report.author_id is not None:  # an anonymised report has no author to tell
         with translation.override("vi"):
             subject = {
                 ReportStatus.ACCEPTED: _("Your report was accepted: %(title)s"),
@@ -339,7 +339,7 @@ def report_comment(*, actor: User, report: Report, text: str, internal: bool) ->
     if not text.strip():
         raise ValidationError(_("Write the comment."))
     event = _event(report, actor, EventKind.COMMENT, text.strip(), internal=internal)
-    if not internal and actor.pk != report.author_id:
+    if not internal and report.author_id is not None and actor.pk != report.author_id:
         with translation.override("vi"):
             subject = _("New comment on your report: %(title)s") % {"title": report.title}
         notify(
