@@ -12,6 +12,7 @@ from rest_framework import serializers
 from collaborators.models import Unit, User
 from core.ids import MAX_ID
 from guidance.models import GuidanceNote, PulseRequest, Receipt
+from reports import selectors as author_selectors
 from reports.models import (
     Breadth,
     Concern,
@@ -71,16 +72,34 @@ class ReportEventSerializer(serializers.ModelSerializer):
         fields = ["kind", "note", "internal", "created_at", "actor_name"]
 
     def get_actor_name(self, event) -> str:
+        # The report's author is named only as the consent rule allows (reports.selectors.author_states).
+        report = self.context.get("report")
+        if report is not None:
+            return author_selectors.actor_label(event.actor, report, self.context["author_state"])
         return event.actor.get_full_name() if event.actor else ""
+
+
+class _ReportListSerializer(serializers.ListSerializer):
+    """Works out, once for the page, how each report's author may be named to the reader."""
+
+    def to_representation(self, data):
+        reports = list(data.all() if hasattr(data, "all") else data)
+        request = self.context.get("request")
+        self._context["author_states"] = author_selectors.author_states(reports, getattr(request, "user", None))
+        return super().to_representation(reports)
 
 
 class ReportSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
+    author = serializers.SerializerMethodField(
+        help_text=_("The author's id; empty when the author withdrew consent (or the report was anonymised).")
+    )
     author_name = serializers.SerializerMethodField()
     topic_name = serializers.SerializerMethodField()
 
     class Meta:
         model = Report
+        list_serializer_class = _ReportListSerializer
         # What the author wrote (the report form's fields, ``reports.services.AUTHOR_FIELDS``) and where the
         # workflow has taken it.
         fields = [
@@ -101,8 +120,22 @@ class ReportSerializer(serializers.ModelSerializer):
             "reviewed_at",
         ]
 
+    def _author_state(self, report) -> str:
+        states = self.context.get("author_states")
+        if states is None or report.pk not in states:
+            request = self.context.get("request")
+            return author_selectors.author_consent_state(report, getattr(request, "user", None))
+        return states[report.pk]
+
+    def get_author(self, report) -> int | None:
+        return (
+            report.author_id
+            if self._author_state(report) in (author_selectors.NAMED, author_selectors.REVIEWER)
+            else None
+        )
+
     def get_author_name(self, report) -> str:
-        return report.author.get_full_name()
+        return author_selectors.author_label(report, self._author_state(report))
 
     def get_topic_name(self, report) -> str:
         return report.topic.name if report.topic else ""
@@ -115,7 +148,8 @@ class ReportDetailSerializer(ReportSerializer):
         fields = [*ReportSerializer.Meta.fields, "events"]
 
     def get_events(self, report) -> list[dict]:
-        return ReportEventSerializer(self.context["events"], many=True).data
+        context = {"report": report, "author_state": self._author_state(report)}
+        return ReportEventSerializer(self.context["events"], many=True, context=context).data
 
 
 class ReviewNoteSerializer(serializers.Serializer):

@@ -4,6 +4,7 @@ from difflib import SequenceMatcher
 
 from django.db import connection
 from django.db.models import Case, IntegerField, Sum, Value, When
+from django.utils.translation import gettext as _
 
 from collaborators.access import scope_path
 from collaborators.models import CollaboratorProfile
@@ -241,13 +242,67 @@ def personal_data(person) -> list[dict]:
     ]
 
 
+# How a report's author may be named to a reader. The one rule for every place that shows who wrote a
+# report (its page and timeline, the queue, the rumour's sightings, the API, the exports, notifications):
+# a collaborator who withdrew consent is named only to the reviewers who must act on the report (it waits
+# for review and is in their care) and to themself; everyone else reads that the name is withheld.
+NAMED, REVIEWER, WITHHELD, ANONYMISED = "named", "reviewer", "withheld", "anonymised"
+
+
+def author_states(reports, viewer) -> dict:
+    """{report pk: NAMED | REVIEWER | WITHHELD | ANONYMISED} for ``viewer``: one query for the authors'
+    consent, one more only when a withdrawn author's report waits for review."""
+    reports = list(reports)
+    author_ids = {r.author_id for r in reports if r.author_id is not None}
+    withdrawn = set()
+    if author_ids:
+        withdrawn = set(
+            CollaboratorProfile.objects.filter(user_id__in=author_ids, consent_withdrawn_at__isnull=False).values_list(
+                "user_id", flat=True
+            )
+        )
+    waiting = [r.pk for r in reports if r.author_id in withdrawn and r.status == ReportStatus.SUBMITTED]
+    acting = set()
+    if waiting and viewer is not None and getattr(viewer, "is_authenticated", False):
+        acting = set(Report.objects.manageable_by(viewer).filter(pk__in=waiting).values_list("pk", flat=True))
+    states = {}
+    for r in reports:
+        if r.author_id is None:
+            states[r.pk] = ANONYMISED
+        elif r.author_id not in withdrawn or (viewer is not None and viewer.pk == r.author_id):
+            states[r.pk] = NAMED
+        else:
+            states[r.pk] = REVIEWER if r.pk in acting else WITHHELD
+    return states
+
+
 def author_consent_state(report, viewer) -> str:
-    """How a report's author may be named to ``viewer``: "named" (consent not withdrawn), "reviewer" (the
-    author withdrew consent, but the report waits for review and the viewer is one of the reviewers who
-    must act on it: named, with a note saying so), or "withheld"."""
-    withdrawn = CollaboratorProfile.objects.filter(user_id=report.author_id, consent_withdrawn_at__isnull=False)
-    if not withdrawn.exists():
-        return "named"
-    if report.status == ReportStatus.SUBMITTED and Report.objects.manageable_by(viewer).filter(pk=report.pk).exists():
-        return "reviewer"
-    return "withheld"
+    """How ``report``'s author may be named to ``viewer`` (see ``author_states``)."""
+    return author_states([report], viewer)[report.pk]
+
+
+def author_label(report, state) -> str:
+    """The author as ``state`` lets them be shown: the name, or why it is not there."""
+    if state == ANONYMISED or report.author_id is None:
+        return _("(anonymised at the end of its retention period)")
+    if state == WITHHELD:
+        return _("(name withheld: consent withdrawn)")
+    return report.author.get_full_name()
+
+
+def author_withdrawn(report) -> bool:
+    """Whether the author withdrew consent, read from ``author__profile`` when it was selected."""
+    if report.author_id is None:
+        return False
+    profile = getattr(report.author, "profile", None)
+    return profile is not None and profile.consent_withdrawn_at is not None
+
+
+def actor_label(actor, report, state) -> str:
+    """Who did something to a report (a timeline entry, a change in its history): the author is named
+    only as ``state`` allows; staff are named."""
+    if actor is None:
+        return ""
+    if report.author_id is not None and actor.pk == report.author_id and state in (WITHHELD, ANONYMISED):
+        return author_label(report, state)
+    return actor.get_full_name()

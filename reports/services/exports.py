@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from collaborators.models import ExportRecord, User
 from core.spreadsheets import stream_csv
+from reports import selectors
 from reports.models import Report
 
 RELATED = ("unit", "author", "author__profile", "topic", "focus_policy", "assignee", "rumour")
@@ -56,12 +57,11 @@ def export_headers() -> list[str]:
 
 
 def author_shown(report) -> str:
-    """The author's name, or a note that it is withheld: a collaborator who withdrew consent is not named
-    in exports (only the reviewers who must act on a waiting report see the name, on its page)."""
-    profile = getattr(report.author, "profile", None)
-    if profile is not None and profile.consent_withdrawn_at is not None:
-        return _("(name withheld: consent withdrawn)")
-    return report.author.get_full_name()
+    """The author's name, or a note that it is withheld: the consent rule of ``reports.selectors``; a file
+    leaves the system, so an author who withdrew consent is never named in it (only the reviewers who must
+    act on a waiting report see the name, on its page)."""
+    state = selectors.WITHHELD if selectors.author_withdrawn(report) else selectors.NAMED
+    return selectors.author_label(report, state)
 
 
 # Fields shown by their label: looked up in one dict per export, not through get_FOO_display() (which

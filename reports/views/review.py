@@ -212,8 +212,12 @@ def report_detail(request, pk):
     report = _report(request, pk)
     read_record(request=request, kind=ReadKind.REPORT, obj=report, subject=report.author_id, label=report.title)
     attachments = list(report.attachments.all())
+    author_consent = selectors.author_consent_state(report, request.user)
+    report.author_shown = selectors.author_label(report, author_consent)
     events = list(selectors.events_for(report, request.user))
-    context = {"report": report, "attachments": attachments, "events": events}
+    for event in events:
+        event.actor_shown = selectors.actor_label(event.actor, report, author_consent)
+    context = {"report": report, "attachments": attachments, "events": events, "author_consent": author_consent}
     if not is_staff_or_admin(request.user):
         # A collaborator reaches only their own reports (visible_to): the author's page.
         return render(request, "reports/author_detail.html", context)
@@ -223,7 +227,6 @@ def report_detail(request, pk):
         suggestions = selectors.rumour_suggestions(user=request.user, text=_suggestion_text(request, report))
     context.update(
         {
-            "author_consent": selectors.author_consent_state(report, request.user),
             "can_review": report.status == ReportStatus.SUBMITTED,
             "is_rumour": is_rumour,
             "overdue": report.status == ReportStatus.SUBMITTED
@@ -248,7 +251,12 @@ def report_detail(request, pk):
 @role_required(*STAFF_ROLES)
 def report_history(request, pk):
     report = _report(request, pk)
-    return render(request, "reports/review_history.html", {"report": report, "entries": selectors.history_of(report)})
+    read_record(request=request, kind=ReadKind.REPORT, obj=report, subject=report.author_id, label=report.title)
+    author_consent = selectors.author_consent_state(report, request.user)
+    entries = selectors.history_of(report)
+    for entry in entries:
+        entry["who"] = selectors.actor_label(entry["record"].history_user, report, author_consent)
+    return render(request, "reports/review_history.html", {"report": report, "entries": entries})
 
 
 def _errors_to_messages(request, errors):
