@@ -5,6 +5,7 @@ from datetime import timedelta
 from importlib import import_module
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
@@ -78,9 +79,17 @@ def session_touch(request):
     if now - session.get(_TOUCHED_KEY, 0) < SESSION_TOUCH_SECONDS or not session.session_key:
         return
     session[_TOUCHED_KEY] = now
-    SignedInSession.objects.filter(session_key=session.session_key).update(
+    touched = SignedInSession.objects.filter(session_key=session.session_key).update(
         last_seen_at=timezone.now(), address=_address(request)
     )
+    if not touched and request.user.is_authenticated:
+        # A session the sign-in did not record (begun before the list existed, or by other means): it is
+        # listed from its first request on, and can be signed out like the others.
+        SignedInSession.objects.get_or_create(
+            session_key=session.session_key,
+            defaults={"user_id": request.user.pk, "address": _address(request),
+                      "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300]},
+        )  # fmt: skip
 
 
 def session_forget(*, session_key):
@@ -92,11 +101,34 @@ def _session_store():
     return import_module(settings.SESSION_ENGINE).SessionStore
 
 
+def sessions_adopt(*, user) -> int:
+    """Add to ``user``'s list the live sessions of theirs that no sign-in recorded (begun before the list
+    existed, or by other means, and not used since): found in the database session store by their user
+    id. Only live sessions are read (the idle timeout keeps them few). Returns how many were added."""
+    if "db" not in settings.SESSION_ENGINE.rsplit(".", 1)[-1]:
+        return 0  # a store that cannot be listed (signed cookies, cache only)
+    now = timezone.now()
+    known = set(SignedInSession.objects.filter(user=user).values_list("session_key", flat=True))
+    added = 0
+    for session in Session.objects.filter(expire_date__gt=now).exclude(session_key__in=known).iterator():
+        data = session.get_decoded()
+        if str(data.get("_auth_user_id")) != str(user.pk):
+            continue
+        seen = session.expire_date - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+        _record, created = SignedInSession.objects.get_or_create(
+            session_key=session.session_key, defaults={"user": user, "started_at": seen, "last_seen_at": seen}
+        )
+        added += created
+    return added
+
+
 @transaction.atomic
 def sessions_end(*, user, keep_session_key=None, sessions=None, actor=None, request=None):
     """Sign ``user`` out of their sessions (or of ``sessions``, theirs only), except ``keep_session_key``:
     each session is deleted from the session store, so its cookie no longer signs anyone in.
     Returns how many ended; records the event when any did."""
+    if sessions is None:
+        sessions_adopt(user=user)  # every session ends, those no sign-in recorded too
     records = SignedInSession.objects.filter(user=user)
     if sessions is not None:
         records = records.filter(pk__in=[getattr(s, "pk", s) for s in sessions])

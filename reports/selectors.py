@@ -255,7 +255,9 @@ def author_states(reports, viewer) -> dict:
     reports = list(reports)
     author_ids = {r.author_id for r in reports if r.author_id is not None}
     withdrawn = set()
-    if author_ids:
+    if author_ids and all(_profile_loaded(r) for r in reports if r.author_id is not None):
+        withdrawn = {r.author_id for r in reports if r.author_id is not None and author_withdrawn(r)}
+    elif author_ids:
         withdrawn = set(
             CollaboratorProfile.objects.filter(user_id__in=author_ids, consent_withdrawn_at__isnull=False).values_list(
                 "user_id", flat=True
@@ -274,6 +276,12 @@ def author_states(reports, viewer) -> dict:
         else:
             states[r.pk] = REVIEWER if r.pk in acting else WITHHELD
     return states
+
+
+def _profile_loaded(report) -> bool:
+    """Whether the author's profile came with the report (``select_related("author__profile")``)."""
+    author = report._state.fields_cache.get("author")
+    return author is not None and "profile" in author._state.fields_cache
 
 
 def author_consent_state(report, viewer) -> str:

@@ -330,6 +330,9 @@ def registration_remove(request, pk, registration_id):
 def attendance_sheet(request, pk):
     session = _visible(request, pk)
     rows = selectors.attendance_rows(session=session, viewer=request.user).exclude(status=RegistrationStatus.WAITLISTED)
+    # A printable list of people with their phones: recorded like an export.
+    label = _("%(title)s: attendance sheet") % {"title": session.title}
+    read_record(request=request, kind=ReadKind.EXPORT, obj=session, label=label)
     return render(request, "trainings/attendance_sheet.html", {"session": session, "rows": rows})
 
 

@@ -10,6 +10,7 @@ import uuid
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -20,6 +21,8 @@ from api import serializers
 from api.models import TokenScope
 from api.views.base import ApiMixin, ScopedFilterBackend, object_id
 from collaborators.access import is_collaborator, is_staff_or_admin
+from privacy.models import ReadKind
+from privacy.services import read_record
 from reports import selectors, services
 from reports.filters import ReportFilter, RumourFilter
 from reports.forms import ReportForm
@@ -110,9 +113,10 @@ class ReportListCreate(ApiMixin, generics.ListAPIView):
 
     def get_queryset(self):
         user = self.request.user
+        # The authors' profiles come along: the consent rule reads them (reports.selectors.author_states).
         if is_staff_or_admin(user):
-            return selectors.review_queue(user)
-        return Report.objects.visible_to(user).select_related("unit", "author", "topic")
+            return selectors.review_queue(user).select_related("author__profile")
+        return Report.objects.visible_to(user).select_related("unit", "author__profile", "topic")
 
     @extend_schema(
         summary=_("List reports"),
@@ -122,6 +126,8 @@ class ReportListCreate(ApiMixin, generics.ListAPIView):
         ),
     )
     def get(self, request, *args, **kwargs):
+        # A page of reports with their content, read by a program: recorded like an export.
+        read_record(request=request, kind=ReadKind.EXPORT, label=gettext("API: reports"))
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
@@ -155,6 +161,7 @@ class ReportDetail(ApiMixin, generics.GenericAPIView):
         report = get_object_or_404(
             Report.objects.visible_to(request.user).select_related(*REPORT_RELATED), pk=object_id({"pk": pk})
         )
+        read_record(request=request, kind=ReadKind.REPORT, obj=report, subject=report.author_id, label=report.title)
         return report_detail_response(request, report)
 
 

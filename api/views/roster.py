@@ -1,6 +1,7 @@
 """The roster, read only: units and people, as far as the caller's scope reaches."""
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
@@ -11,6 +12,8 @@ from api.pagination import OldestFirstCursorPagination
 from api.views.base import ApiMixin, object_id
 from collaborators.models import Unit, User
 from collaborators.selectors import people_visible_to
+from privacy.models import ReadKind
+from privacy.services import read_record
 
 
 @extend_schema(tags=["roster"])
@@ -55,6 +58,8 @@ class PersonList(ApiMixin, generics.ListAPIView):
         description=_("Staff: the people of their subtree; collaborators: themselves."),
     )
     def get(self, request, *args, **kwargs):
+        # A page of people read by a program: recorded like an export of the roster.
+        read_record(request=request, kind=ReadKind.EXPORT, label=gettext("API: people"))
         return super().get(request, *args, **kwargs)
 
 
@@ -66,4 +71,5 @@ class PersonDetail(ApiMixin, generics.GenericAPIView):
     @extend_schema(summary=_("One person"), description=_("Out of scope: 404."))
     def get(self, request, pk):
         person = get_object_or_404(people_visible_to(request.user), pk=object_id({"pk": pk}))
+        read_record(request=request, kind=ReadKind.PERSON, obj=person, subject=person.pk, label=person.full_name)
         return Response(self.get_serializer(person).data)

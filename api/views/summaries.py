@@ -15,6 +15,8 @@ from api.views.base import ApiMixin, object_id
 from collaborators.access import home_unit
 from core import uploads
 from core.downloads import file_download_response
+from privacy.models import ReadKind
+from privacy.services import read_record
 from summaries import selectors
 from summaries.forms import DashboardFilterForm
 from summaries.models import ReportingPeriod, Summary
@@ -118,4 +120,7 @@ class SummaryDownload(ApiMixin, generics.GenericAPIView):
         field = {"docx": summary.docx, "xlsx": summary.xlsx}.get(kind)
         if not field:
             raise Http404
+        read_record(
+            request=request, kind=ReadKind.EXPORT, obj=summary, label=f"{summary.scope.name} {summary.period} .{kind}"
+        )
         return file_download_response(field, field.name.rsplit("/", 1)[-1], uploads.KINDS[kind].content_type)

@@ -157,6 +157,7 @@ def personal_data_export(*, user: User, sections=None) -> dict:
             "version_given": profile.consent_version,
             "given_at": profile.consent_given_at,
             "withdrawn_at": profile.consent_withdrawn_at,
+            "history": _consent_history(profile),
         },
         # What the other apps hold about the person (reports, trainings, notifications, receipts).
         **{section["key"]: section["rows"] for section in sections},
@@ -179,6 +180,19 @@ def personal_data_export(*, user: User, sections=None) -> dict:
             for s in SignedInSession.objects.filter(user=user).order_by("pk")
         ],
     }
+
+
+def _consent_history(profile) -> list[dict]:
+    """Each version the person agreed to and each withdrawal, oldest first, from the profile's history."""
+    rows, last = [], None
+    for record in profile.history.order_by("history_date", "history_id").only(
+        "history_date", "consent_version", "consent_given_at", "consent_withdrawn_at"
+    ):
+        state = (record.consent_version, record.consent_given_at, record.consent_withdrawn_at)
+        if state != last and (record.consent_given_at or record.consent_withdrawn_at):
+            rows.append({"version": state[0], "given_at": state[1], "withdrawn_at": state[2]})
+        last = state
+    return rows
 
 
 def _other_apps_personal_data(user) -> list[dict]:

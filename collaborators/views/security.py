@@ -19,7 +19,7 @@ from collaborators.services import people as people_services
 from collaborators.services import security as services
 from core.ids import parse_id
 from privacy.models import AccountEventKind, SignedInSession
-from privacy.services import account_event_record, sessions_end
+from privacy.services import account_event_record, sessions_adopt, sessions_end
 
 
 def _next(request):
@@ -80,6 +80,7 @@ def two_factor_enrol(request):
 def account_security(request):
     """The person's second factor and signed-in sessions."""
     current = request.session.session_key
+    sessions_adopt(user=request.user)
     sessions = list(SignedInSession.objects.filter(user=request.user).order_by("-last_seen_at"))
     context = {
         "enabled": services.two_factor_enabled(request.user),

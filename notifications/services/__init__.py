@@ -232,6 +232,8 @@ def _plan(notification: Notification) -> list[Delivery]:
         chosen, cadence = [Channel.IN_APP, Channel.EMAIL], Cadence.NOW
     else:
         chosen, cadence = preferences.preferences_of(recipient)[preferences.category_of(notification.kind)]
+        if notification.kind in preferences.AT_ONCE_KINDS:
+            cadence = Cadence.NOW
     if Channel.IN_APP not in chosen and notification.read_at is None:
         # Not wanted in the app: it stays in the person's list as history, already read.
         Notification.objects.filter(pk=notification.pk).update(read_at=now)

@@ -30,9 +30,14 @@ CATEGORY_OF_KIND = {
     "report_overdue": Category.STAFF_ALERTS,
     "guidance_alert": Category.STAFF_ALERTS,
     "subscription": Category.STAFF_ALERTS,
+    "incident_recorded": Category.STAFF_ALERTS,
+    "incident_reminder": Category.STAFF_ALERTS,
 }
 # Kinds that ring a phone even during quiet hours.
-URGENT_KINDS = {"report_urgent", "guidance_alert"}
+URGENT_KINDS = {"report_urgent", "guidance_alert", "incident_recorded", "incident_reminder"}
+# Kinds sent at once on the person's channels even when they chose a digest for the category: a
+# personal-data incident must reach the administrators within the 72 hours the law allows.
+AT_ONCE_KINDS = {"incident_recorded", "incident_reminder"}
 # Kinds that go only in the app and by e-mail, at once, whatever the person chose (an activation link).
 FIXED_KINDS = {"invitation"}
 

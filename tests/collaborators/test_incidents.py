@@ -11,7 +11,10 @@ from django.urls import reverse
 
 from collaborators.models import Incident, Role
 from collaborators.services.incidents import incident_record, incidents_remind
-from notifications.models import Notification
+from collaborators.tasks import remind_incidents
+from notifications.management.commands.setup_periodic_tasks import declared_schedules
+from notifications.models import Category, Delivery, Notification
+from notifications.services.preferences import category_of, preferences_save
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
@@ -96,3 +99,22 @@ def test_a_time_found_in_the_future_is_refused(client, admins):
         reverse("roster:incident_list"), {"what": "x", "found_at": "2026-11-21T08:00", "people_affected": "1"}
     )
     assert response.status_code == 200 and not Incident.objects.exists()
+
+
+def test_the_reminder_is_a_scheduled_job_that_emails_the_administrators_at_once_even_with_a_digest_chosen(
+    admins, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The job every 30 minutes (collaborators/schedules.py) sends the reminder; incident messages are staff
+    alerts that go at once, whatever digest an administrator chose for that category."""
+    assert any(spec["task"] == "collaborators.tasks.remind_incidents" for spec in declared_schedules())
+    assert category_of("incident_reminder") == category_of("incident_recorded") == Category.STAFF_ALERTS
+    preferences_save(user=admins[0], choices={Category.STAFF_ALERTS: (["in_app", "email"], "weekly")})
+    with time_machine.travel(FOUND, tick=False):
+        incident_record(actor=admins[0], what="Lộ tệp xuất", found_at=FOUND, people_affected=5)
+    mailoutbox.clear()
+    with time_machine.travel(FOUND + timedelta(hours=49), tick=False), django_capture_on_commit_callbacks(execute=True):
+        assert remind_incidents() == 1
+    reminder = Notification.objects.get(kind="incident_reminder", recipient=admins[0])
+    assert not Delivery.objects.filter(notification=reminder).exclude(cadence="now").exists()
+    assert {m.to[0] for m in mailoutbox} >= {admins[0].email}
+    assert any("72" in m.subject for m in mailoutbox)

@@ -251,3 +251,65 @@ def test_an_admin_without_a_unit_is_also_asked_for_the_second_factor(client):
     root = UserFactory(username="root", unit=None, role=Role.ADMIN, is_superuser=True, is_staff=True)
     sign_in(client, root)
     assert client.get("/admin/")["Location"].startswith(reverse("two_factor_enrol"))
+
+
+def _untracked_session(user):
+    """A session that no sign-in recorded (begun before the list existed, or by other means): a client
+    carrying it, and its key."""
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from collaborators.services.security import CONSENT_CHECKED
+
+    store = SessionStore()
+    store["_auth_user_id"] = str(user.pk)
+    store["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    store["_auth_user_hash"] = user.get_session_auth_hash()
+    store[TWO_FACTOR_VERIFIED] = "old"
+    store[CONSENT_CHECKED] = settings.PERSONAL_DATA_CONSENT_VERSION
+    store.create()
+    other = Client()
+    other.cookies[settings.SESSION_COOKIE_NAME] = store.session_key
+    return other, store.session_key
+
+
+def test_a_session_no_sign_in_recorded_is_listed_and_signed_out_too(client, collaborator):
+    from django.contrib.sessions.models import Session
+
+    old, key = _untracked_session(collaborator)
+    sign_in(client, collaborator)
+    assert not SignedInSession.objects.filter(session_key=key).exists()
+    html = client.get(reverse("account_security")).content.decode()
+    assert SignedInSession.objects.filter(user=collaborator).count() == 2 and html.count('data-testid="session"') >= 2
+    client.post(reverse("sessions_sign_out"))
+    assert not Session.objects.filter(session_key=key).exists()
+    assert old.get("/")["Location"].startswith(reverse("login"))  # it really ended
+
+
+def test_a_session_no_sign_in_recorded_joins_the_list_at_its_first_request(collaborator):
+    old, key = _untracked_session(collaborator)
+    assert old.get("/").status_code == 200
+    assert SignedInSession.objects.get(session_key=key).user == collaborator
+
+
+def test_a_password_reset_by_link_ends_every_session_recorded_or_not(client, collaborator):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.contrib.sessions.models import Session
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    old, old_key = _untracked_session(collaborator)
+    phone = Client()
+    sign_in(phone, collaborator)
+    phone_key = phone.session.session_key
+    collaborator.refresh_from_db()  # the token reads the last sign-in
+    uid = urlsafe_base64_encode(force_bytes(collaborator.pk))
+    step = client.get(reverse("password_reset_confirm", args=[uid, default_token_generator.make_token(collaborator)]))
+    assert step.status_code == 302
+    new_password = "một-mật-khẩu-mới-2026"
+    done = client.post(step["Location"], {"new_password1": new_password, "new_password2": new_password})
+    assert done.status_code == 302
+    assert not Session.objects.filter(session_key__in=[old_key, phone_key]).exists()
+    assert not SignedInSession.objects.filter(user=collaborator).exists()
+    assert phone.get("/")["Location"].startswith(reverse("login"))
+    assert AccountEvent.objects.filter(person=collaborator, kind=AccountEventKind.PASSWORD_CHANGED).exists()

@@ -175,3 +175,49 @@ def test_a_collaborator_sees_who_opened_their_profile_and_reports(client, unit_s
     entries = page.context["entries"]
     assert [(e.reader, e.kind) for e in entries] == [(unit_staff, ReadKind.REPORT), (unit_staff, ReadKind.PERSON)]
     assert unit_staff.full_name in page.content.decode()
+
+
+def test_the_report_history_the_api_and_the_training_sheets_are_recorded_and_other_api_reads_are_not(
+    client, unit_staff, collaborator, report, federation_admin, city, union, settings, tmp_path
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.api.conftest import api_client, token_for
+    from trainings import services as trainings
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(unit_staff)
+    assert client.get(reverse("reports:history", args=[report.pk])).status_code == 200
+    assert only_entry(kind=ReadKind.REPORT).path.endswith("/history/")
+    ReadEntry.objects.all().delete()
+    api = api_client(token_for(unit_staff))
+    for name, args in [("api:units", []), ("api:dashboard", []), ("api:notes", []), ("api:sessions", [])]:
+        assert api.get(reverse(name, args=args)).status_code == 200, name
+    assert not ReadEntry.objects.exists()  # reads of no one's personal data
+    assert api.get(reverse("api:report", args=[report.pk])).status_code == 200
+    assert api.get(reverse("api:person", args=[collaborator.pk])).status_code == 200
+    assert api.get(reverse("api:reports")).status_code == 200
+    assert api.get(reverse("api:people")).status_code == 200
+    entries = {(e.kind, e.object_id or e.label) for e in ReadEntry.objects.filter(reader=unit_staff)}
+    assert entries == {
+        (ReadKind.REPORT, str(report.pk)),
+        (ReadKind.PERSON, str(collaborator.pk)),
+        (ReadKind.EXPORT, "API: báo cáo"),
+        (ReadKind.EXPORT, "API: danh sách người"),
+    }
+    starts = (timezone.now() + timedelta(days=2)).replace(second=0, microsecond=0)
+    session = trainings.session_create(
+        actor=federation_admin, unit=city, target_units=[union], title="Tập huấn", venue="Hội trường",
+        starts_at=starts, ends_at=starts + timedelta(hours=2), capacity=10, registration_deadline=None,
+    )  # fmt: skip
+    trainings.session_publish(actor=federation_admin, session=session)
+    material = trainings.material_add(
+        actor=federation_admin, session=session, title="Tài liệu", file=upload("tai-lieu.pdf", pdf_bytes())
+    )
+    client.force_login(federation_admin)
+    assert client.get(reverse("trainings:attendance_sheet", args=[session.pk])).status_code == 200
+    assert client.get(reverse("trainings:material_download", args=[session.pk, material.pk])).status_code == 200
+    labels = {e.label for e in ReadEntry.objects.filter(reader=federation_admin, kind=ReadKind.EXPORT)}
+    assert labels == {"Tập huấn: bảng điểm danh", "Tài liệu"}
