@@ -7,9 +7,11 @@ made (``reports.services.report_save``), and a report already sent is returned u
 
 import uuid
 
+from django.conf import settings
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -43,6 +45,12 @@ IDEMPOTENCY_KEY = OpenApiParameter(
         "always means the same report, so a report sent twice exists once."
     ),
 )
+
+
+def _label(text):
+    """A read-log label, in the site's language whatever the program asked for (administrators read it)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(text)
 
 
 def _token_for(request) -> uuid.UUID:
@@ -127,7 +135,7 @@ class ReportListCreate(ApiMixin, generics.ListAPIView):
     )
     def get(self, request, *args, **kwargs):
         # A page of reports with their content, read by a program: recorded like an export.
-        read_record(request=request, kind=ReadKind.EXPORT, label=gettext("API: reports"))
+        read_record(request=request, kind=ReadKind.EXPORT, label=_label("API: reports"))
         return super().get(request, *args, **kwargs)
 
     @extend_schema(

@@ -1,6 +1,8 @@
 """The roster, read only: units and people, as far as the caller's scope reaches."""
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -14,6 +16,12 @@ from collaborators.models import Unit, User
 from collaborators.selectors import people_visible_to
 from privacy.models import ReadKind
 from privacy.services import read_record
+
+
+def _label(text):
+    """A read-log label, in the site's language whatever the program asked for (administrators read it)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(text)
 
 
 @extend_schema(tags=["roster"])
@@ -59,7 +67,7 @@ class PersonList(ApiMixin, generics.ListAPIView):
     )
     def get(self, request, *args, **kwargs):
         # A page of people read by a program: recorded like an export of the roster.
-        read_record(request=request, kind=ReadKind.EXPORT, label=gettext("API: people"))
+        read_record(request=request, kind=ReadKind.EXPORT, label=_label("API: people"))
         return super().get(request, *args, **kwargs)
 
 
