@@ -45,4 +45,5 @@ USER app
 
 EXPOSE 8000
 
-CMD ["gunicorn", "opinion_network.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Threaded workers (deploy/gunicorn.conf.py): a streamed export outlives the worker timeout.
+CMD ["gunicorn", "opinion_network.wsgi:application", "-c", "deploy/gunicorn.conf.py"]

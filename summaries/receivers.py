@@ -51,6 +51,7 @@ DASHBOARD_MODELS = {
     "collaborators.reportingactivity",
     "collaborators.trainingattendance",
     "collaborators.unitmove",
+    "collaborators.qualitytally",
     "trainings.trainingsession",
     "trainings.registration",
     "summaries.reportingperiod",

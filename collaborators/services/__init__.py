@@ -6,6 +6,7 @@ from collaborators.services.imports import (
     import_preview,
     import_template,
     roster_export,
+    roster_export_stream,
 )
 from collaborators.services.people import user_create
 from collaborators.services.units import unit_create, unit_get_or_create
@@ -16,6 +17,7 @@ __all__ = [
     "import_preview",
     "import_template",
     "roster_export",
+    "roster_export_stream",
     "unit_create",
     "unit_get_or_create",
     "user_create",

@@ -9,6 +9,7 @@ codes are accepted as well.
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date
 from itertools import zip_longest
 
@@ -33,7 +34,7 @@ from collaborators.models import (
 from collaborators.models.imports import ImportBatch, ImportStatus
 from collaborators.services.people import user_create, username_new
 from core import uploads
-from core.spreadsheets import parse_date, read_table, write_csv, write_xlsx
+from core.spreadsheets import parse_date, read_table, stream_csv, write_csv, write_xlsx
 from core.text import clean_name, fold, normalise_phone
 
 # -- the file format ----------------------------------------------------------------------------
@@ -645,6 +646,32 @@ def roster_export(*, actor: User, people, file_format: str, parameters: dict) ->
         user=actor, kind="roster", file_format=file_format, row_count=len(rows), parameters=parameters
     )
     return content
+
+
+def roster_export_stream(*, actor: User, people, parameters: dict) -> Iterator[bytes]:
+    """The (already scoped and filtered) people as CSV bytes, produced while they are read (as the reports'
+    export): recorded before the first byte, its row count written when the stream ends or stops."""
+    record = ExportRecord.objects.create(
+        user=actor, kind="roster", file_format="csv", row_count=0, parameters=parameters
+    )
+    return _roster_stream(record, people, translation.get_language())
+
+
+def _roster_stream(record, people, language) -> Iterator[bytes]:
+    sent = 0
+
+    def rows():
+        nonlocal sent
+        for row in roster_rows(people.iterator(chunk_size=2000)):
+            sent += 1
+            yield row
+
+    try:
+        # A transaction, so PostgreSQL's server-side cursor is read as it goes (see reports' export).
+        with translation.override(language), transaction.atomic():
+            yield from stream_csv(EXPORT_HEADERS, rows(), batch=500)
+    finally:
+        ExportRecord.objects.filter(pk=record.pk).update(row_count=sent)
 
 
 def export_filename(stem: str, file_format: str, on: date | None = None) -> str:

@@ -162,12 +162,14 @@ def dashboard(request):
         "trainings": lazy(lambda: figures.trainings),
         "coverage": lazy(lambda: figures.coverage),
         "charts": lambda: figures.charts,  # a plain dict for json_script, built when its fragment is missing
-        "quality": lazy(lambda: _quality(request, unit, month)),  # not cached: sorted by the viewer
+        "quality": lazy(lambda: _quality(request, unit, month)),
+        # Cached per order too: each order its own fragment.
+        "quality_fragment": f"quality{_quality_sort(request)}",
         "direction_labels": [label for _value, label in DIRECTIONS],
         "kind_labels": [label for _value, label in KINDS],
         "filtered": bool(topic or policy),
     }
-    context.update(_fragment_context(home, unit, month, topic, policy, form.today_month))
+    context.update(_fragment_context(user, home, unit, month, topic, policy, form.today_month))
     return render(request, "summaries/dashboard.html", context)
 
 
@@ -188,13 +190,14 @@ FRAGMENTS = (
 )
 
 
-def _fragment_context(home, unit, month, topic, policy, today_month) -> dict:
+def _fragment_context(user, home, unit, month, topic, policy, today_month) -> dict:
     """The key of this page's blocks: the figures' version (moved by every write that changes them,
-    ``summaries.receivers``), the language, the viewer's scope (home unit), the unit shown, the period,
-    the filters and today's date (what "this month" and "open" mean)."""
+    ``summaries.receivers``), the language, the viewer's scope (role and home unit), the unit shown, the
+    period, the filters and today's date (what "this month" and "open" mean)."""
     prefix = fragments.key(
         DASHBOARD_FRAGMENTS,
         get_language(),
+        user.role,
         home.pk,
         unit.pk,
         _ym(month),
@@ -621,12 +624,15 @@ def _coverage(coverage, links) -> dict:
 QUALITY_ROWS = 10
 
 
+def _quality_sort(request) -> str:
+    sort = request.GET.get("quality_sort", "-sent")
+    return sort if sort.lstrip("-") in quality_selectors.SORT_KEYS else "-sent"
+
+
 def _quality(request, unit, month) -> dict:
     """Collaborators' quality in the month: units under the dashboard's unit and the first people in the
     chosen order (``quality_sort``), from the quality counters, each number linked to the review queue."""
-    sort = request.GET.get("quality_sort", "-sent")
-    if sort.lstrip("-") not in quality_selectors.SORT_KEYS:
-        sort = "-sent"
+    sort = _quality_sort(request)
     quality = quality_selectors.quality_context(request.user, unit, month, month, sort=sort, limit=QUALITY_ROWS)
     query = request.GET.copy()
     query.pop("quality_sort", None)

@@ -36,10 +36,16 @@ def xlsx_rows(response):
     return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
 
 
+def csv_bytes(response) -> bytes:
+    """The CSV export is streamed (the first bytes before the last person is read)."""
+    assert response.streaming
+    return b"".join(response.streaming_content)
+
+
 def csv_rows(response):
     import csv
 
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return list(csv.reader(io.StringIO(csv_bytes(response).decode("utf-8-sig"))))
 
 
 @pytest.fixture
@@ -187,8 +193,9 @@ def test_the_csv_export_keeps_vietnamese_through_a_round_trip(client, unit_staff
     client.force_login(unit_staff)
     response = client.get(export_url("csv"))
     assert response["Content-Type"].startswith("text/csv")
-    assert response.content.startswith(b"\xef\xbb\xbf")
-    headers, rows = read_table(SimpleUploadedFile("export.csv", response.content))
+    content = csv_bytes(response)
+    assert content.startswith(b"\xef\xbb\xbf")
+    headers, rows = read_table(SimpleUploadedFile("export.csv", content))
     assert headers == EXPORT_HEADERS
     names = {row.cells[0] for row in rows}
     assert {"Nguyễn Thị Hằng", "Trần Văn Minh", "Lê Thị Lan"} == names
@@ -223,3 +230,16 @@ def test_the_query_count_of_the_export_does_not_grow_with_the_rows(
     assert len(xlsx_rows(response)) == 41
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(export_url("csv", q="nguoi"))
+
+
+def test_the_csv_export_is_recorded_before_the_first_byte_and_counts_the_rows_sent(client, unit_staff, roster):
+    client.force_login(unit_staff)
+    response = client.get(export_url("csv"))
+    record = ExportRecord.objects.get()
+    assert (record.kind, record.file_format, record.row_count) == ("roster", "csv", 0)  # nothing sent yet
+    chunks = iter(response.streaming_content)
+    assert next(chunks).startswith(b"\xef\xbb\xbf")  # the header first
+    rest = b"".join(chunks)
+    assert rest.count(b"\r\n") == 3
+    record.refresh_from_db()
+    assert record.row_count == 3
