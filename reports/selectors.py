@@ -1,9 +1,12 @@
 """Reads for reports and rumours, always through ``visible_to``."""
 
+from datetime import datetime, time
 from difflib import SequenceMatcher
 
 from django.db import connection
-from django.db.models import Case, IntegerField, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Sum, Value, When
+from django.db.models.functions import Substr
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from collaborators.access import scope_path
@@ -197,7 +200,66 @@ def sent_reports_per_subtree(*, units, viewer) -> dict[str, int]:
         sent = Report.objects.visible_to(viewer).exclude(status=ReportStatus.DRAFT)
         return subtree_counts(sent, list(units), path_lookup="unit__path")
     # Staff see every sent report of their subtree, and the units listed are in it: the counters.
-    return subtree_counts(UnitReportCount.objects.all(), list(units), path_lookup="unit__path", value=Sum("reports"))
+    units = list(units)
+    counts = subtree_counts(UnitReportCount.objects.all(), units, path_lookup="unit__path", value=Sum("reports"))
+    return _before_restructurings(counts, units)
+
+
+def _before_restructurings(counts: dict[str, int], units: list) -> dict[str, int]:
+    """The counters count a report where its unit hangs now; a branch handed to a successor by a merger or a
+    split (``UnitMove``) sent its reports before that day under its old parent. Move those back: for each
+    move and listed unit, the reports the branch sent while under its old parent count for the listed unit
+    when the old parent is in it, and not when only the branch's new place is. One query for the moves and
+    one per restructuring day and depth of the branches moved that day, not per unit or report."""
+    from collaborators.models import UnitMove
+
+    if not units:
+        return counts
+    paths = [unit.path for unit in units]
+    moves = list(UnitMove.objects.order_by("moved_on", "pk").values_list("unit__path", "old_parent__path", "moved_on"))
+    if not moves:
+        return counts
+    # Each branch's stays: [since, until) under each old parent, in the order it moved.
+    relevant = []
+    since_of: dict[str, object] = {}
+    for branch, old_parent, moved_on in moves:
+        since = since_of.get(branch)
+        since_of[branch] = moved_on
+        if any(old_parent.startswith(p) != branch.startswith(p) for p in paths if not p.startswith(branch)):
+            relevant.append((branch, old_parent, since, moved_on))
+    if not relevant:
+        return counts
+    groups: dict[tuple, set[str]] = {}
+    for branch, _old_parent, since, moved_on in relevant:
+        groups.setdefault((since, moved_on, len(branch)), set()).add(branch)
+    sent = {}
+    for (since, moved_on, length), branches in groups.items():
+        rows = Report.objects.exclude(status=ReportStatus.DRAFT).filter(first_submitted_at__lt=_local_start(moved_on))
+        if since is not None:
+            rows = rows.filter(first_submitted_at__gte=_local_start(since))
+        rows = (
+            rows.annotate(branch=Substr("unit__path", 1, length))
+            .filter(branch__in=branches)
+            .order_by()
+            .values("branch")
+            .annotate(n=Count("pk"))
+            .values_list("branch", "n")
+        )
+        for branch, n in rows:
+            sent[(branch, since, moved_on)] = n
+    counts = dict(counts)
+    for branch, old_parent, since, moved_on in relevant:
+        n = sent.get((branch, since, moved_on), 0)
+        if not n:
+            continue
+        for path in paths:
+            if not path.startswith(branch):  # the branch itself and its units keep all their reports
+                counts[path] = counts.get(path, 0) + n * (old_parent.startswith(path) - branch.startswith(path))
+    return counts
+
+
+def _local_start(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def sent_counts(*, path: str) -> dict[str, int]:

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from collaborators.selectors.units import units_with_counts
 from reports.services import report_accept
 from summaries.models import ReportingPeriod
 from summaries.services.summaries import summary_compile, summary_schedule
@@ -108,3 +109,24 @@ def test_the_quality_page_counts_each_report_where_it_is_filed_now(client, restr
     # The school's three reports are filed at the school, now under ward 1 (the review queue lists them
     # there too); the open report went to ward 2 with its author.
     assert rows["CD-00004"] == 3 and rows["CD-00008"] == 1 and rows["LDLD-D01"] == 0
+
+
+def test_the_units_pages_count_the_reports_before_the_split_with_the_district(client, restructured):
+    h = restructured
+    w1, w2, w3 = h["wards"]
+    with time_machine.travel(at(2025, 7, 10, 9), tick=False):
+        listed = units_with_counts(h["admin"], [h["district"], w1, w2, w3, h["school"], h["city"]])
+    figures = {unit.code: list(unit.figures.values()) for unit in listed}
+    # By hand: the school's report of 20/06 stays with the district; its two of July are ward 1's; the open
+    # report followed its author to ward 2; the school itself keeps all three of its own; the city all four.
+    assert figures == {
+        "LDLD-D01": [1],
+        "CD-00004": [2],
+        "CD-00008": [1],
+        "CD-00025": [0],
+        "CS-BD-01": [3],
+        "LDLD-HN": [4],
+    }
+    # The city's page lists the district and the wards under it with those figures.
+    html = page(client, h["admin"], reverse("roster:unit_detail", args=[h["city"].pk]), ended="1").content.decode()
+    assert h["district"].name in html and w1.name in html

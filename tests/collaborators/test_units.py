@@ -228,7 +228,7 @@ def test_children_partial_costs_the_same_queries_with_10_and_100_units(client, u
     small = _queries(client, url("unit_children", union))
     _grow(union, 90)
     assert _queries(client, url("unit_children", union)) == small
-    assert small <= 11
+    assert small <= 12  # one of them: the restructurings' moves, so a split branch's past stays put
 
 
 def test_unit_page_costs_the_same_queries_with_10_and_100_units_under_it(client, federation_admin, union):
@@ -237,7 +237,7 @@ def test_unit_page_costs_the_same_queries_with_10_and_100_units_under_it(client,
     small = _queries(client, url("unit_detail", union))
     _grow(union, 90)
     assert _queries(client, url("unit_detail", union)) == small
-    assert small <= 17  # one of them: whether the reader follows the unit (its follow button)
+    assert small <= 19  # with the follow button and the restructurings' moves (for the unit, its children)
 
 
 def test_search_costs_the_same_queries_with_10_and_100_matches(client, federation_admin, city):
