@@ -1,5 +1,6 @@
 // Collapsible sections on phones: inside [data-collapsible-sections], each section's heading (the first
-// h2 of its card body) becomes a button that shows or hides the rest of the card. The first
+// h2 of its card body, or of the row that opens it) becomes a button that shows or hides the rest of the
+// card; a <details data-fold-on-phone> (filters) starts closed on a phone. The first
 // ``data-open`` sections (default 1) start open; on wider screens everything stays open. No inline
 // scripts: the Content-Security-Policy forbids them.
 (function () {
@@ -16,7 +17,9 @@
     var open = parseInt(container.getAttribute("data-open") || "1", 10);
     var sections = container.querySelectorAll(":scope > section");
     Array.prototype.forEach.call(sections, function (section, index) {
-      var heading = section.querySelector(".card-body > h2:first-child");
+      // The heading: the card body's first element, or the first in the row that opens it (a heading
+      // with a link beside it).
+      var heading = section.querySelector(".card-body > h2:first-child, .card-body > :first-child > h2:first-child");
       if (!heading || heading.querySelector(".section-toggle")) { return; }
       var button = document.createElement("button");
       button.type = "button";
@@ -32,6 +35,12 @@
 
   function all() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-collapsible-sections]"), enhance);
+    // Filters open on a laptop fold on a phone (their summary opens them).
+    if (PHONE.matches) {
+      Array.prototype.forEach.call(document.querySelectorAll("details[data-fold-on-phone]"), function (details) {
+        details.open = false;
+      });
+    }
   }
 
   if (document.readyState === "loading") {

@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from collaborators.models import Role, UnitKind
 from guidance.services import guidance_publish, guidance_save
@@ -259,6 +260,13 @@ def test_on_a_phone_the_calendar_is_an_agenda_and_the_dashboard_is_about_three_s
     page.wait_for_function("() => document.querySelectorAll('.section-toggle').length > 5")
     height = page.evaluate("() => document.documentElement.scrollHeight")
     assert height <= 3.2 * SCREEN_HEIGHT, f"the dashboard is {height} px long on a phone"
+    # Every section folds (the collaborators' quality too, its heading beside a link); the filters are folded.
+    sections = "[data-collapsible-sections] > section"
+    assert page.locator(sections).count() == page.locator(f"{sections} .section-toggle").count()
+    assert page.locator("#dashboard-quality .section-toggle").get_attribute("aria-expanded") == "false"
+    assert page.eval_on_selector("[data-testid=dashboard-filters-fold]", "d => d.open") is False
+    page.click("[data-testid=dashboard-filters-fold] > summary")
+    expect(page.locator("[data-testid=dashboard-filters] button[type=submit]")).to_be_visible()
     # A closed section opens with its heading, by keyboard as by touch.
     closed = page.locator(".section-toggle").nth(1)
     assert closed.get_attribute("aria-expanded") == "false"
@@ -272,5 +280,6 @@ def test_on_a_phone_the_calendar_is_an_agenda_and_the_dashboard_is_about_three_s
     laptop.goto(f"{live_server.url}/dashboard/")
     laptop.wait_for_function("() => document.querySelectorAll('.section-toggle').length > 5")
     assert laptop.locator(".section-toggle[aria-expanded=false]").count() == 0
+    assert laptop.eval_on_selector("[data-testid=dashboard-filters-fold]", "d => d.open") is True
     assert laptop.locator("[data-testid=month-agenda]").count() == 0
     laptop_errors.assert_clean()
