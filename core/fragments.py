@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 
 # A safety net for writes that bypass the signals (a bulk UPDATE by hand): no fragment outlives this.
 TIMEOUT = 300
+# The version of everything counted from the reports, people and units: the dashboard's blocks and the
+# units page's figures (moved by summaries/receivers.py and the tally service).
+FIGURES = "figures"
 VERSION_KEY = "fragments:version:%s"
 
 
@@ -79,9 +82,9 @@ def get(full_key: str):
         return None
 
 
-def store(full_key: str, html: str) -> None:
+def store(full_key: str, value) -> None:
     try:
-        cache.set(full_key, html, timeout=TIMEOUT)
+        cache.set(full_key, value, timeout=TIMEOUT)
     except Exception:  # noqa: BLE001
         logger.debug("Fragment %s not stored: the cache did not answer", full_key)
 

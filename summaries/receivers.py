@@ -37,7 +37,7 @@ def retally_moved_reports(sender, report_ids, **kwargs):
     reports_tally(report_ids=report_ids)
 
 
-# --- the dashboard's cached blocks (core/fragments.py) -------------------------------------------
+# --- the cached figures: the dashboard's blocks, the units page (core/fragments.py) ----------------
 
 # Models whose rows the dashboard's figures read (directly or through the tallies). Drafts count nowhere.
 DASHBOARD_MODELS = {

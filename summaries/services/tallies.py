@@ -28,7 +28,7 @@ from summaries.columns import ALL_COLUMNS, DELAY_COLUMNS, FIELDS, columns_of, co
 from summaries.models import ReportTally, RumourMonthTally, UnitMonthTally
 
 # The name of the dashboard's cached blocks (summaries/views/dashboard.py), moved by every tally change.
-DASHBOARD_FRAGMENTS = "dashboard"
+DASHBOARD_FRAGMENTS = fragments.FIGURES
 
 STEPLEN = Unit.steplen
 

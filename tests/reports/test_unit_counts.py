@@ -4,7 +4,7 @@ import pytest
 from django.utils.translation import gettext
 
 from collaborators.selectors.units import units_with_counts
-from tests.factories import UnitFactory
+from tests.factories import UnitFactory, UserFactory
 from tests.reports.conftest import make_report
 
 pytestmark = pytest.mark.django_db
@@ -39,3 +39,21 @@ def test_report_figures_cost_one_query_per_depth_whatever_the_number_of_units(
     with django_assert_num_queries(3):
         rows = units_with_counts(unit_staff, many)
     assert all(row.figures[gettext("Reports")] == 0 for row in rows)
+
+
+def test_the_figures_are_kept_until_a_report_or_person_changes_them(
+    unit_staff, union, grassroots, collaborator, django_assert_num_queries
+):
+    reports = gettext("Reports")
+    make_report(collaborator)
+    first = {unit.pk: unit.figures[reports] for unit in units_with_counts(unit_staff, [union, grassroots])}
+    assert first == {union.pk: 1, grassroots.pk: 1}
+    with django_assert_num_queries(0):  # the same viewer, the same units, nothing written since
+        again = {unit.pk: unit.figures[reports] for unit in units_with_counts(unit_staff, [union, grassroots])}
+    assert again == first
+    make_report(collaborator)  # a sent report moves the figures' version
+    rows = {unit.pk: unit for unit in units_with_counts(unit_staff, [union, grassroots])}
+    assert {pk: unit.figures[reports] for pk, unit in rows.items()} == {union.pk: 2, grassroots.pk: 2}
+    people = rows[union.pk].people_count
+    UserFactory(unit=grassroots)
+    assert {unit.pk: unit.people_count for unit in units_with_counts(unit_staff, [union])} == {union.pk: people + 1}
