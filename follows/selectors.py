@@ -28,7 +28,7 @@ def choices_for(user) -> dict:
 def personal_data(person) -> list[dict]:
     """What the person follows, and since when, for their own-data download."""
     return [
-        {"what": s.kind, "object": str(s.target), "created_at": s.created_at}
+        {"what": s.kind, "what_label": s.get_kind_display(), "object": str(s.target), "created_at": s.created_at}
         for s in Subscription.objects.filter(user=person).select_related("topic", "focus_policy", "unit", "rumour")
     ]
 

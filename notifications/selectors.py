@@ -94,9 +94,22 @@ def personal_data_choices(person) -> list[dict]:
     from notifications.models import Preference
 
     return [
-        {"category": p.category, "channels": ", ".join(p.channels), "cadence": p.cadence}
+        {
+            "category": p.category,
+            "category_label": p.get_category_display(),
+            "channels": ", ".join(p.channels),
+            "channels_label": channel_labels(p.channels),
+            "cadence": p.cadence,
+            "cadence_label": p.get_cadence_display(),
+        }
         for p in Preference.objects.filter(user=person).order_by("category")
     ]
+
+
+def channel_labels(channels) -> str:
+    """Channels' labels ("Zalo, Thư điện tử"), for a person reading their own data."""
+    names = dict(Channel.choices)
+    return ", ".join(str(names.get(channel, channel)) for channel in channels)
 
 
 def personal_data_contact(person) -> list[dict]:
@@ -141,14 +154,17 @@ def personal_data_deliveries(person) -> list[dict]:
         {
             "subject": d.notification.subject,
             "channel": d.channel,
+            "channel_label": d.get_channel_display(),
             "outcome": d.status,
+            "outcome_label": d.get_status_display(),
             "sent_at": d.sent_at,
             "delivered_at": d.delivered_at,
         }
         for d in Delivery.objects.filter(notification__recipient=person).select_related("notification").order_by("pk")
     ]
     rows += [
-        {"subject": f"{g.cadence} {g.period_start:%d/%m/%Y}", "channel": ", ".join(g.channels_done), "outcome": "",
+        {"subject": f"{g.get_cadence_display()} {g.period_start:%d/%m/%Y}", "channel": ", ".join(g.channels_done),
+         "channel_label": channel_labels(g.channels_done), "outcome": "", "outcome_label": "",
          "sent_at": g.sent_at, "delivered_at": None}
         for g in Digest.objects.filter(user=person).order_by("pk")
     ]  # fmt: skip

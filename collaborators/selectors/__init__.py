@@ -115,6 +115,31 @@ def person_history(*, person: User) -> list[dict]:
     return entries
 
 
+LABEL_SUFFIX = "_label"
+
+# The roster's own coded fields in the own-data file, each given its label beside the code.
+_CODED = {
+    "role": Role,
+    "position": Position,
+    "gender": Gender,
+    "status": CollaboratorStatus,
+    "from": CollaboratorStatus,
+    "to": CollaboratorStatus,
+    "kind": DecisionKind,
+}
+
+
+def _labelled(row: dict) -> dict:
+    """``row`` with ``<key>_label`` after each stored code of ``_CODED`` (the label, in the current language)."""
+    out = {}
+    for key, value in row.items():
+        out[key] = value
+        kind = _CODED.get(key)
+        if kind is not None and isinstance(value, str) and value in kind.values:
+            out[f"{key}{LABEL_SUFFIX}"] = str(kind(value).label)
+    return out
+
+
 def personal_data_export(*, user: User, sections=None) -> dict:
     """Everything held about one person (their own download): the roster's rows, and what the other apps
     hold, gathered through ``personal_data_sections`` (``sections``: already gathered)."""
@@ -122,36 +147,41 @@ def personal_data_export(*, user: User, sections=None) -> dict:
     profile = profile_or_blank(user)
     return {
         "exported_at": timezone.now(),
-        "account": {
-            "username": user.username,
-            "full_name": user.full_name,
-            "phone": user.phone,
-            "email": user.email,
-            "role": user.role,
-            "unit": user.unit.name if user.unit else None,
-            "date_joined": user.date_joined,
-            "last_login": user.last_login,
-        },
-        "profile": {
-            "position": profile.position,
-            "workplace": profile.workplace,
-            "gender": profile.gender,
-            "birth_year": profile.birth_year,
-            "topics_covered": profile.topics_covered,
-            "status": profile.status,
-            "status_since": profile.status_since,
-            "term_end": profile.term_end,
-            **person_activity(user),
-            "consent_version": profile.consent_version,
-            "consent_given_at": profile.consent_given_at,
-            "consent_withdrawn_at": profile.consent_withdrawn_at,
-        },
+        "account": _labelled(
+            {
+                "username": user.username,
+                "full_name": user.full_name,
+                "phone": user.phone,
+                "email": user.email,
+                "role": user.role,
+                "unit": user.unit.name if user.unit else None,
+                "date_joined": user.date_joined,
+                "last_login": user.last_login,
+            }
+        ),
+        "profile": _labelled(
+            {
+                "position": profile.position,
+                "workplace": profile.workplace,
+                "gender": profile.gender,
+                "birth_year": profile.birth_year,
+                "topics_covered": profile.topics_covered,
+                "status": profile.status,
+                "status_since": profile.status_since,
+                "term_end": profile.term_end,
+                **person_activity(user),
+                "consent_version": profile.consent_version,
+                "consent_given_at": profile.consent_given_at,
+                "consent_withdrawn_at": profile.consent_withdrawn_at,
+            }
+        ),
         "status_history": [
-            {"from": c.from_status, "to": c.to_status, "date": c.effective_date, "reason": c.reason}
+            _labelled({"from": c.from_status, "to": c.to_status, "date": c.effective_date, "reason": c.reason})
             for c in user.status_changes.all()
         ],
         "decisions": [
-            {"number": d.number, "date": d.issued_on, "kind": d.kind, "signer": d.signer} for d in user.decisions.all()
+            _labelled({"number": d.number, "date": d.issued_on, "kind": d.kind, "signer": d.signer})
+            for d in user.decisions.all()
         ],
         "consents": {
             "version_given": profile.consent_version,
@@ -295,37 +325,29 @@ def personal_data_page(*, user) -> dict:
     def label(key):
         return PERSONAL_DATA_LABELS.get(key, key)
 
-    # The download keeps the stored values; the page shows their labels ("Cộng tác viên", not "collaborator").
-    choices = {
-        "role": Role,
-        "position": Position,
-        "gender": Gender,
-        "status": CollaboratorStatus,
-        "from": CollaboratorStatus,
-        "to": CollaboratorStatus,
-        "kind": DecisionKind,
-    }
+    # The download keeps the stored codes and carries each one's label beside it ("zalo" and
+    # "channels_label": "Zalo"); the page shows the label in the code's column and no "_label" column.
+    def shown(row, key):
+        return row.get(f"{key}{LABEL_SUFFIX}", row[key])
 
-    def shown(key, value):
-        kind = choices.get(key)
-        if kind is None or not isinstance(value, str) or value not in kind.values:
-            return value
-        return kind(value).label
+    def keys(row):
+        return [k for k in row if not (k.endswith(LABEL_SUFFIX) and k[: -len(LABEL_SUFFIX)] in row)]
 
     parts = []
     for key, value in data.items():
         if key == "exported_at":
             continue
         if isinstance(value, dict):
-            parts.append({"title": titles.get(key, key), "pairs": [(label(k), shown(k, v)) for k, v in value.items()]})
+            pairs = [(label(k), shown(value, k)) for k in keys(value)]
+            parts.append({"title": titles.get(key, key), "pairs": pairs})
         else:
-            columns = list(value[0]) if value else []
+            columns = keys(value[0]) if value else []
             parts.append(
                 {
                     "key": key,
                     "title": titles.get(key, key),
                     "columns": [label(c) for c in columns],
-                    "rows": [[shown(c, row[c]) for c in columns] for row in value],
+                    "rows": [[shown(row, c) for c in columns] for row in value],
                 }
             )
     return {"exported_at": data["exported_at"], "parts": parts}

@@ -54,7 +54,16 @@ def held(provider, collaborator):
 def test_the_own_data_file_holds_the_outbox_choices_phone_browsers_and_deliveries(client, held):
     client.force_login(held)
     data = json.loads(client.get(reverse("roster:my_data")).content)
-    assert data["notification_preferences"] == [{"category": "reminders", "channels": "in_app, sms", "cadence": "now"}]
+    assert data["notification_preferences"] == [
+        {
+            "category": "reminders",
+            "category_label": "Nhắc việc",
+            "channels": "in_app, sms",
+            "channels_label": "Trong ứng dụng, SMS",
+            "cadence": "now",
+            "cadence_label": "Ngay lập tức",
+        }
+    ]
     contact = data["phone_and_quiet_hours"]
     assert contact[0]["verified_phone"] == "0912345678" and contact[0]["phone_verified_at"]
     (code,) = data["phone_codes"]
@@ -62,7 +71,8 @@ def test_the_own_data_file_holds_the_outbox_choices_phone_browsers_and_deliverie
     assert [s["endpoint"] for s in data["push_subscriptions"]] == ["https://push.example.org/send/abc"]
     channels = {(d["subject"], d["channel"], d["outcome"]) for d in data["deliveries"]}
     assert ("Nhắc gửi báo cáo kỳ này", "sms", "sent") in channels
-    assert any(d["subject"].startswith("daily 02/12/2026") for d in data["deliveries"])
+    assert ("sms", "Đã gửi") in {(d["channel"], d["outcome_label"]) for d in data["deliveries"]}
+    assert any(d["subject"] == "Bản tin tổng hợp hằng ngày 02/12/2026" for d in data["deliveries"])
 
     page = client.get(reverse("roster:my_data_page")).content.decode()
     sections = ("notification_preferences", "phone_and_quiet_hours", "phone_codes", "push_subscriptions", "deliveries")
@@ -76,7 +86,10 @@ def test_the_own_data_file_holds_what_staff_follow(unit_staff, grassroots):
     subscription_add(actor=unit_staff, kind="topic", target_id=topic.pk)
     subscription_add(actor=unit_staff, kind="unit", target_id=grassroots.pk)
     follows = personal_data_export(user=unit_staff)["follows"]
-    assert {(f["what"], f["object"]) for f in follows} == {("topic", "Tiền lương"), ("unit", grassroots.name)}
+    assert {(f["what"], f["what_label"], f["object"]) for f in follows} == {
+        ("topic", "Lĩnh vực", "Tiền lương"),
+        ("unit", "Đơn vị", grassroots.name),
+    }
 
 
 def test_anonymising_a_person_erases_what_the_outbox_and_follows_hold(held, union):
@@ -94,3 +107,31 @@ def test_anonymising_a_person_erases_what_the_outbox_and_follows_hold(held, unio
     # The unit's paid-message counts are figures, not the person's data: they stay.
     assert list(PaidMessageTally.objects.values_list("messages", flat=True)) == tallies == [1]
     assert personal_data_export(user=held)["phone_and_quiet_hours"] == []
+
+
+def _section(page, key):
+    start = page.index(f'data-testid="my-data-{key}"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_the_page_reads_the_labels_of_choices_and_no_stored_code(client, collaborator, unit_staff, grassroots):
+    """A collaborator who chose Zalo reads "Zalo", "Nhắc việc", "Bản tin tổng hợp hằng ngày" on their page,
+    never "zalo", "reminders", "daily"; the file keeps the codes with their labels beside them."""
+    Preference.objects.create(user=collaborator, category="reminders", channels=["zalo", "email"], cadence="daily")
+    client.force_login(collaborator)
+    page = client.get(reverse("roster:my_data_page")).content.decode()
+    choices = _section(page, "notification_preferences")
+    assert "Nhắc việc" in choices and "Zalo, Thư điện tử" in choices and "Bản tin tổng hợp hằng ngày" in choices
+    for code in ("zalo", "reminders", "daily", "email"):
+        assert code not in choices
+    assert "_label" not in page
+    data = json.loads(client.get(reverse("roster:my_data")).content)
+    (choice,) = data["notification_preferences"]
+    assert choice["channels"] == "zalo, email" and choice["channels_label"] == "Zalo, Thư điện tử"
+    assert data["account"]["role"] == "collaborator" and data["account"]["role_label"] == "Cộng tác viên"
+
+    topic = Topic.objects.create(code="FOLLOW-P", name="Nhà ở")
+    subscription_add(actor=unit_staff, kind="topic", target_id=topic.pk)
+    client.force_login(unit_staff)
+    follows = _section(client.get(reverse("roster:my_data_page")).content.decode(), "follows")
+    assert "Lĩnh vực" in follows and "Nhà ở" in follows and ">topic<" not in follows
