@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from collaborators.models import Role, UnitKind
 from guidance.services import guidance_publish, guidance_save
+from notifications.services import notify
 from reports.models import FocusPolicy, ReportKind, Topic
 from reports.services import report_accept, report_return, rumour_create
 from tests.browser.pages import VIEWPORTS, PageProblems, log_in
@@ -129,7 +130,7 @@ def _people(walk, city, union):
     root = UserFactory(username="root", full_name="Quản trị hệ thống", unit=city, role=Role.ADMIN)
     root.is_superuser = root.is_staff = True
     root.save()
-    return {
+    people = {
         "collaborator": walk.actors["collaborator"],
         "ward staff": walk.actors["staff"],
         "park union staff": UserFactory(username="parkstaff", full_name="Đỗ Văn Nam", unit=park, role=Role.STAFF),
@@ -137,6 +138,11 @@ def _people(walk, city, union):
         "city admin": UserFactory(username="cityadmin2", full_name="Nguyễn Thị Hà", unit=city, role=Role.ADMIN),
         "superuser": root,
     }
+    # Each has unread notifications: the navbar shows their count beside the menu button.
+    for person in people.values():
+        for n in range(12):
+            assert notify(recipient=person, kind="report_comment", subject=f"Thông báo {n}")
+    return people
 
 
 def _urls(walk, data, *, with_admin):
@@ -227,6 +233,8 @@ def test_no_page_of_any_role_is_wider_than_a_phone(browser, live_server, world, 
             page.set_default_timeout(15_000)
             errors = PageProblems(page)
             log_in(page, live_server, person.username, TEST_PASSWORD)
+            page.goto(f"{live_server.url}/")
+            assert page.locator(".navbar .badge.bg-danger").first.text_content().strip().isdigit(), role
             for path in pages:
                 page.set_viewport_size({"width": WIDTHS[-1], "height": SCREEN_HEIGHT})
                 response = page.goto(f"{live_server.url}{path}")
