@@ -22,6 +22,7 @@ from collaborators.access import (
     scope_path,
 )
 from collaborators.selectors import page_actions_for
+from core import fragments
 from core.downloads import bytes_download_response, streaming_download_response
 from core.ids import parse_id, parse_ids
 from core.pagination import COUNT_CAP, CountedPaginator, capped_count
@@ -389,6 +390,18 @@ def report_link_rumour(request, pk):
 # --- rumours -------------------------------------------------------------------------------
 
 
+def _rumour_units_seen(rumour_ids: list[int], path: str) -> list:
+    """``selectors.rumour_units_seen``, kept in the cache under the figures' version (every report write
+    moves it): reading the counters of the page's rumours in a whole city is ~0.2 s at 1,000,000 reports."""
+    key = fragments.key(fragments.FIGURES, "rumour-units", path, ",".join(map(str, rumour_ids)))
+    rows = fragments.get(key) if key else None
+    if rows is None:
+        rows = list(selectors.rumour_units_seen(rumours=rumour_ids, path=path))
+        if key:
+            fragments.store(key, rows)
+    return rows
+
+
 @role_required(*EVERY_ROLE)
 def rumour_list(request):
     staff = is_staff_or_admin(request.user)
@@ -403,7 +416,7 @@ def rumour_list(request):
         # The units the viewer may see that each rumour on the page was heard in, and how often: one query
         # over the sightings' counters (a row per rumour and unit), most sightings first. A rumour's own
         # count is city-wide; the page shows the viewer's share beside it and names the first few units.
-        rows = selectors.rumour_units_seen(rumours=[rumour.pk for rumour in page], path=scope_path(request.user))
+        rows = _rumour_units_seen([rumour.pk for rumour in page], scope_path(request.user))
         for rumour_id, unit_name, n in rows:
             units_seen.setdefault(rumour_id, []).append(unit_name)
             in_scope[rumour_id] = in_scope.get(rumour_id, 0) + n
