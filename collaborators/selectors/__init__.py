@@ -187,8 +187,8 @@ def personal_data_export(*, user: User, sections=None) -> dict:
             "version_given": profile.consent_version,
             "given_at": profile.consent_given_at,
             "withdrawn_at": profile.consent_withdrawn_at,
-            "history": _consent_history(profile),
         },
+        "consent_history": _consent_history(profile),
         # What the other apps hold about the person (reports, trainings, notifications, receipts).
         **{section["key"]: section["rows"] for section in sections},
         "read_by_others": [
@@ -234,6 +234,8 @@ PERSONAL_DATA_LABELS = {
     "account": _("Account"),
     "profile": _("Profile"),
     "consents": _("Personal-data consent"),
+    "consent_history": _("Consents given and withdrawn"),
+    "version": _("Consent version"),
     "status_history": _("Status history"),
     "decisions": _("Recognition decisions"),
     "read_by_others": _("Who read my data"),

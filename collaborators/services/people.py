@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -481,7 +482,8 @@ def person_anonymise(*, actor: User, user: User) -> User:
 
 def people_left_due(*, before):
     """Profiles of people who left (or were dismissed, or ended their term) before ``before`` and are not
-    anonymised yet: the day they left is the effective date of their last change of status."""
+    anonymised yet: the day they left is the effective date of their last change to that status, or, for
+    a status set without a recorded change (an import), the profile's ``status_since``."""
     left_on = (
         StatusChange.objects.filter(user_id=OuterRef("user_id"), to_status=OuterRef("status"))
         .order_by("-effective_date", "-pk")
@@ -489,7 +491,7 @@ def people_left_due(*, before):
     )
     return (
         CollaboratorProfile.objects.filter(status__in=ANONYMISABLE, anonymised_at__isnull=True)
-        .annotate(left_on=Subquery(left_on))
+        .annotate(left_on=Coalesce(Subquery(left_on), "status_since"))
         .filter(left_on__lt=timezone.localdate(before))
     )
 

@@ -52,10 +52,10 @@ def test_the_own_data_file_holds_every_kind_of_data(client, everything, collabor
     # Every kind the person is owed (a section whose receiver went missing fails here); the notification
     # channels' own sections (phones, push subscriptions, preferences, follows) may come on top.
     assert set(data) >= {
-        "exported_at", "account", "profile", "consents", "status_history", "decisions", "reports", "trainings",
-        "notifications", "receipts", "read_by_others", "account_events", "sessions",
+        "exported_at", "account", "profile", "consents", "consent_history", "status_history", "decisions",
+        "reports", "trainings", "notifications", "receipts", "read_by_others", "account_events", "sessions",
     }  # fmt: skip
-    assert data["consents"]["version_given"] and data["consents"]["history"], "the consents given"
+    assert data["consents"]["version_given"] == data["consent_history"][-1]["version"] == "2025-10"
     assert data["trainings"][0]["status"] and data["trainings"][0]["certificate"], "attendance, certificate"
     assert data["profile"]["status"]
     assert data["account"]["username"] == "collab"

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from collaborators.models import CollaboratorProfile, Role
-from collaborators.services.people import person_change_status
+from collaborators.services.people import person_change_status, profile_of
 from notifications.management.commands.setup_periodic_tasks import declared_schedules
 from notifications.models import Notification
 from privacy.models import ReadEntry, RetentionRun
@@ -209,3 +209,13 @@ def test_issued_summaries_stay_even_when_everything_else_expired(world):
         retention_run(apply=True)
     summary = Summary.objects.get(pk=world["summary"].pk)
     assert summary.status == "issued" and summary.docx and summary.docx.storage.exists(summary.docx.name)
+
+
+def test_people_who_left_without_a_recorded_change_count_from_their_status_date(world, collaborator):
+    """A status set by an import has no recorded change: the profile's date of that status counts."""
+    profile = profile_of(collaborator)
+    CollaboratorProfile.objects.filter(pk=profile.pk).update(status="term_ended", status_since=T0.date())
+    with time_machine.travel(T0 + timedelta(days=39), tick=False):
+        assert retention_run(apply=False).counts["people_left"] == 0
+    with time_machine.travel(T0 + timedelta(days=41), tick=False):
+        assert retention_run(apply=False).counts["people_left"] == 2  # with and without a recorded change
