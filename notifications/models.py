@@ -171,7 +171,7 @@ class Preference(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "category"], name="preference_once_per_category")]
 
     def __str__(self):
-        return f"{self.user_id}: {self.category}"
+        return f"{self.user_id}: {self.get_category_display()}"
 
 
 class ContactSettings(models.Model):
@@ -282,7 +282,7 @@ class Digest(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user_id} {self.cadence} {self.period_start}"
+        return f"{self.user_id}: {self.get_cadence_display()} {self.period_start:%d/%m/%Y}"
 
 
 class Delivery(models.Model):
@@ -326,7 +326,7 @@ class Delivery(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.notification_id} {self.channel} {self.status}"
+        return f"{self.notification_id}: {self.get_channel_display()}, {self.get_status_display()}"
 
 
 class PaidMessageTallyQuerySet(ScopedQuerySet):
@@ -351,7 +351,7 @@ class PaidMessageTally(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.unit_id} {self.month:%Y-%m} {self.channel}: {self.messages}"
+        return f"{self.unit_id} {self.month:%m/%Y} {self.get_channel_display()}: {self.messages}"
 
 
 class ProviderToken(models.Model):
@@ -367,4 +367,4 @@ class ProviderToken(models.Model):
         verbose_name_plural = _("provider tokens")
 
     def __str__(self):
-        return self.channel
+        return self.get_channel_display()

@@ -391,6 +391,29 @@ INTERNAL_COMMENTS = [
     "Đưa vào báo cáo nhanh gửi Thường trực.",
     "Theo dõi thêm, có dấu hiệu lan rộng.",
 ]
+# The reception a report's own words state: what people approve of is positive, what they protest or fear
+# is negative, approval with a reservation is mixed; a question is neutral. Only a text that says none of
+# these gets a direction drawn at random.
+APPROVING = ("đồng tình", "phấn khởi", "ủng hộ", "hoan nghênh", "đánh giá cao", "yên tâm")
+OPPOSING = ("phản đối", "bức xúc", "lo lắng", "lo ngại", "lo mất", "hoang mang", "không thể", "ngừng việc")
+OPPOSING += ("tai nạn", "chậm trả", "giảm do", "cho thôi việc", "nguy cơ", "xuyên tạc", "chưa được")
+RESERVED = ("nhưng", "tuy nhiên", "băn khoăn")
+
+
+def _direction_of(kind, title: str, content: str, drawn: str) -> str:
+    title, text = title.lower(), f"{title} {content}".lower()
+    if kind == ReportKind.QUESTION:
+        return Direction.NEUTRAL
+    approving, opposing = any(w in title for w in APPROVING), any(w in title for w in OPPOSING)
+    if kind == ReportKind.HOT_SPOT or (opposing and not approving):
+        return Direction.NEGATIVE
+    if approving:
+        return Direction.MIXED if opposing or any(word in text for word in RESERVED) else Direction.POSITIVE
+    if kind == ReportKind.PROPOSAL and drawn == Direction.POSITIVE:
+        return Direction.NEUTRAL
+    return drawn
+
+
 ALERT_NOTES = {AlertLevel.WATCH: "Cần theo dõi", AlertLevel.COMPLEX: "Phức tạp", AlertLevel.HOT_SPOT: "Điểm nóng"}
 VERIFICATION_NOTES = {
     Verification.TRUE: "Đúng sự thật",
@@ -676,7 +699,11 @@ def seed(count: int | None = None) -> str:
             closing = rng.choice(CLOSINGS)
             content = " ".join(filter(None, [content, SOURCE_SENTENCES.get(source, ""), closing]))
         hot = kind == ReportKind.HOT_SPOT
-        urgent = hot and rng.random() < 0.7 or (kind != "nothing_new" and rng.random() < 0.02)
+        # Drawn as they always were, so the rest of the demo stays the same; used once the direction is known.
+        first = rng.random() if kind != "nothing_new" else 1.0
+        second = rng.random() if hot and first >= 0.7 else 1.0
+        # What these draws made urgent before the direction was known: it decides the draws further on.
+        drawn_urgent = (hot and (first < 0.7 or second < 0.02)) or (not hot and first < 0.02)
         place = unit.name.replace("Công đoàn cơ sở ", "").replace("Công đoàn ", "")
         observed = timezone.localtime(moment).date() - timedelta(days=rng.choice([0, 0, 0, 1, 2, 3, 5]))
         report = Report(
@@ -691,12 +718,17 @@ def seed(count: int | None = None) -> str:
             client_token=demo_token(n),
             status=status,
         )
+        urgent = False
         if kind != "nothing_new":
-            report.direction = (
+            drawn = (
                 rng.choice([Direction.NEGATIVE, Direction.NEUTRAL, Direction.MIXED])
                 if hot or kind == ReportKind.RUMOUR
                 else rng.choices(list(Direction), [3, 4, 3, 2])[0]
             )
+            report.direction = _direction_of(kind, title, content, drawn)
+            # Urgent: most hot spots, and now and then a report of people's discontent (never a word of praise).
+            discontent = report.direction == Direction.NEGATIVE
+            urgent = (hot and (first < 0.7 or second < 0.02)) or (discontent and first < 0.04)
             report.breadth = rng.choices(list(Breadth), [1, 3, 5, 6, 3])[0]
             report.concern = Concern.HIGH if hot else rng.choices(list(Concern), [2, 5, 3])[0]
             report.spread = (
@@ -773,7 +805,7 @@ def seed(count: int | None = None) -> str:
                 level = AlertLevel.NORMAL
                 if hot:
                     level = rng.choice([AlertLevel.COMPLEX, AlertLevel.HOT_SPOT])
-                elif urgent or rng.random() < 0.1:
+                elif drawn_urgent or rng.random() < 0.1:
                     level = rng.choice([AlertLevel.WATCH, AlertLevel.WATCH, AlertLevel.COMPLEX])
                 if level != AlertLevel.NORMAL:
                     report.alert_level = level

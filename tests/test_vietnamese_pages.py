@@ -2,11 +2,12 @@
 reader says (aria-label, title, alt, placeholder, visually-hidden text).
 
 The walk reuses the scope walk's world (tests/test_scope_walk.py): both unions' objects of every kind. Each
-actor (a collaborator, the ward union's staff, the city federation's staff and administrator, a superuser)
-opens every URL of the app with GET, and the superuser every page of the admin; each page answering 200 in
-HTML is read. An English word is one of the English source strings' words (every msgid of the catalogue)
-that no Vietnamese translation uses: the test needs no dictionary, and proper names and abbreviations the
-Vietnamese keeps (SMS, Zalo, PDF, …) are allowed because the translations use them.
+actor (a collaborator, the ward union's staff and administrator, the city federation's staff and
+administrator, a superuser) opens every URL of the app with GET, and the superuser every page of the admin:
+the list, the add form and the change form of every registered model; each page answering 200 in HTML is
+read, select options included. An English word is one of the English source strings' words (every msgid of
+the catalogue) that no Vietnamese translation uses: the test needs no dictionary, and proper names and
+abbreviations the Vietnamese keeps (SMS, Zalo, PDF, …) are allowed because the translations use them.
 """
 
 import re
@@ -24,7 +25,7 @@ from django.contrib import admin
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from collaborators.models import Role
+from collaborators.models import Role, User
 from tests.factories import UserFactory
 from tests.test_scope_walk import (  # noqa: F401 (world: the fixture)
     TABLE,
@@ -159,6 +160,7 @@ def _actors(walk, city):
     return {
         "collaborator": walk.actors["collaborator"],
         "ward staff": walk.actors["staff"],
+        "ward admin": User.objects.get(username="admin-a"),
         "city staff": city_staff,
         "city admin": city_admin,
         "superuser": root,
@@ -194,6 +196,34 @@ def _admin_rows(walk, root, settings):
     people.force_login(staff)
     assert people.get(reverse("reports:export", kwargs={"fmt": "csv"})).status_code == 200
     two_factor_reset(actor=root, person=staff)
+    # The notification channels' and the follows' records, as the jobs and the pages write them.
+    from follows.models import FollowKind, Subscription
+    from notifications.models import (
+        Cadence,
+        Category,
+        Channel,
+        ContactSettings,
+        Delivery,
+        Digest,
+        Notification,
+        PaidMessageTally,
+        PhoneVerification,
+        Preference,
+        PushSubscription,
+    )
+
+    notice = Notification.objects.filter(recipient=root).first()
+    Delivery.objects.create(notification=notice, channel=Channel.values[0], provider_id="", last_error="")
+    PaidMessageTally.objects.create(unit=walk.ours.unit, month=timezone.localdate().replace(day=1), channel="sms")
+    Digest.objects.create(user=root, cadence=Cadence.values[-1], period_start=timezone.localdate())
+    PhoneVerification.objects.create(
+        user=staff, phone="0912345678", code_hash="x", expires_at=timezone.now() + timedelta(minutes=10)
+    )
+    # A person's own settings, which the admin shows to that person only (the superuser's own here).
+    Preference.objects.create(user=root, category=Category.REMINDERS)
+    ContactSettings.objects.get_or_create(user=root, defaults={"verified_phone": "0912345678"})
+    PushSubscription.objects.create(user=root, endpoint="https://push.example.org/1", p256dh="k", auth="a")
+    Subscription.objects.create(user=root, kind=FollowKind.UNIT, unit=walk.ours.unit)
 
 
 def _rows_the_admin_shows(actor):
@@ -244,7 +274,7 @@ def test_the_words_this_test_looks_for_are_english():
     assert english_in("<p>Dùng FreeOTP<span hidden>published</span> trên iPhone</p>") == []
 
 
-@pytest.mark.parametrize("role", ["collaborator", "ward staff", "city staff", "city admin", "superuser"])
+@pytest.mark.parametrize("role", ["collaborator", "ward staff", "ward admin", "city staff", "city admin", "superuser"])
 def test_every_page_of_every_role_is_vietnamese(role, world, city, settings):  # noqa: F811 (the fixture)
     actor = _actors(world, city)[role]
     if role == "superuser":

@@ -88,6 +88,23 @@ def test_demo_reports_cover_every_case_consistently(seeded):
     assert linked.values("unit").distinct().count() > 5
 
 
+def test_a_demo_reports_reception_agrees_with_its_words(seeded):
+    """What people approve of is never filed as opposition, nor raised as urgent; what they protest is
+    never filed as approval; a hot spot is negative."""
+    approving = Q()
+    for word in ("đồng tình", "phấn khởi", "ủng hộ"):
+        approving |= Q(title__icontains=word)
+    opposing = Q()
+    for word in ("phản đối", "bức xúc", "lo lắng"):
+        opposing |= Q(title__icontains=word)
+    assert Report.objects.filter(approving).exclude(opposing).exists()
+    assert not Report.objects.filter(approving, direction="negative").exists()
+    assert not Report.objects.filter(approving, urgent=True).exclude(opposing).exists()
+    assert not Report.objects.filter(opposing, direction="positive").exclude(approving).exists()
+    assert not Report.objects.filter(kind=ReportKind.HOT_SPOT).exclude(direction="negative").exists()
+    assert not Report.objects.filter(urgent=True, direction="positive").exists()
+
+
 def test_running_twice_adds_nothing(seeded, settings):
     counts = (Report.objects.count(), ReportEvent.objects.count(), Rumour.objects.count())
     call_command("seed_demo", verbosity=0)
