@@ -164,7 +164,8 @@ class RetentionRun(models.Model):
         ordering = ["-at", "-pk"]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {'dry' if self.dry_run else 'run'}"
+        kind = _("dry run") if self.dry_run else _("deletion")
+        return f"{timezone.localtime(self.at):%d/%m/%Y %H:%M} {kind}"
 
     @property
     def total(self):

@@ -57,6 +57,7 @@ ALLOWED = {
     "wifi", "secret", "walk", "ward", "celery", "cron", "crontab", "utc", "amqp", "redis", "rabbitmq", "ldap",
     "django", "get", "post", "http", "sha", "uuid", "ios",
     "english",  # the language switcher names each language in its own tongue
+    "command",  # the Mac key, named in Django's own help for a multiple choice ("Control", or "Command" on a Mac)
 }  # fmt: skip
 # Known gaps of the admin (a superuser's pages only), left for a later change, each with its cause: fields of
 # our models without a verbose name (created_by, verified_by, search_text, content_type, uploaded_by,
