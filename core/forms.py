@@ -5,6 +5,7 @@ import re
 
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -119,10 +120,17 @@ def readable_initial(opts, initial: dict) -> dict:
 class ReadableAdminInput:
     """Mixed into a ModelAdmin (before it): the add page's initial values from the query string only when
     readable (``readable_initial``), and a choice of several related rows refuses a value that is no id
-    (``ModelMultipleIdsField``) instead of failing the query."""
+    (``ModelMultipleIdsField``) instead of failing the query; a link typed without a scheme is read as https.
+    Inlines mix it in too."""
 
     def get_changeform_initial_data(self, request):
         return readable_initial(self.opts, super().get_changeform_initial_data(request))
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # A link typed without its scheme ("meet.example.vn/abc") is read as https, Django 6's default.
+        if isinstance(db_field, models.URLField):
+            kwargs.setdefault("assume_scheme", "https")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         permissions = db_field.related_model._meta.label == "auth.Permission"

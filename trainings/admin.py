@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from collaborators.admin import ScopedAdmin
 from core import uploads
+from core.forms import ReadableAdminInput
 from trainings.models import CalendarFeedToken, Material, Registration, TrainingSession
 
 
@@ -9,7 +10,7 @@ class MaterialAdminForm(uploads.CheckedUploadModelForm):
     upload_use = uploads.TRAINING_MATERIAL
 
 
-class MaterialInline(admin.TabularInline):
+class MaterialInline(ReadableAdminInput, admin.TabularInline):
     """A file added here is checked as in the app (core.uploads); its name and kind are filled by the check."""
 
     model = Material
