@@ -434,12 +434,31 @@ def push_subscription_save(*, user, endpoint: str, p256dh: str, auth: str):
     return subscription
 
 
+def attachments_delete_files(attachments) -> None:
+    """The stored files of ``attachments`` (rows about to be deleted) leave the disk once the deletion is
+    committed: deleting a row leaves its file behind, and a rolled-back deletion must keep it."""
+    storage = NotificationAttachment._meta.get_field("file").storage
+    names = [name for name in attachments.values_list("file", flat=True) if name]
+
+    def delete_files():
+        for name in names:
+            try:
+                storage.delete(name)
+            except OSError:
+                logger.warning("An outbox attachment could not be deleted: %s", name)
+
+    if names:
+        transaction.on_commit(delete_files)
+
+
 def person_notifications_erase(*, person) -> None:
-    """Anonymisation: everything the outbox holds about ``person`` goes (their messages and how they were
-    delivered, choices, phone numbers and codes, push subscriptions, digests). The paid-message tallies
-    are counts per unit and stay."""
+    """Anonymisation: everything the outbox holds about ``person`` goes (their messages with their files on
+    disk, how they were delivered, choices, phone numbers and codes, push subscriptions, digests). The
+    paid-message tallies are counts per unit and stay."""
     from notifications.models import ContactSettings, Digest, PhoneVerification, Preference, PushSubscription
 
-    Notification.objects.filter(recipient=person).delete()  # their deliveries and files with them
+    messages = Notification.objects.filter(recipient=person)
+    attachments_delete_files(NotificationAttachment.objects.filter(notification__in=messages))
+    messages.delete()  # their deliveries and attachment rows with them
     for model in (Preference, ContactSettings, PhoneVerification, PushSubscription, Digest):
         model.objects.filter(user=person).delete()

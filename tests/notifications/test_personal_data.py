@@ -6,6 +6,7 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,12 +19,13 @@ from notifications.models import (
     Delivery,
     Digest,
     Notification,
+    NotificationAttachment,
     PaidMessageTally,
     PhoneVerification,
     Preference,
     PushSubscription,
 )
-from notifications.services import notification_deliver, notify
+from notifications.services import notification_deliver, notify, notify_address
 from reports.models import Topic
 from tests.clock import frozen_clock
 from tests.factories import UserFactory
@@ -135,3 +137,27 @@ def test_the_page_reads_the_labels_of_choices_and_no_stored_code(client, collabo
     client.force_login(unit_staff)
     follows = _section(client.get(reverse("roster:my_data_page")).content.decode(), "follows")
     assert "Lĩnh vực" in follows and "Nhà ở" in follows and ">topic<" not in follows
+
+
+def test_anonymising_a_person_deletes_their_messages_files_and_keeps_others(
+    held, other_collaborator, union, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    admin_user = UserFactory(username="anon-files-admin", unit=union, role=Role.ADMIN)
+    stored = {}
+    for owner in (held, other_collaborator):
+        message = notify(recipient=owner, kind="summary_issued", subject="Báo cáo tổng hợp")
+        attachment = NotificationAttachment(notification=message, filename="tong-hop.docx", content_type="x")
+        attachment.file.save("tong-hop.docx", ContentFile(b"noi dung"), save=True)
+        stored[owner.pk] = tmp_path / attachment.file.name
+    outside = notify_address(email="so@example.vn", kind="summary_issued", subject="Tổng hợp", attachments=[
+        ("tong-hop.xlsx", b"bang", "x")
+    ])  # fmt: skip
+    outside_file = tmp_path / outside.attachments.get().file.name
+    assert all(path.exists() for path in [*stored.values(), outside_file])
+    people.person_change_status(actor=admin_user, user=held, to_status="left", reason="Chuyển công tác")
+    with django_capture_on_commit_callbacks(execute=True):
+        people.person_anonymise(actor=admin_user, user=held)
+    assert not stored[held.pk].exists()
+    assert stored[other_collaborator.pk].exists() and outside_file.exists()
+    assert NotificationAttachment.objects.filter(notification__recipient=other_collaborator).exists()
