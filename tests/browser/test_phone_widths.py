@@ -156,6 +156,8 @@ def _urls(walk, data, *, with_admin):
                 continue
             kwargs = admin_kwargs(admin_case(key, walk)[0], pattern, walk)
         else:
+            if key not in TABLE:
+                continue  # a URL without its scope case: the scope walk fails on it, with the line to write
             kind = TABLE[key][0]
             if kind == "token":
                 continue  # a credential in the URL: a feed, an activation link
