@@ -86,6 +86,18 @@ def _counters_path(request, queue):
     return unit.path if unit is not None else scope_path(request.user)
 
 
+def _sent_counts(path: str) -> dict:
+    """``selectors.sent_counts``, kept in the cache under the figures' version (every report write moves
+    it): the city's sum reads ~28,000 counter rows, about 40 ms at 1,000,000 reports."""
+    key = fragments.key(fragments.FIGURES, "sent-counts", path)
+    counts = fragments.get(key) if key else None
+    if counts is None:
+        counts = selectors.sent_counts(path=path)
+        if key:
+            fragments.store(key, counts)
+    return counts
+
+
 def _status_counts(request, data, path):
     """How many reports of each status match the other filters, and the statuses whose figure stopped at the cap.
 
@@ -94,7 +106,7 @@ def _status_counts(request, data, path):
     table.
     """
     if path is not None:
-        counts = selectors.sent_counts(path=path)
+        counts = _sent_counts(path)
         rows = [(value, label, counts.get(value, 0)) for value, label in REVIEW_STATUSES]
         return sum(count for _value, _label, count in rows), rows, set()
     others = data.copy()

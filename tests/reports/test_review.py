@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from collaborators.models import ExportRecord, Role
+from core import fragments
 from notifications.models import Notification
 from reports.models import AlertLevel, EventKind, Report, ReportEvent, ReportKind, ReportStatus, Topic
 from reports.services import report_accept, report_assign, report_escalate, report_return, reports_flag_overdue
@@ -184,6 +185,7 @@ def test_the_queue_query_count_does_not_grow_with_the_reports(client, unit_staff
     client.force_login(unit_staff)
     url = reverse("reports:list")
     client.get(url)
+    fragments.bump(fragments.FIGURES)  # measured without the cached status counts
     with CaptureQueriesContext(connection) as few:
         assert client.get(url).status_code == 200
     for i in range(45):
@@ -245,6 +247,7 @@ def test_the_report_page_query_count_does_not_grow_with_the_reports(client, unit
     client.force_login(unit_staff)
     url = reverse("reports:detail", args=[reports[0].pk])
     client.get(url)
+    fragments.bump(fragments.FIGURES)  # measured without the cached status counts
     with CaptureQueriesContext(connection) as few:
         assert client.get(url).status_code == 200
     for i in range(45):
