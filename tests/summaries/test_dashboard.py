@@ -297,7 +297,7 @@ def test_a_past_month_does_not_link_to_the_roster_s_current_month_filter(client,
 # --- the period filter ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("period", ["2025-13", "10/2025", "abc", "2999-01", "1999-12"])
+@pytest.mark.parametrize("period", ["2025-13", "13/2025", "10/20255", "abc", "2999-01", "1999-12"])
 def test_a_bad_period_gets_a_message_and_the_current_month(client, unit_staff, english, period):
     response = login(client, unit_staff).get(URL, {"period": period})
     assert response.status_code == 200
@@ -306,6 +306,12 @@ def test_a_bad_period_gets_a_message_and_the_current_month(client, unit_staff, e
     assert context(response, "month") == timezone.localdate().replace(day=1)
     body = response.content.decode()
     assert "Showing the current month" in body
+
+
+def test_a_month_typed_as_people_write_it_is_read(client, unit_staff):
+    response = login(client, unit_staff).get(URL, {"period": "10/2025"})
+    assert not context(response, "form").errors
+    assert context(response, "month") == date(2025, 10, 1)
 
 
 def test_the_default_is_the_current_local_month(client, unit_staff, union):
