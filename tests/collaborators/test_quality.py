@@ -282,3 +282,39 @@ def test_the_dashboard_shows_the_compact_table_linked_and_sortable(client, world
     )
     html = response.content.decode()
     assert 'id="dashboard-quality"' in html and reverse("roster:quality") in html
+
+
+@pytest.mark.parametrize("path", ["sql", "python"])
+def test_the_migration_that_fills_the_figures_gives_the_rows_the_tallies_keep(world, path):
+    """summaries 0004 fills QualityTally for reports counted before it existed: on PostgreSQL in two
+    set-based statements, elsewhere row by row. Both give exactly the rows the live tallies wrote."""
+    import importlib
+
+    from django.apps import apps as global_apps
+    from django.db import connection
+
+    from collaborators.models.activity import QUALITY_REPORT_COLUMNS
+    from summaries.models import ReportTally
+
+    if path == "sql" and connection.vendor != "postgresql":
+        pytest.skip("the set-based fill is PostgreSQL's")
+    migration = importlib.import_module("summaries.migrations.0004_quality_tallies")
+
+    def rows():
+        values = ["person_id", "unit_id", "month", *QUALITY_REPORT_COLUMNS]
+        return sorted(QualityTally.objects.values_list(*values))
+
+    expected = rows()
+    assert expected and any(row[3] for row in expected)  # the world's reports were counted
+    # As before the migration: no quality rows, and snapshots that do not name the author and unit.
+    QualityTally.objects.all().delete()
+    for snapshot in ReportTally.objects.all():
+        snapshot.counted = {k: v for k, v in snapshot.counted.items() if k not in ("author", "unit")}
+        snapshot.save()
+    if path == "sql":
+        with connection.schema_editor() as editor:
+            migration.fill(global_apps, editor)
+    else:
+        migration.fill_in_python(global_apps)
+    assert rows() == expected
+    assert all("author" in s.counted for s in ReportTally.objects.all() if s.counted)
