@@ -276,6 +276,13 @@ class PulseRequest(models.Model):
         return self.status == PulseStatus.OPEN and self.deadline > (now or timezone.now())
 
 
+class PulseRecipientQuerySet(ScopedQuerySet):
+    """Staff: the people asked in their subtree (by the unit they were asked in); collaborators: their own rows."""
+
+    unit_path = "unit__path"
+    owner = "person"
+
+
 class PulseRecipient(models.Model):
     """One person asked in one request: fixed when the request opens; the report is their answer."""
 
@@ -292,6 +299,8 @@ class PulseRecipient(models.Model):
     )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+
+    objects = PulseRecipientQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("person asked")

@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/files/<int:file_pk>/remove/", views.note_file_remove, name="file_remove"),
     # Requests for opinion (pulse)
     path("requests/", views_pulse.pulse_list, name="pulse_list"),
+    path("requests/answers/", views_pulse.pulse_answers, name="pulse_answers_in_periods"),
     path("requests/new/", views_pulse.pulse_new, name="pulse_new"),
     path("requests/<int:pk>/", views_pulse.pulse_detail, name="pulse_detail"),
     path("requests/<int:pk>/open/", views_pulse.pulse_open, name="pulse_open"),

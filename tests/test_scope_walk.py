@@ -217,6 +217,7 @@ TABLE = {
     "guidance:pulse_open": ("pulse", "405 405 405 405 405 405", "404 404 3 404 404 L"),
     "guidance:pulse_stats": ("pulse", "404 404 200 404 404 L", "404 404 405 405 404 L"),
     "guidance:pulse_answers": ("pulse", "404 404 200 404 404 L", "404 404 405 405 404 L"),
+    "guidance:pulse_answers_in_periods": (None, STAFF_ONLY, "404 404 405 405 404 L"),
     "guidance:pulse_edit": ("pulse", "404 404 3 404 404 L", "404 404 3 404 404 L"),
     "guidance:pulse_cancel": ("pulse", "405 405 405 405 405 405", "404 404 3 404 404 L"),
     "guidance:pulse_history": ("pulse", "404 404 200 404 404 L", "404 404 405 405 404 L"),

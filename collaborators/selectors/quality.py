@@ -116,15 +116,25 @@ def units_quality(user, unit: Unit, first: date, last: date, *, sort: str = "-se
 
 class QueueLinks:
     """The review queue's URL behind each figure: the reports of a person or a unit's subtree, first sent
-    in the chosen periods, with one status or every status but drafts (observations only, as counted)."""
+    in the chosen periods, with one status or every status but drafts (observations only, as counted);
+    for "requests answered", the answers to requests for opinion sent in those periods."""
 
     STATUS_OF = {"sent": "", "accepted": "accepted", "returned": "returned", "rejected": "rejected"}
 
     def __init__(self, first, last):
         self.url = reverse("reports:list")
-        self.base = {"nothing_new": "false", "month": first.strftime("%Y-%m"), "month_to": last.strftime("%Y-%m")}
+        # "Requests answered": the reports app does not know which report answered a request, so that
+        # figure links to the answers across requests (the requests' answers list, by person and period).
+        self.answers_url = reverse("guidance:pulse_answers_in_periods")
+        self.months = {"month": first.strftime("%Y-%m"), "month_to": last.strftime("%Y-%m")}
+        self.base = {"nothing_new": "false", **self.months}
 
     def __call__(self, figure: str, *, unit, person_id=None, exact=False) -> str:
+        if figure == "answered":
+            query = {**self.months, "exact_unit" if exact else "unit": unit.pk}
+            if person_id is not None:
+                query["person"] = person_id
+            return f"{self.answers_url}?{urlencode(query)}"
         query = {**self.base, "unit": unit.pk, "status": self.STATUS_OF[figure]}
         if exact:
             query["exact_unit"] = unit.pk
@@ -145,7 +155,7 @@ def linked(rows, links, *, unit=None, per_person=False, exact=False):
             )
             if row[figure]
             else None
-            for figure in QueueLinks.STATUS_OF
+            for figure in [*QueueLinks.STATUS_OF, "answered"]
         }
     return rows
 

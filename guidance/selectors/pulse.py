@@ -5,10 +5,13 @@ Staff see a request written above them when it asked people in their subtree; wh
 (rates, answers, who has not answered) is then only their subtree's part: ``recipients_seen_by``.
 """
 
+from datetime import datetime, time, timedelta
+
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from collaborators.access import covers, scope_path
+from core.periods import period_bounds
 from guidance.models import PulseRecipient, PulseRequest, PulseStatus
 from reports.models import Direction
 
@@ -86,6 +89,26 @@ def answers(pulse: PulseRequest, *, unit_id: int | None = None, direction: str =
         qs = qs.filter(unit_id=unit_id)
     if direction in DIRECTIONS:
         qs = qs.filter(report__direction=direction)
+    return qs
+
+
+def answers_in_periods(viewer, *, first, last, person_id=None, unit=None, exact=False):
+    """The sent answers, across requests, that the quality page's "requests answered" counts: those
+    first sent in the reporting periods ``first``..``last`` (their months), asked at ``unit`` (or a unit
+    under it; only at it when ``exact``), optionally of one person; only the people asked in the
+    viewer's scope (``visible_to``)."""
+    start = timezone.make_aware(datetime.combine(period_bounds(first)[0], time.min))
+    end = timezone.make_aware(datetime.combine(period_bounds(last)[1] + timedelta(days=1), time.min))
+    qs = (
+        PulseRecipient.objects.visible_to(viewer)
+        .filter(answered_at__gte=start, answered_at__lt=end, report__isnull=False)
+        .select_related("report", "unit", "person", "pulse")
+        .order_by("unit__path", "-answered_at", "pk")
+    )
+    if person_id is not None:
+        qs = qs.filter(person_id=person_id)
+    if unit is not None:
+        qs = qs.filter(unit=unit) if exact else qs.filter(unit__path__startswith=unit.path)
     return qs
 
 

@@ -1,24 +1,32 @@
 """Requests for opinion: staff write, open and follow them (response rate and direction per unit, live);
 the collaborators asked see them and answer through the report form. Out of scope is a 404."""
 
+import re
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from collaborators.access import (
     STAFF_ROLES,
     Role,
+    covers,
     get_manageable_or_404,
     get_visible_or_404,
     is_staff_or_admin,
     role_required,
 )
+from collaborators.models import Unit
 from core.history import history_entries
 from core.ids import parse_id
+from core.periods import period_month
 from guidance.forms import PulseRequestForm
 from guidance.models import PulseRecipient, PulseRequest, PulseStatus
 from guidance.selectors import pulse as selectors_pulse
@@ -28,6 +36,7 @@ from reports.models import Direction
 # Pages for everyone with a role; a staff or admin account without a unit has no scope: 404.
 EVERY_ROLE = (Role.COLLABORATOR, *STAFF_ROLES)
 PAGE_SIZE = 30
+MONTH = re.compile(r"(20[0-9]{2})-(0[1-9]|1[0-2])")
 
 
 def _pulse_or_404(request, pk):
@@ -116,17 +125,59 @@ def pulse_stats(request, pk):
     return render(request, "guidance/_partials/pulse_stats.html", context)
 
 
+def _month(value):
+    """A "YYYY-MM" reporting period from the query string, or None."""
+    match = MONTH.fullmatch(value or "")
+    return date(int(match[1]), int(match[2]), 1) if match else None
+
+
+def _answers_in_periods(request):
+    """The answers across requests that the quality page's "requests answered" figure links to: of one
+    person or unit, in a range of reporting periods, within the viewer's scope."""
+    month, month_to = request.GET.get("month"), request.GET.get("month_to")
+    first = _month(month) if month else period_month(timezone.localdate())
+    last = _month(month_to) if month_to else first
+    if first is None or last is None or last < first:
+        raise Http404  # not a range of reporting periods: only the quality page's links come here
+    exact = parse_id(request.GET.get("exact_unit"))
+    unit_id = exact or parse_id(request.GET.get("unit"))
+    unit = Unit.objects.filter(pk=unit_id).first() if unit_id else None
+    if unit_id and unit is None:
+        raise Http404
+    person = parse_id(request.GET.get("person"))
+    rows = selectors_pulse.answers_in_periods(
+        request.user, first=first, last=last, person_id=person, unit=unit, exact=bool(exact)
+    )
+    return rows, {
+        "first": first,
+        "last": last,
+        "unit_name": unit.name if unit and covers(request.user, [unit]) else "",
+        "by_person": person is not None,
+    }
+
+
 @role_required(*STAFF_ROLES)
 @require_GET
-def pulse_answers(request, pk):
-    """The answers (reports) of a request, optionally of one unit and one direction: where the numbers link."""
-    pulse = _pulse_or_404(request, pk)
-    unit = parse_id(request.GET.get("unit"))
+def pulse_answers(request, pk=None):
+    """The answers (reports) of a request, optionally of one unit and one direction: where the numbers link.
+
+    Without a request (``requests/answers/``): the answers across requests of one person or unit in a range
+    of reporting periods (``person``, ``unit`` or ``exact_unit``, ``month``, ``month_to``), where the
+    quality page's "requests answered" links."""
     direction = request.GET.get("direction", "")
-    rows = selectors_pulse.answers(pulse, unit_id=unit, direction=direction, viewer=request.user)
+    if pk is None:
+        pulse = None
+        rows, context = _answers_in_periods(request)
+    else:
+        pulse = _pulse_or_404(request, pk)
+        unit = parse_id(request.GET.get("unit"))
+        rows = selectors_pulse.answers(pulse, unit_id=unit, direction=direction, viewer=request.user)
+        context = {}
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
+    if pulse is not None:
+        context["unit_name"] = page.object_list[0].unit.name if request.GET.get("unit") and page.object_list else ""
     return render(
         request,
         "guidance/pulse_answers.html",
@@ -134,8 +185,8 @@ def pulse_answers(request, pk):
             "pulse": pulse,
             "page": page,
             "query_string": params.urlencode(),
-            "direction_label": dict(Direction.choices).get(direction, ""),
-            "unit_name": page.object_list[0].unit.name if unit and page.object_list else "",
+            "direction_label": dict(Direction.choices).get(direction, "") if pulse else "",
+            **context,
         },
     )
 

@@ -210,12 +210,20 @@ def test_sorting_by_each_figure_both_ways(client, world, unit_staff):
 def test_each_number_links_to_exactly_the_reports_behind_it(client, world, union, unit_staff):
     response = get(client, unit_staff, start="2026-11", end="2026-12")
     units = get(client, unit_staff, start="2026-11", end="2026-12", by="units").context
-    rows = list(response.context["people"]) + list(units["units"]["rows"]) + [units["total"]]
-    checked = 0
+    rows = list(response.context["people"]) + list(units["units"]["rows"]) + [units["units"]["own"], units["total"]]
+    checked = answers = 0
+    client.force_login(unit_staff)
     for row in rows:
         for figure, url in row["links"].items():
             if url is None:
                 assert row[figure] == 0
+                continue
+            if figure == "answered":
+                # The answers to requests for opinion behind the figure, listed by the requests' answers page.
+                with time_machine.travel(NOW, tick=False):
+                    page = client.get(url)
+                assert page.status_code == 200 and page.context["page"].paginator.count == row[figure], url
+                answers += 1
                 continue
             params = QueryDict(urlsplit(url).query)
             with time_machine.travel(NOW, tick=False):
@@ -223,12 +231,47 @@ def test_each_number_links_to_exactly_the_reports_behind_it(client, world, union
                 assert listed.is_valid(), listed.errors
                 assert listed.qs.count() == row[figure], url
             checked += 1
-    assert checked >= 10
+    assert checked >= 10 and answers >= 3  # b's row, the second unit's row, the total
     # The queue page itself opens with these filters.
-    client.force_login(unit_staff)
     with time_machine.travel(NOW, tick=False):
         page = client.get(response.context["people"][0]["links"]["sent"])
     assert page.status_code == 200 and page.context["page"].paginator.count == response.context["people"][0]["sent"]
+
+
+def test_the_answers_link_lists_the_persons_answers_of_the_periods_within_scope(
+    client, world, union, grassroots, unit_staff
+):
+    a, b = world["a"], world["b"]
+    with time_machine.travel(at(2026, 12, 4), tick=False):
+        pulse_answer_record(report=world["reports"][3], person=a, pulse_id=world["pulse"].pk)
+    rows = {r["person_id"]: r for r in get(client, unit_staff, start="2026-12", end="2026-12").context["people"]}
+    assert rows[a.pk]["answered"] == rows[b.pk]["answered"] == 1
+    row = next(
+        r for r in get(client, unit_staff, start="2026-12", end="2026-12").context["people"] if r["person_id"] == b.pk
+    )
+    assert row["answered"] == 1
+    url = row["links"]["answered"]
+    with time_machine.travel(NOW, tick=False):
+        client.force_login(unit_staff)
+        page = client.get(url)
+        listed = list(page.context["page"].object_list)
+        assert [(r.person_id, r.report_id) for r in listed] == [(b.pk, world["reports"][5].pk)]
+        assert "Công nhân nghĩ gì về lương tối thiểu vùng?" in page.content.decode()
+        # Another period lists none, as the figure there is 0.
+        other = client.get(url.replace("2026-12", "2026-11"))
+        assert other.status_code == 200 and other.context["page"].paginator.count == 0
+        # A ward's staff, whose subtree b was not asked in, get an empty list from the same link; a's is theirs.
+        client.force_login(UserFactory(unit=grassroots, role=Role.STAFF))
+        assert client.get(url).context["page"].paginator.count == 0
+        assert client.get(rows[a.pk]["links"]["answered"]).context["page"].paginator.count == 1
+        total = get(client, unit_staff, start="2026-12", end="2026-12", by="units").context["total"]
+        assert total["answered"] == 2
+        assert client.get(total["links"]["answered"]).context["page"].paginator.count == 2
+        # Collaborators do not see it; a period that is not one is a 404.
+        client.force_login(b)
+        assert client.get(url).status_code == 404
+        client.force_login(unit_staff)
+        assert client.get(url.replace("2026-12", "12/2026")).status_code == 404
 
 
 def test_wrong_periods_fall_back_with_a_message(client, world, unit_staff):
