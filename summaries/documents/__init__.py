@@ -103,6 +103,13 @@ def _tables_of(content: dict) -> dict:
     return tables
 
 
+def _empty_sentence(table: dict) -> str | None:
+    """The sentence a table without rows gives instead of itself (its ``empty``), or None: write the table."""
+    if table.get("rows") or table.get("total_row") or not table.get("empty"):
+        return None
+    return _text(table["empty"])
+
+
 def _padded(row, width: int) -> list:
     return [*row, *([""] * (width - len(row)))]
 
@@ -152,7 +159,11 @@ def render_docx(content: dict) -> bytes:
         for text in section.get("paragraphs") or ():
             _body_paragraph(document, text)
         for key in section.get("tables") or ():
-            _write_table(document, tables[key], numbers)
+            empty = _empty_sentence(tables[key])
+            if empty is None:
+                _write_table(document, tables[key], numbers)
+            elif empty not in " ".join(section.get("paragraphs") or ()):  # said once, not twice
+                _body_paragraph(document, empty)
 
     _write_signature(document, content, labels)
 
@@ -507,6 +518,11 @@ def _write_sheet(sheet, table: dict, bold: Font) -> None:
     total = _padded(table["total_row"], width) if table.get("total_row") else None
 
     sheet.cell(row=1, column=1, value=_cell_value(table.get("title"))).font = Font(bold=True, size=13)
+    empty = _empty_sentence(table)
+    if empty is not None:  # no rows to show: the table's sentence instead
+        sheet.cell(row=2, column=1, value=_cell_value(empty))
+        sheet.column_dimensions["A"].width = min(len(empty) + 2, 100)
+        return
     for column, name in enumerate(columns, start=1):
         cell = sheet.cell(row=2, column=column, value=_cell_value(name))
         cell.font = bold

@@ -112,6 +112,7 @@ def tables(figures: dict) -> dict:
                 figures["network"]["rate"],
             ],
         },
+        # Figures on trainings only for sessions held: with none, one sentence instead of a row of zeros.
         "trainings": {
             "title": _("Trainings in the period"),
             "columns": [_("Sessions"), _("Registrations"), _("Attendances")],
@@ -121,8 +122,11 @@ def tables(figures: dict) -> dict:
                     figures["trainings"]["registered"] or 0,
                     figures["trainings"]["attended"] or 0,
                 ]
-            ],
+            ]
+            if figures["trainings"]["sessions"]
+            else [],
             "total_row": None,
+            "empty": _("No training session was held in the period."),
         },
     }
 

@@ -390,3 +390,28 @@ def test_xlsx_without_parent_body_or_tables_still_opens():
     assert workbook.sheetnames == ["Tổng quan"]
     assert workbook["Tổng quan"]["A1"].value == content["issuer"]
     assert _docx(content).tables  # header and signature only
+
+
+def test_a_table_without_rows_gives_its_sentence_instead_once():
+    content = _content()
+    sentence = "Trong kỳ không tổ chức buổi tập huấn nào."
+    content["tables"]["trainings"] = {
+        "title": "Tập huấn trong kỳ",
+        "columns": ["Buổi tập huấn", "Lượt đăng ký", "Lượt tham dự"],
+        "rows": [],
+        "total_row": None,
+        "empty": sentence,
+    }
+    content["sections"][4]["tables"] = ["trainings"]
+    document = _docx(content)
+    texts = _texts(document)
+    assert texts.count(sentence) == 1 and "Buổi tập huấn" not in texts and "Tập huấn trong kỳ" not in texts
+    assert len(document.tables) == len(_docx(_content()).tables)  # no table added
+    # A section that already says it does not say it twice.
+    content["sections"][4]["paragraphs"].append(f"Mạng lưới hoạt động đều. {sentence}")
+    assert sum(text.count(sentence) for text in _texts(_docx(content))) == 1
+    sheet = _xlsx(content)["Tập huấn trong kỳ"]
+    assert [c for row in sheet.iter_rows(values_only=True) for c in row if c] == ["Tập huấn trong kỳ", sentence]
+    # With rows, the table as before.
+    content["tables"]["trainings"]["rows"] = [[2, 30, 25]]
+    assert "Buổi tập huấn" in _texts(_docx(content))

@@ -26,6 +26,7 @@ from summaries.services.summaries import (
     recipient_delivery,
     summary_approve,
     summary_compile,
+    summary_correct,
     summary_edit,
     summary_issue,
     summary_schedule,
@@ -189,7 +190,7 @@ def test_trainings_count_only_once_held(city, union, federation_admin, collabora
     before_any = datetime(2026, 10, 3, 9, tzinfo=HANOI)
     early = _compiled(city, at=before_any)
     assert early.statistics["trainings"]["sessions"] == 0
-    assert early.sections["activity"].endswith("Trong kỳ chưa tổ chức buổi tập huấn nào.")
+    assert early.sections["activity"].endswith("Trong kỳ không tổ chức buổi tập huấn nào.")
     after = _compiled(city, at=AFTER_OCTOBER)
     assert after.statistics["trainings"]["sessions"] == 2
 
@@ -291,3 +292,62 @@ def test_the_symbol_names_the_issuing_body_in_vietnamese_letters(city, union, gr
     assert document_symbol(city) == "BC-LĐLĐ"
     assert document_symbol(grassroots) == "BC-CĐCS"
     assert document_symbol(UnitFactory(parent=city, kind=UnitKind.DISTRICT_FEDERATION, code="D1")) == "BC-LĐLĐ"
+
+
+NO_TRAINING = "Trong kỳ không tổ chức buổi tập huấn nào."
+
+
+def test_without_a_training_session_one_sentence_replaces_the_table_of_zeros(
+    client, city, union, collaborator, city_staff, federation_admin, settings, tmp_path
+):
+    """Sentences on trainings only for sessions held: none held, the web page and the Word file say so once,
+    with no row of zeros; with a session held, the table is there."""
+    settings.MEDIA_ROOT = tmp_path
+    _october_report(collaborator)
+    summary = _approved(_compiled(city, at=AFTER_OCTOBER), city_staff)
+    assert summary.statistics["trainings"]["sessions"] == 0
+    client.force_login(city_staff)
+    page = client.get(reverse("summaries:detail", args=[summary.pk])).content.decode()
+    assert 'data-testid="table-trainings-empty"' in page and 'data-testid="table-trainings"' not in page
+    assert NO_TRAINING in page
+    with time_machine.travel(AFTER_OCTOBER, tick=False), transaction.atomic():
+        summary = summary_issue(actor=city_staff, summary=summary)
+    document, paragraphs, cells = _docx_text(summary)
+    assert "Buổi tập huấn" not in cells and "Tập huấn trong kỳ" not in paragraphs
+    assert sum(p.count(NO_TRAINING) for p in paragraphs) == 1
+    # The sentence stands even when the editor took it out of the section's text.
+    edited = _compiled(union, at=AFTER_OCTOBER)
+    edited = summary_edit(
+        actor=city_staff, summary=edited, sections={"activity": "Mạng lưới hoạt động đều."}, fields={}
+    )
+    edited = _approved(edited, city_staff)
+    with time_machine.travel(AFTER_OCTOBER, tick=False), transaction.atomic():
+        edited = summary_issue(actor=city_staff, summary=edited)
+    _document, paragraphs, cells = _docx_text(edited)
+    assert NO_TRAINING in paragraphs and "Buổi tập huấn" not in cells
+    # A session held: its table, and no such sentence.
+    with time_machine.travel(datetime(2026, 10, 1, 8, tzinfo=HANOI), tick=False):
+        starts = datetime(2026, 10, 5, 8, tzinfo=HANOI)
+        session = trainings.session_create(
+            actor=federation_admin,
+            unit=city,
+            target_units=[union],
+            title="Tập huấn ngày 5",
+            venue="Hội trường",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=4),
+            capacity=10,
+        )
+        trainings.session_publish(actor=federation_admin, session=session)
+    correction = summary_correct(actor=city_staff, summary=summary)
+    with time_machine.travel(AFTER_OCTOBER, tick=False):
+        assert summary_compile(summary_id=correction.pk)
+    correction.refresh_from_db()
+    assert correction.statistics["trainings"]["sessions"] == 1
+    held = _approved(correction, city_staff)
+    page = client.get(reverse("summaries:detail", args=[held.pk])).content.decode()
+    assert 'data-testid="table-trainings"' in page and 'data-testid="table-trainings-empty"' not in page
+    with time_machine.travel(AFTER_OCTOBER, tick=False), transaction.atomic():
+        held = summary_issue(actor=city_staff, summary=held)
+    _document, paragraphs, cells = _docx_text(held)
+    assert "Buổi tập huấn" in cells and "Tập huấn trong kỳ" in paragraphs
