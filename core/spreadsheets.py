@@ -112,6 +112,21 @@ def write_xlsx(
 ) -> bytes:
     """An XLSX workbook: a bold header row and the rows, plus optional further sheets
     given as ``(title, headers, rows)``. Streams rows (write-only mode)."""
+    buffer = io.BytesIO()
+    save_xlsx(buffer, headers, rows, title=title, extra_sheets=extra_sheets)
+    return buffer.getvalue()
+
+
+def save_xlsx(
+    target,
+    headers: Sequence[str],
+    rows: Iterable[Sequence],
+    *,
+    title: str = "",
+    extra_sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence]]] = (),
+) -> None:
+    """``write_xlsx``'s workbook written to ``target`` (a path or a binary file): the rows are written as
+    they come (write-only mode), so a lazy ``rows`` keeps the memory flat however many there are."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -131,9 +146,7 @@ def write_xlsx(
         sheet.append(header_cells)
         for row in sheet_rows:
             sheet.append([_for_xlsx(value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    workbook.save(target)
 
 
 def _sheet_title(title: str) -> str:

@@ -581,27 +581,3 @@ def _tell_rumour_followers(rumour: Rumour, *, actor: User) -> None:
         body=rumour.resolution_note,
         link=reverse("reports:rumour_detail", args=[rumour.pk]),
     )
-
-
-# --- export --------------------------------------------------------------------------
-
-
-def reports_export(*, actor: User, reports, file_format: str, parameters: dict) -> tuple[bytes, int]:
-    """The (already scoped and filtered) reports as XLSX or CSV, every cell neutralised
-    against formula injection; records the export (who, when, filters, row count)."""
-    from collaborators.models import ExportRecord
-    from core.spreadsheets import write_csv, write_xlsx
-    from reports.services.exports import export_headers, export_rows
-
-    headers = export_headers()
-    rows = list(export_rows(reports))
-    if file_format == "xlsx":
-        content = write_xlsx(headers, rows, title=str(_("Reports")))
-    elif file_format == "csv":
-        content = write_csv(headers, rows)
-    else:
-        raise ValueError(f"unknown export format {file_format!r}")
-    ExportRecord.objects.create(
-        user=actor, kind="reports", file_format=file_format, row_count=len(rows), parameters=parameters
-    )
-    return content, len(rows)

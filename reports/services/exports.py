@@ -8,6 +8,7 @@ queryset, and the export is recorded before the first row with its final row cou
 stream ends (or stops).
 """
 
+import logging
 from collections.abc import Iterator
 
 from django.db import transaction
@@ -18,6 +19,8 @@ from collaborators.models import ExportRecord, User
 from core.spreadsheets import stream_csv
 from reports import selectors
 from reports.models import Report
+
+logger = logging.getLogger(__name__)
 
 RELATED = ("unit", "author", "author__profile", "topic", "focus_policy", "assignee", "rumour")
 CHUNK = 2000  # reports read per round trip while streaming
@@ -145,3 +148,108 @@ def _stream(record, headers, reports, language) -> Iterator[bytes]:
             yield from stream_csv(headers, rows(), batch=BATCH)
     finally:
         ExportRecord.objects.filter(pk=record.pk).update(row_count=sent)
+
+
+# --- XLSX built in the background ---------------------------------------------------------------
+# A large XLSX takes longer to build than a request may last, and unlike a CSV it cannot be streamed
+# (the archive's directory comes last). So the button writes an ExportJob and a task builds the file with
+# the same rows and the same neutralisation as the CSV, writing its progress as it goes.
+
+PROGRESS_EVERY = CHUNK  # rows written between two progress updates
+
+
+def export_parameters(data) -> dict:
+    """The filters as given (a QueryDict), in the shape the export record keeps."""
+    return {key: values[0] if len(values) == 1 else values for key, values in data.lists()}
+
+
+def export_queue(user: User, parameters: dict):
+    """The reports the queue shows ``user`` for these filters: scoped to the user's scope now."""
+    from django.http import QueryDict
+
+    from reports.filters import ReportFilter
+
+    data = QueryDict(mutable=True)
+    for key, value in parameters.items():
+        data.setlist(key, value if isinstance(value, list) else [value])
+    return ReportFilter(data, queryset=selectors.review_queue(user), user=user).qs
+
+
+def export_job_request(*, actor: User, parameters: dict, language: str = ""):
+    """The job building this XLSX: a waiting or running one with the same filters is reused (a double
+    click makes one job). Returns ``(job, created)``; a new job is queued once the transaction commits."""
+    from core.tasks import enqueue_on_commit
+    from reports.models import ExportJob
+    from reports.tasks import build_export_job
+
+    with transaction.atomic():
+        # One asker's requests are serialised on their own row, so two clicks cannot both create a job.
+        User.objects.select_for_update().filter(pk=actor.pk).first()
+        job = ExportJob.objects.filter(requested_by=actor).pending().filter(parameters=parameters).first()
+        if job is not None:
+            return job, False
+        job = ExportJob.objects.create(requested_by=actor, parameters=parameters, language=language)
+        enqueue_on_commit(build_export_job, job.pk)
+    return job, True
+
+
+def export_job_build(job_id: int) -> None:
+    """Build the job's workbook (write-only, read in chunks), record the export and tell the asker."""
+    import tempfile
+
+    from django.core.files import File
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from core.spreadsheets import save_xlsx
+    from notifications.services import notify
+    from reports.models import ExportJob, ExportJobStatus
+
+    claimed = ExportJob.objects.filter(pk=job_id, status=ExportJobStatus.PENDING).update(status=ExportJobStatus.RUNNING)
+    if not claimed:
+        return  # already built, being built, or gone
+    job = ExportJob.objects.select_related("requested_by", "requested_by__unit").get(pk=job_id)
+    actor = job.requested_by
+    language = job.language or None
+    try:
+        with translation.override(language):
+            reports = export_queue(actor, job.parameters)
+            total = reports.count()
+            ExportJob.objects.filter(pk=job.pk).update(rows_total=total)
+            done = 0
+
+            def rows():
+                nonlocal done
+                for row in export_rows(reports, chunk_size=CHUNK):
+                    done += 1
+                    if done % PROGRESS_EVERY == 0:
+                        ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
+                    yield row
+
+            with tempfile.TemporaryFile() as handle:
+                with transaction.atomic():  # a server-side cursor read as it goes (see _stream)
+                    save_xlsx(handle, export_headers(), rows(), title=str(_("Reports")))
+                handle.seek(0)
+                job.file.save(f"bao-cao-{timezone.localdate():%Y-%m-%d}-{job.pk}.xlsx", File(handle), save=False)
+            with transaction.atomic():
+                ExportJob.objects.filter(pk=job.pk).update(
+                    file=job.file.name,
+                    rows_done=done,
+                    rows_total=done,
+                    status=ExportJobStatus.DONE,
+                    finished_at=timezone.now(),
+                )
+                ExportRecord.objects.create(
+                    user=actor, kind="reports", file_format="xlsx", row_count=done, parameters=job.parameters
+                )
+                job.refresh_from_db()
+                notify(
+                    recipient=actor,
+                    about=job,
+                    kind="export_ready",
+                    subject=str(_("Your Excel export is ready (%(count)s reports)") % {"count": done}),
+                    link=reverse("reports:export_job", kwargs={"pk": job.pk}),
+                )
+    except Exception:  # noqa: BLE001 - the asker is shown the failure; the traceback goes to the log
+        logger.exception("The XLSX export job %s failed", job.pk)
+        ExportJob.objects.filter(pk=job.pk).update(status=ExportJobStatus.FAILED, finished_at=timezone.now())

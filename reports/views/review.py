@@ -4,13 +4,14 @@ exports, and tracked rumours. Every object goes through ``visible_to``: out of s
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Case, Count, Subquery, Value, When
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from collaborators.access import (
     STAFF_ROLES,
@@ -23,7 +24,7 @@ from collaborators.access import (
 )
 from collaborators.selectors import page_actions_for
 from core import fragments
-from core.downloads import bytes_download_response, streaming_download_response
+from core.downloads import file_download_response, streaming_download_response
 from core.ids import parse_id, parse_ids
 from core.pagination import COUNT_CAP, CountedPaginator, capped_count
 from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
@@ -42,8 +43,8 @@ from reports.forms.review import (
     RumourLinkForm,
     RumourVerifyForm,
 )
-from reports.models import Report, ReportKind, ReportStatus, Rumour
-from reports.services.exports import reports_export_stream
+from reports.models import ExportJob, ExportJobStatus, Report, ReportKind, ReportStatus, Rumour
+from reports.services.exports import export_job_request, export_parameters, reports_export_stream
 
 # Pages for everyone with a role; a staff or admin account without a unit has no scope: 404.
 EVERY_ROLE = (Role.COLLABORATOR, *STAFF_ROLES)
@@ -193,19 +194,48 @@ def reports_bulk_accept(request):
 @role_required(*STAFF_ROLES)
 @never_cache
 def reports_export(request, fmt):
+    """The CSV, streamed while the reports are read: the first bytes at once, flat memory. (The XLSX is
+    built in the background: ``export_job_new``.)"""
     data = _queue_data(request.GET)
     queue = _queue(request, data)
-    parameters = {key: values[0] if len(values) == 1 else values for key, values in data.lists()}
+    parameters = export_parameters(data)
     filename = f"bao-cao-{timezone.localdate():%Y-%m-%d}.{fmt}"
-    if fmt == "csv":  # streamed while the reports are read: the first bytes at once, flat memory
-        chunks = reports_export_stream(actor=request.user, reports=queue.qs, parameters=parameters)
-        response = streaming_download_response(chunks, filename, CONTENT_TYPES[fmt])
-    else:
-        content, _count = services.reports_export(
-            actor=request.user, reports=queue.qs, file_format=fmt, parameters=parameters
-        )
-        response = bytes_download_response(content, filename, CONTENT_TYPES[fmt])
+    chunks = reports_export_stream(actor=request.user, reports=queue.qs, parameters=parameters)
+    response = streaming_download_response(chunks, filename, CONTENT_TYPES[fmt])
     read_record(request=request, kind=ReadKind.EXPORT, label=f"reports.{fmt}")
+    return response
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def export_job_new(request):
+    """The Excel button: a job building the XLSX of the queue as filtered (the same one again on a
+    double click), then its page."""
+    data = _queue_data(QueryDict(request.POST.get("query", "").replace("\r", "").replace("\n", "")))
+    job, _created = export_job_request(
+        actor=request.user, parameters=export_parameters(data), language=translation.get_language() or ""
+    )
+    return redirect("reports:export_job", pk=job.pk)
+
+
+@role_required(*STAFF_ROLES)
+@require_safe
+@never_cache
+def export_job_detail(request, pk):
+    job = get_visible_or_404(ExportJob.objects.all(), request.user, pk=pk)
+    template = "reports/export_job_progress.html" if request.headers.get("HX-Request") else "reports/export_job.html"
+    return render(request, template, {"job": job})
+
+
+@role_required(*STAFF_ROLES)
+@require_safe
+@never_cache
+def export_job_file(request, pk):
+    job = get_visible_or_404(ExportJob.objects.all(), request.user, pk=pk)
+    if job.status != ExportJobStatus.DONE:
+        raise Http404
+    response = file_download_response(job.file, f"bao-cao-{job.created_at:%Y-%m-%d}.xlsx", XLSX_CONTENT_TYPE)
+    read_record(request=request, kind=ReadKind.EXPORT, obj=job, label="reports.xlsx")
     return response
 
 
