@@ -13,3 +13,15 @@ def build_export_job(job_id: int) -> None:
     from reports.services.exports import export_job_build
 
     export_job_build(job_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, time_limit=120, soft_time_limit=100)
+def resume_export_jobs() -> int:
+    """Queue the export jobs whose task was lost while the broker was down."""
+    from core.tasks import enqueue
+    from reports.services.exports import export_jobs_stalled
+
+    ids = export_jobs_stalled()
+    for job_id in ids:
+        enqueue(build_export_job, job_id)
+    return len(ids)

@@ -177,10 +177,8 @@ def export_queue(user: User, parameters: dict):
 
 def export_job_request(*, actor: User, parameters: dict, language: str = ""):
     """The job building this XLSX: a waiting or running one with the same filters is reused (a double
-    click makes one job). Returns ``(job, created)``; a new job is queued once the transaction commits."""
-    from core.tasks import enqueue_on_commit
+    click makes one job). Returns ``(job, created)``; the caller queues a new one (``build_export_job``)."""
     from reports.models import ExportJob
-    from reports.tasks import build_export_job
 
     with transaction.atomic():
         # One asker's requests are serialised on their own row, so two clicks cannot both create a job.
@@ -189,7 +187,6 @@ def export_job_request(*, actor: User, parameters: dict, language: str = ""):
         if job is not None:
             return job, False
         job = ExportJob.objects.create(requested_by=actor, parameters=parameters, language=language)
-        enqueue_on_commit(build_export_job, job.pk)
     return job, True
 
 
@@ -243,13 +240,40 @@ def export_job_build(job_id: int) -> None:
                     user=actor, kind="reports", file_format="xlsx", row_count=done, parameters=job.parameters
                 )
                 job.refresh_from_db()
+                with translation.override("vi"):  # notifications are written in Vietnamese
+                    subject = _("Your Excel export is ready (%(count)s reports)") % {"count": done}
                 notify(
                     recipient=actor,
                     about=job,
                     kind="export_ready",
-                    subject=str(_("Your Excel export is ready (%(count)s reports)") % {"count": done}),
+                    subject=subject,
                     link=reverse("reports:export_job", kwargs={"pk": job.pk}),
                 )
     except Exception:  # noqa: BLE001 - the asker is shown the failure; the traceback goes to the log
         logger.exception("The XLSX export job %s failed", job.pk)
         ExportJob.objects.filter(pk=job.pk).update(status=ExportJobStatus.FAILED, finished_at=timezone.now())
+
+
+STALLED_PENDING = 120  # seconds a job may wait for its task before the periodic job queues it again
+LOST_RUNNING = 3600  # the task's time limit: a job still running after it lost its worker
+
+
+def export_jobs_stalled() -> list[int]:
+    """The jobs whose task was never queued (the broker was down): their ids, to queue again. Jobs
+    still running past the task's time limit lost their worker: they are marked failed (the asker is
+    told on the job's page and may ask again)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reports.models import ExportJob, ExportJobStatus
+
+    now = timezone.now()
+    ExportJob.objects.filter(
+        status=ExportJobStatus.RUNNING, created_at__lt=now - timedelta(seconds=LOST_RUNNING)
+    ).update(status=ExportJobStatus.FAILED, finished_at=now)
+    return list(
+        ExportJob.objects.filter(
+            status=ExportJobStatus.PENDING, created_at__lt=now - timedelta(seconds=STALLED_PENDING)
+        ).values_list("pk", flat=True)
+    )

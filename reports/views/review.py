@@ -28,6 +28,7 @@ from core.downloads import file_download_response, streaming_download_response
 from core.ids import parse_id, parse_ids
 from core.pagination import COUNT_CAP, CountedPaginator, capped_count
 from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
+from core.tasks import enqueue_on_commit
 from privacy.models import ReadKind
 from privacy.services import read_record
 from reports import selectors, services
@@ -45,6 +46,7 @@ from reports.forms.review import (
 )
 from reports.models import ExportJob, ExportJobStatus, Report, ReportKind, ReportStatus, Rumour
 from reports.services.exports import export_job_request, export_parameters, reports_export_stream
+from reports.tasks import build_export_job
 
 # Pages for everyone with a role; a staff or admin account without a unit has no scope: 404.
 EVERY_ROLE = (Role.COLLABORATOR, *STAFF_ROLES)
@@ -212,9 +214,11 @@ def export_job_new(request):
     """The Excel button: a job building the XLSX of the queue as filtered (the same one again on a
     double click), then its page."""
     data = _queue_data(QueryDict(request.POST.get("query", "").replace("\r", "").replace("\n", "")))
-    job, _created = export_job_request(
+    job, created = export_job_request(
         actor=request.user, parameters=export_parameters(data), language=translation.get_language() or ""
     )
+    if created:
+        enqueue_on_commit(build_export_job, job.pk)
     return redirect("reports:export_job", pk=job.pk)
 
 

@@ -3,6 +3,7 @@ asker, recorded, downloadable by the asker alone, one job per double click, a no
 
 import csv
 import io
+from datetime import timedelta
 
 import openpyxl
 import pytest
@@ -153,3 +154,21 @@ def test_a_collaborator_may_not_ask_for_an_export(client, collaborator, django_c
     client.force_login(collaborator)
     assert ask(client, capture=django_capture_on_commit_callbacks).status_code == 404
     assert not ExportJob.objects.exists()
+
+
+def test_a_job_left_unqueued_is_built_by_the_periodic_job(
+    client, unit_staff, collaborator, django_capture_on_commit_callbacks
+):
+    from reports.tasks import resume_export_jobs
+
+    make_report(collaborator)
+    client.force_login(unit_staff)
+    ask(client, run=False, capture=django_capture_on_commit_callbacks)  # the broker was down: never queued
+    job = ExportJob.objects.get()
+    assert resume_export_jobs() == 0  # too recent: its task may still come
+    waited = job.created_at - timedelta(seconds=exports.STALLED_PENDING + 1)
+    ExportJob.objects.filter(pk=job.pk).update(created_at=waited)
+    assert resume_export_jobs() == 1
+    job.refresh_from_db()
+    assert (job.status, job.rows_done) == (ExportJobStatus.DONE, 1)
+    assert Notification.objects.filter(kind="export_ready", recipient=unit_staff).count() == 1
