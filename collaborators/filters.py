@@ -4,10 +4,11 @@ from datetime import timedelta
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Min, OuterRef, Q
 from django.forms.models import ModelChoiceIterator
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import ModelChoiceField
 
@@ -20,7 +21,7 @@ from collaborators.models import (
     Unit,
     User,
 )
-from core.forms import TreeSelect, TreeSelectMultiple
+from core.forms import ModelMultipleIdsField, TreeSelect, TreeSelectMultiple
 from core.ids import parse_id
 from core.periods import period_month
 
@@ -50,15 +51,83 @@ def unit_option_data(unit) -> dict:
     }
 
 
-def unit_picker(*, multiple=False, search=False, by_code=False):
+# What a form's choice of units accepts, by name: the picker's endpoint (``roster:unit_options``) takes the
+# name as ``purpose`` and answers from the same queryset the form validates with, so every unit a branch or
+# a search brings is one the form accepts. Only these names exist: the client never sends a rule.
+UNIT_PURPOSES = {
+    # Every unit the viewer sees, ended ones too (the filters of lists and figures).
+    "visible": lambda user: Unit.objects.visible_to(user),
+    # Units in force the viewer sees (a person's unit, a decision's issuing unit).
+    "in-force": lambda user: Unit.objects.visible_to(user).current(),
+    # Units in force the viewer manages (a training's organising and target units).
+    "manage": lambda user: Unit.objects.manageable_by(user).current(),
+    # Units the viewer manages that have no end date (the target units of guidance and requests for opinion).
+    "manage-open": lambda user: Unit.objects.manageable_by(user).filter(valid_to__isnull=True),
+}
+
+
+def units_for(user, purpose: str = "visible"):
+    """The units ``user`` may choose for ``purpose`` (a name in ``UNIT_PURPOSES``); a KeyError otherwise."""
+    return UNIT_PURPOSES[purpose](user).order_by("path")
+
+
+def unit_picker(*, multiple=False, search=False, by_code=False, purpose=None):
     """The searchable tree widget for a choice of units; ``search`` adds the scoped JSON search of every
     unit the viewer sees and the opening of branches the list leaves out (for lists that show only the top
-    levels); ``by_code``: the options' values are the units' codes (fields with ``to_field_name="code"``)."""
+    levels); ``purpose`` (a name in ``UNIT_PURPOSES``, implies ``search``) narrows that search and those
+    branches to what the form accepts; ``by_code``: the options' values are the units' codes (fields with
+    ``to_field_name="code"``)."""
     widget = TreeSelectMultiple if multiple else TreeSelect
     attrs = {"data-unit-picker-value": "code"} if by_code else None
-    return widget(
-        attrs=attrs, option_data=unit_option_data, source=reverse_lazy("roster:unit_options") if search else None
-    )
+    source = None
+    if purpose is not None:
+        if purpose not in UNIT_PURPOSES:
+            raise ValueError(f"Unknown unit purpose: {purpose}")
+        source = format_lazy("{}?purpose={}", reverse_lazy("roster:unit_options"), purpose)
+    elif search:
+        source = reverse_lazy("roster:unit_options")
+    return widget(attrs=attrs, option_data=unit_option_data, source=source)
+
+
+class TopLevelsIterator(ModelChoiceIterator):
+    """The two top levels of the units a field accepts: the picker opens deeper branches and searches the
+    rest (a city federation has about 7,000 units). A chosen deeper unit is added by the widget
+    (``core.forms._TreePickerMixin.optgroups``), so a form shown again keeps it."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        queryset = self.queryset
+        top = queryset.aggregate(top=Min("depth"))["top"]
+        if top is not None:
+            queryset = queryset.filter(depth__lte=top + 1)
+        for unit in queryset.iterator():
+            yield self.choice(unit)
+
+
+class ShortUnitChoiceField(UnitChoiceField):
+    """One unit, listed two levels deep; the picker loads the rest from the endpoint for ``purpose``."""
+
+    iterator = TopLevelsIterator
+
+    def __init__(self, *, purpose, **kwargs):
+        kwargs.setdefault("queryset", Unit.objects.none())
+        kwargs.setdefault("widget", unit_picker(purpose=purpose))
+        super().__init__(**kwargs)
+
+
+class ShortUnitMultipleChoiceField(ModelMultipleIdsField):
+    """Several units, listed two levels deep; the picker loads the rest from the endpoint for ``purpose``."""
+
+    iterator = TopLevelsIterator
+
+    def __init__(self, *, purpose, **kwargs):
+        kwargs.setdefault("queryset", Unit.objects.none())
+        kwargs.setdefault("widget", unit_picker(multiple=True, purpose=purpose))
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, unit):
+        return unit_label(unit)
 
 
 class ShallowUnitIterator(ModelChoiceIterator):

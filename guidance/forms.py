@@ -6,8 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collaborators.filters import unit_picker
-from collaborators.models import Unit
+from collaborators.filters import ShortUnitMultipleChoiceField, units_for
 from core import uploads as files
 from core.forms import ModelMultipleIdsField
 from guidance.models import PulseMode
@@ -49,10 +48,9 @@ class GuidanceNoteForm(forms.Form):
     focus_policy = forms.ModelChoiceField(
         label=_("Focus policy"), queryset=FocusPolicy.objects.filter(is_active=True), required=False
     )
-    target_units = ModelMultipleIdsField(
+    target_units = ShortUnitMultipleChoiceField(
         label=_("Send to"),
-        queryset=Unit.objects.none(),
-        widget=unit_picker(multiple=True),
+        purpose="manage-open",
         help_text=_("Each unit with every unit under it."),
         error_messages={"invalid_choice": OUT_OF_SCOPE, "invalid_pk_value": OUT_OF_SCOPE},
     )
@@ -74,7 +72,7 @@ class GuidanceNoteForm(forms.Form):
             "Official documents, leaflets, slides: %(kinds)s; at most %(size)s MB each and %(count)s per note."
         ) % {"kinds": files.GUIDANCE_FILE.describe(), "size": files.GUIDANCE_FILE.max_mb, "count": MAX_FILES_PER_NOTE}
         # Only units the author covers: the choice list is narrowed as the service checks.
-        self.fields["target_units"].queryset = Unit.objects.manageable_by(author).filter(valid_to__isnull=True)
+        self.fields["target_units"].queryset = units_for(author, "manage-open")
         self.fields["rumours"].queryset = Rumour.objects.visible_to(author).order_by("-last_seen_at", "-pk")
         self.fields["questions"].queryset = (
             Report.objects.visible_to(author)
@@ -135,10 +133,9 @@ class PulseRequestForm(forms.Form):
         required=False,
         help_text=_("Choose a focus policy, a topic, or both."),
     )
-    target_units = ModelMultipleIdsField(
+    target_units = ShortUnitMultipleChoiceField(
         label=_("Ask the collaborators of"),
-        queryset=Unit.objects.none(),
-        widget=unit_picker(multiple=True),
+        purpose="manage-open",
         help_text=_("Each unit with every unit under it."),
         error_messages={"invalid_choice": OUT_OF_SCOPE_PULSE, "invalid_pk_value": OUT_OF_SCOPE_PULSE},
     )
@@ -155,7 +152,7 @@ class PulseRequestForm(forms.Form):
     def __init__(self, *args, author, **kwargs):
         super().__init__(*args, **kwargs)
         # Only units the author covers: the choice list is narrowed as the service checks.
-        self.fields["target_units"].queryset = Unit.objects.manageable_by(author).filter(valid_to__isnull=True)
+        self.fields["target_units"].queryset = units_for(author, "manage-open")
         self.initial.setdefault("mode", PulseMode.ALL)
 
     def clean_question(self):

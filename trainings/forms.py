@@ -6,10 +6,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collaborators.filters import UnitChoiceField, unit_label, unit_picker
-from collaborators.models import Position, Role, Unit, User
+from collaborators.filters import ShortUnitChoiceField, ShortUnitMultipleChoiceField, units_for
+from collaborators.models import Position, Role, User
 from core import uploads
-from core.forms import ModelMultipleIdsField
 from core.text import normalise_phone
 from trainings.models import RegistrationStatus, TrainingSession
 
@@ -26,14 +25,9 @@ class DateTimeInput(forms.DateTimeInput):
 DATETIME_INPUTS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
 
 
-class UnitMultipleChoiceField(ModelMultipleIdsField):
-    def label_from_instance(self, unit):
-        return unit_label(unit)
-
-
 class SessionForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=255)
-    unit = UnitChoiceField(label=_("Organising unit"), queryset=Unit.objects.none(), widget=unit_picker())
+    unit = ShortUnitChoiceField(label=_("Organising unit"), purpose="manage")
     programme = forms.CharField(label=_("Programme"), widget=forms.Textarea(attrs={"rows": 5}), required=False)
     speakers = forms.CharField(label=_("Speakers"), max_length=500, required=False)
     venue = forms.CharField(label=_("Venue"), max_length=255, required=False)
@@ -48,10 +42,9 @@ class SessionForm(forms.Form):
         required=False,
         help_text=_("Empty: registration stays open until the session starts."),
     )
-    target_units = UnitMultipleChoiceField(
+    target_units = ShortUnitMultipleChoiceField(
         label=_("Target units"),
-        queryset=Unit.objects.none(),
-        widget=unit_picker(multiple=True),
+        purpose="manage",
         help_text=_("Collaborators of these units and of the units under them are invited."),
     )
     target_positions = forms.MultipleChoiceField(
@@ -89,7 +82,7 @@ class SessionForm(forms.Form):
                 "target_roles": instance.target_roles,
             }
         super().__init__(*args, **kwargs)
-        units = Unit.objects.manageable_by(actor).current()  # units the organiser covers
+        units = units_for(actor, "manage")  # units in force the organiser covers
         self.fields["unit"].queryset = units
         self.fields["target_units"].queryset = units
         if instance is None and actor.unit_id and "unit" not in self.initial:

@@ -3,7 +3,7 @@ from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collaborators.filters import UnitChoiceField, unit_picker
+from collaborators.filters import ShortUnitChoiceField, units_for
 from collaborators.models import (
     STATUS_TRANSITIONS,
     CollaboratorStatus,
@@ -12,7 +12,6 @@ from collaborators.models import (
     InvitationChannel,
     Position,
     Role,
-    Unit,
     User,
 )
 from core.forms import DateInput, ModelMultipleIdsField, PhoneField
@@ -49,7 +48,7 @@ class PersonForm(forms.Form):
     # The limit applies to the name as stored (composed, single-spaced): a name typed with
     # decomposed accents or extra spaces is longer on the wire than in the roster.
     full_name = forms.CharField(label=_("Full name"), max_length=4 * FULL_NAME_MAX)
-    unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none(), widget=unit_picker())
+    unit = ShortUnitChoiceField(label=_("Unit"), purpose="in-force")
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.COLLABORATOR)
     phone = PhoneField(label=_("Phone"), required=False, max_length=20)
     email = forms.EmailField(label=_("E-mail"), required=False)
@@ -67,7 +66,7 @@ class PersonForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.person = person
         self.actor = actor
-        self.fields["unit"].queryset = Unit.objects.visible_to(actor).current()
+        self.fields["unit"].queryset = units_for(actor, "in-force")
         self.fields["birth_year"].max_value = timezone.localdate().year - 15
 
     def clean_full_name(self):
@@ -145,7 +144,7 @@ class StatusChangeForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    unit = UnitChoiceField(label=_("Issuing unit"), queryset=Unit.objects.none(), widget=unit_picker())
+    unit = ShortUnitChoiceField(label=_("Issuing unit"), purpose="in-force")
     number = forms.CharField(label=_("Number"), max_length=64, help_text=_("e.g. 125/QĐ-LĐLĐ"))
     issued_on = forms.DateField(label=_("Date"), widget=DateInput())
     signer = forms.CharField(label=_("Signed by"), max_length=150)
@@ -158,7 +157,7 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = Unit.objects.visible_to(actor).current()
+        self.fields["unit"].queryset = units_for(actor, "in-force")
         self.fields["people"].queryset = (
             User.objects.visible_to(actor).filter(role=Role.COLLABORATOR).select_related("unit").order_by("full_name")
         )

@@ -2,31 +2,14 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Min
-from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collaborators.filters import unit_label, unit_picker
+from collaborators.filters import TopLevelsIterator, unit_label, unit_picker
 from collaborators.models import Unit, UnitKind
 from core.forms import DateInput
 
 REASON_MAX_LENGTH = 80  # room for the automatic part in the history's 100-character reason
-
-
-class _TopLevels(ModelChoiceIterator):
-    """The two top levels of the units a field accepts: the picker opens deeper branches and searches the
-    rest (a city federation has about 7,000 units)."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        queryset = self.queryset
-        top = queryset.aggregate(top=Min("depth"))["top"]
-        if top is not None:
-            queryset = queryset.filter(depth__lte=top + 1)
-        for unit in queryset.iterator():
-            yield self.choice(unit)
 
 
 class UnitCodeField(forms.ModelChoiceField):
@@ -36,7 +19,7 @@ class UnitCodeField(forms.ModelChoiceField):
     still narrows what is accepted.
     """
 
-    iterator = _TopLevels
+    iterator = TopLevelsIterator
     default_error_messages = {
         "invalid_choice": _("No unit in force in your area has this code. Search by name below the field."),
     }

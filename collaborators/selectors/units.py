@@ -218,17 +218,21 @@ def _word_pattern(word: str) -> str:
     return "".join(parts)
 
 
-def unit_search(user, query: str, *, include_ended: bool = True, limit: int = SEARCH_LIMIT) -> list[Unit]:
+def unit_search(
+    user, query: str, *, include_ended: bool = True, limit: int = SEARCH_LIMIT, units: QuerySet | None = None
+) -> list[Unit]:
     """Units in the user's scope whose name or code contains every word of ``query``, accents ignored.
 
     The database pre-selects with an accent-tolerant regular expression per word;
     the rows are then checked with ``fold`` on both sides, the same rule as the
-    people search. Results come in tree order, with counts and ``parent_name``.
+    people search. Results come in tree order, with counts and ``parent_name``. ``units``: a narrower
+    choice within the user's scope (``collaborators.filters.units_for``), the user's scope by default.
     """
     words = fold(query).split()
     if not words:
         return []
-    units = Unit.objects.visible_to(user)
+    if units is None:
+        units = Unit.objects.visible_to(user)
     if not include_ended:
         units = _not_ended(units)
     for word in words:
@@ -244,13 +248,16 @@ def unit_search(user, query: str, *, include_ended: bool = True, limit: int = SE
     return rows
 
 
-def unit_branch(user, parent_id: int, *, limit: int = BRANCH_LIMIT) -> list[Unit]:
+def unit_branch(user, parent_id: int, *, limit: int = BRANCH_LIMIT, units: QuerySet | None = None) -> list[Unit]:
     """The units right under a unit the user sees, in tree order (a branch the unit picker opens); nothing
-    when that unit is out of scope or does not exist."""
-    parent = Unit.objects.visible_to(user).filter(pk=parent_id).only("path", "depth").first()
+    when that unit is out of scope or does not exist. ``units``: a narrower choice within the user's scope
+    (``collaborators.filters.units_for``): the parent and the units listed are taken from it."""
+    if units is None:
+        units = Unit.objects.visible_to(user)
+    parent = units.filter(pk=parent_id).only("path", "depth").first()
     if parent is None:
         return []
-    rows = Unit.objects.visible_to(user).filter(path__startswith=parent.path, depth=parent.depth + 1)
+    rows = units.filter(path__startswith=parent.path, depth=parent.depth + 1)
     return list(rows.order_by("path")[:limit])
 
 

@@ -4,7 +4,7 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from collaborators.access import STAFF_ROLES, get_visible_or_404, is_admin, role_required, staff_or_404
+from collaborators.filters import UNIT_PURPOSES, units_for
 from collaborators.forms.units import (
     UnitCreateForm,
     UnitDissolveForm,
@@ -253,13 +254,19 @@ def unit_options(request):
     """The unit picker's search (JSON): units the viewer sees matching ``q`` by name or code, or the units
     right under the unit ``parent`` (a branch opened in the tree), with their code, tree path, depth, number
     of units under them and parent's name; ended units only with ``ended=1`` (a branch lists them all,
-    marked, for the picker's own switch)."""
+    marked, for the picker's own switch). ``purpose`` names the form's own narrowing (a key of
+    ``collaborators.filters.UNIT_PURPOSES``: "in-force", "manage" …; "visible" by default), so a form's picker
+    brings only units the form accepts; an unknown name: 404."""
+    purpose = request.GET.get("purpose") or "visible"
+    if purpose not in UNIT_PURPOSES:
+        raise Http404
+    units = units_for(request.user, purpose)
     query = (request.GET.get("q") or "").strip()[:100]
     parent_id = parse_id(request.GET.get("parent"))
     if parent_id is not None:
-        rows = selectors.unit_branch(request.user, parent_id)
+        rows = selectors.unit_branch(request.user, parent_id, units=units)
     elif query:
-        rows = selectors.unit_search(request.user, query, include_ended=request.GET.get("ended") == "1")
+        rows = selectors.unit_search(request.user, query, include_ended=request.GET.get("ended") == "1", units=units)
     else:
         rows = []
     today = timezone.localdate()

@@ -362,8 +362,13 @@
       });
     }
 
+    // The source may name the form's narrowing already (?purpose=…): the parameters follow it.
+    function sourceUrl(params) {
+      return source + (source.indexOf("?") === -1 ? "?" : "&") + params;
+    }
+
     function fetchJson(params) {
-      return fetch(source + "?" + params, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      return fetch(sourceUrl(params), { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { return response.ok ? response.json() : { results: [] }; });
     }
 
@@ -385,7 +390,7 @@
       if (query.length < 2) { return; }
       if (pending) { pending.abort(); }
       pending = new AbortController();
-      var url = source + "?q=" + encodeURIComponent(query) + (endedBox && endedBox.checked ? "&ended=1" : "");
+      var url = sourceUrl("q=" + encodeURIComponent(query)) + (endedBox && endedBox.checked ? "&ended=1" : "");
       fetch(url, { signal: pending.signal, credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { return response.ok ? response.json() : { results: [] }; })
         .then(function (data) {

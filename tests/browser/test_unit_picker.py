@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from collaborators.models import Role, Unit, UnitKind
+from collaborators.models import Role, Unit, UnitKind, User
 from guidance.models import GuidanceNote
 from tests.browser.pages import log_in
 from tests.factories import TEST_PASSWORD, UnitFactory, UserFactory
@@ -158,4 +158,35 @@ def test_the_move_form_sends_the_new_parent_found_by_search_by_its_code(
     page.wait_for_load_state("load")
     tree["team"].refresh_from_db()
     assert tree["team"].path.startswith(tree["factory"].path)
+    problems.assert_clean()
+
+
+def test_the_person_form_sends_a_deep_unit_loaded_from_a_branch_for_units_in_force(
+    open_page, live_server, union, grassroots, tree
+):
+    """The person form lists two levels; the school's branch comes from the server narrowed to the form's
+    rule (units in force the admin sees): the team under it is chosen and saved."""
+    admin = UserFactory(username="personpickadmin", unit=union, role=Role.ADMIN)
+    page, problems = open_page("laptop")
+    log_in(page, live_server, admin.username, TEST_PASSWORD)
+    page.goto(f"{live_server.url}/roster/new/")
+    assert page.locator(f"select[name=unit] option[value='{tree['team'].pk}']").count() == 0
+    picker = page.locator("[data-testid=unit-picker]").first
+    school = _option(picker, grassroots.name)
+    school.locator("[data-testid=unit-picker-twisty]").click()
+    team = _option(picker, tree["team"].name)
+    expect(team).to_have_attribute("aria-level", "3")
+    team.click()
+    assert page.eval_on_selector("select[name=unit]", "s => s.value") == str(tree["team"].pk)
+    # The form's rule leaves the dissolved unit out even when asked for.
+    picker.locator("[data-testid=unit-picker-ended]").check()
+    with page.expect_response(lambda r: "options.json" in r.url and "q=det" in r.url) as answer:
+        picker.locator("[data-testid=unit-picker-search]").fill("det cu")
+    assert "purpose=in-force" in answer.value.url and answer.value.json()["results"] == []
+    expect(picker.locator(OPTION)).to_have_count(0)
+    page.fill("input[name=full_name]", "Trần Văn Sâu")
+    page.fill("input[name=phone]", "0912000222")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state("load")
+    assert User.objects.get(full_name="Trần Văn Sâu").unit == tree["team"]
     problems.assert_clean()
