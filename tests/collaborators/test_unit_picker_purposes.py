@@ -142,7 +142,9 @@ def test_the_guidance_form_sends_a_deep_target_unit(client, union, unit_staff, d
     assert list(GuidanceNote.objects.get(title="Định hướng").target_units.all()) == [deep["team"]]
     # Shown again with an error (no title), the deep unit stays listed and chosen.
     page = client.post(reverse("guidance:new"), {"body": "<p>x</p>", "target_units": [deep["team"].pk]})
-    assert re.search(rf'<option value="{deep["team"].pk}"[^>]*selected', select_of(page.content.decode(), "target_units"))
+    assert re.search(
+        rf'<option value="{deep["team"].pk}"[^>]*selected', select_of(page.content.decode(), "target_units")
+    )
 
 
 @time_machine.travel(NOW, tick=False)
@@ -178,7 +180,9 @@ def bulk_tree(city, wards: int, per_ward: int) -> None:
     rows, children = [], []
     for w in range(wards):
         path = Unit._get_path(city.path, 2, top + w + 1)
-        rows.append(Unit(path=path, depth=2, numchild=per_ward, kind=UnitKind.COMMUNE_WARD, code=f"BW{w}", name=f"Phường {w}"))
+        rows.append(
+            Unit(path=path, depth=2, numchild=per_ward, kind=UnitKind.COMMUNE_WARD, code=f"BW{w}", name=f"Phường {w}")
+        )
         for g in range(per_ward):
             children.append(
                 Unit(
