@@ -601,6 +601,11 @@ def call(client, actor, method, url, data, *, unchanged=None):
         client.force_login(actor)
     with transaction.atomic():
         response = client.get(url) if method == "get" else client.post(url, data)
+        if getattr(response, "streaming", False):
+            # Read a streamed body (the roster and reports CSVs, downloads) while the request's data stands.
+            response.streamed = b"".join(response.streaming_content)
+            if hasattr(response, "close"):
+                response.close()
         if unchanged is not None:
             side, before = unchanged
             response.changed = fingerprint(side) != before
@@ -620,9 +625,17 @@ def matches(got: str, expected: str) -> bool:
 
 
 def shows_secret(response) -> bool:
-    if response.status_code != 200 or getattr(response, "streaming", False):
+    """Whether a page or a file shows the other union's objects; streamed responses (the roster and
+    reports CSVs, file downloads) are read too."""
+    if response.status_code != 200:
         return False
-    return SECRET in response.content.decode("utf-8", errors="replace")
+    if getattr(response, "streaming", False):
+        body = getattr(response, "streamed", None)
+        if body is None:
+            body = b"".join(response.streaming_content)
+    else:
+        body = response.content
+    return SECRET in body.decode("utf-8", errors="replace")
 
 
 def admin_case(key, world):
@@ -849,3 +862,11 @@ def test_the_units_admin_shows_a_scoped_account_only_its_units(client, world, dj
     assert found.status_code == 200
     names = {unit.name for unit in found.context["cl"].result_list}
     assert names == {world.ours.unit.name, world.ours.sub.name}
+
+
+def test_the_leak_check_reads_streamed_files_too():
+    """The exports stream (the roster and reports CSVs): the check above reads them as it reads pages."""
+    from django.http import StreamingHttpResponse
+
+    assert shows_secret(StreamingHttpResponse(iter([b"ma,ten\r\n", f"1,{SECRET}\r\n".encode()])))
+    assert not shows_secret(StreamingHttpResponse(iter([b"ma,ten\r\n", b"1,Ba Dinh\r\n"])))
