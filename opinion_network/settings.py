@@ -477,6 +477,11 @@ SUMMARY_SILENT_WEEKS = _positive_int("SUMMARY_SILENT_WEEKS", 6)
 SUMMARY_ROLLUP_DEPTH = _positive_int("SUMMARY_ROLLUP_DEPTH", 2)
 # A compile holds its claim this long; a worker killed mid-compile leaves it to the next run after that.
 SUMMARY_COMPILE_LEASE_SECONDS = _positive_int("SUMMARY_COMPILE_LEASE_SECONDS", 600)
+# A finished XLSX export's file is deleted this many hours after it was built (reports.tasks.resume_export_jobs);
+# the job's row stays. 0 = keep the files.
+EXPORT_FILE_HOURS = _read("EXPORT_FILE_HOURS", lambda: env.int("EXPORT_FILE_HOURS", default=72))
+if EXPORT_FILE_HOURS < 0:
+    raise ImproperlyConfigured(f"Invalid setting EXPORT_FILE_HOURS={EXPORT_FILE_HOURS!r}: 0 or more hours")
 # Retention: how many days each kind of personal data is kept; the daily job (privacy.tasks.apply_retention)
 # anonymises or deletes what is older, once an administrator has confirmed its dry run. Issued summaries
 # and the counters are kept whatever these say. 0 = keep this kind for ever.

@@ -258,6 +258,39 @@ STALLED_PENDING = 120  # seconds a job may wait for its task before the periodic
 LOST_RUNNING = 3600  # the task's time limit: a job still running after it lost its worker
 
 
+def export_files_expire() -> int:
+    """Delete the files of finished export jobs older than ``EXPORT_FILE_HOURS``: a workbook of reports is
+    personal data kept only as long as its asker needs to download it. The job row stays (who asked for
+    what, when); its page says the file has expired. Returns how many files went."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db import transaction
+    from django.utils import timezone
+
+    from reports.models import ExportJob, ExportJobStatus
+
+    hours = settings.EXPORT_FILE_HOURS
+    if hours <= 0:
+        return 0
+    expired = ExportJob.objects.filter(
+        status=ExportJobStatus.DONE, finished_at__lt=timezone.now() - timedelta(hours=hours)
+    ).exclude(file="")
+    rows = list(expired.values_list("pk", "file"))
+    if not rows:
+        return 0
+    storage = ExportJob._meta.get_field("file").storage
+    ExportJob.objects.filter(pk__in=[pk for pk, _name in rows]).update(file="")
+
+    def delete_files():
+        # Once the rows no longer name them (a rolled-back run keeps both).
+        for _pk, name in rows:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
+    return len(rows)
+
+
 def export_jobs_stalled() -> list[int]:
     """The jobs whose task was never queued (the broker was down): their ids, to queue again. Jobs
     still running past the task's time limit lost their worker: they are marked failed (the asker is

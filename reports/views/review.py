@@ -1,6 +1,7 @@
 """The staff side of reports: the review queue, a report's page and its actions, history,
 exports, and tracked rumours. Every object goes through ``visible_to``: out of scope is a 404."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Case, Count, Subquery, Value, When
@@ -228,7 +229,7 @@ def export_job_new(request):
 def export_job_detail(request, pk):
     job = get_visible_or_404(ExportJob.objects.all(), request.user, pk=pk)
     template = "reports/export_job_progress.html" if request.headers.get("HX-Request") else "reports/export_job.html"
-    return render(request, template, {"job": job})
+    return render(request, template, {"job": job, "file_hours": settings.EXPORT_FILE_HOURS})
 
 
 @role_required(*STAFF_ROLES)
@@ -236,7 +237,7 @@ def export_job_detail(request, pk):
 @never_cache
 def export_job_file(request, pk):
     job = get_visible_or_404(ExportJob.objects.all(), request.user, pk=pk)
-    if job.status != ExportJobStatus.DONE:
+    if job.status != ExportJobStatus.DONE or not job.file:
         raise Http404
     response = file_download_response(job.file, f"bao-cao-{job.created_at:%Y-%m-%d}.xlsx", XLSX_CONTENT_TYPE)
     read_record(request=request, kind=ReadKind.EXPORT, obj=job, label="reports.xlsx")

@@ -172,3 +172,38 @@ def test_a_job_left_unqueued_is_built_by_the_periodic_job(
     job.refresh_from_db()
     assert (job.status, job.rows_done) == (ExportJobStatus.DONE, 1)
     assert Notification.objects.filter(kind="export_ready", recipient=unit_staff).count() == 1
+
+
+def test_a_finished_file_is_deleted_after_its_hours_and_the_page_says_so(
+    client, settings, unit_staff, collaborator, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from reports.tasks import resume_export_jobs
+
+    settings.EXPORT_FILE_HOURS = 72
+    make_report(collaborator)
+    client.force_login(unit_staff)
+    ask(client, "status=", capture=django_capture_on_commit_callbacks)
+    ask(client, "status=&kind=opinion", capture=django_capture_on_commit_callbacks)
+    old, fresh = ExportJob.objects.order_by("pk")
+    storage = old.file.storage
+    old_name = old.file.name
+    assert storage.exists(old_name) and storage.exists(fresh.file.name)
+    ExportJob.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(hours=72, seconds=1))
+    ExportJob.objects.filter(pk=fresh.pk).update(finished_at=timezone.now() - timedelta(hours=71))
+    with django_capture_on_commit_callbacks(execute=True):
+        resume_export_jobs()
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert not old.file and not storage.exists(old_name)
+    assert fresh.file and storage.exists(fresh.file.name)
+    assert old.status == ExportJobStatus.DONE  # the row stays: who asked for what, when
+    assert client.get(reverse("reports:export_job_file", args=[old.pk])).status_code == 404
+    page = client.get(reverse("reports:export_job", args=[old.pk])).content.decode()
+    assert 'data-testid="export-expired"' in page and 'data-testid="export-download"' not in page
+    assert client.get(reverse("reports:export_job_file", args=[fresh.pk])).status_code == 200
+    # Run again: nothing more goes.
+    with django_capture_on_commit_callbacks(execute=True):
+        resume_export_jobs()
+    assert storage.exists(fresh.file.name)
