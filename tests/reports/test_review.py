@@ -542,7 +542,6 @@ def test_the_export_holds_the_filtered_queue_neutralised_and_is_recorded(
     assert record.parameters == {"kind": "opinion", "status": "submitted"}
 
 
-
 def test_hostile_text_stays_text_in_the_export(client, unit_staff, collaborator):
     make_report(collaborator, title=XSS, content="@SUM(1+1)*cmd|' /C calc'!A0")
     client.force_login(unit_staff)
