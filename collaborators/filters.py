@@ -159,6 +159,15 @@ class UnitFilterField(ModelChoiceField):
     def label_from_instance(self, unit):
         return unit_label(unit)
 
+    def narrow_to(self, user, default_unit, chosen):
+        """Valid choices: every unit ``user`` sees; listed: ``default_unit`` (also the initial choice), the
+        level below it and the ``chosen`` id from the query string (as given, not yet checked)."""
+        self.queryset = Unit.objects.visible_to(user)
+        self.max_depth = default_unit.depth + 1
+        chosen = parse_id(chosen)
+        self.keep = [default_unit.pk] + ([chosen] if chosen is not None else [])
+        self.initial = default_unit.pk
+
 
 class UnitFilter(django_filters.ModelChoiceFilter):
     field_class = UnitFilterField

@@ -1,15 +1,18 @@
 """Form fields and widgets with no domain: the browser date picker, a Vietnamese phone number, a choice of
-several rows by id, a searchable tree picker over a select."""
+several rows by id, a searchable tree picker over a select, a filter form over reporting periods."""
 
 import re
+from datetime import date
 
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.ids import parse_id, parse_ids
+from core.periods import month_add, period_month
 from core.text import normalise_phone
 
 
@@ -41,6 +44,81 @@ class MonthInput(forms.TextInput):
         value = super().value_from_datadict(data, files, name)
         match = MONTH_AS_WRITTEN.match(value) if isinstance(value, str) else None
         return f"{match[2]}-{int(match[1]):02d}" if match else value
+
+
+# A period as the month picker sends it: a year of this century in ASCII digits (int() reads other scripts'
+# digits too, and a year such as 0001 has no month before it to open its period with) and a month.
+PERIOD_MONTH = re.compile(r"^(20\d{2})-(0[1-9]|1[0-2])$", re.ASCII)
+# The longest range of periods a filter shows: two years of monthly figures.
+MAX_PERIODS = 24
+
+
+class PeriodFilterForm(forms.Form):
+    """A filter form (GET) whose reporting periods are chosen by month (``MonthInput``: YYYY-MM, or mm/yyyy
+    typed): the fields named in ``period_fields`` offer the current period (``core.periods``) and no later
+    one, and read as the first day of the period's month. Every field is optional and falls back to its
+    default when missing or wrong (``value_of``); a subclass cleans each period field with ``clean_month``
+    and a range of two with ``clean_period_range`` / ``period_range``.
+    """
+
+    period_fields: tuple[str, ...] = ()
+    malformed_message = _("Enter the period as YYYY-MM, for example %(example)s.")
+    example_format = "%Y-%m"
+    # A period after the current one is refused with this message; None accepts it.
+    future_message = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today_month = period_month(timezone.localdate())
+        current = self.today_month.strftime("%Y-%m")
+        for name in self.period_fields:
+            self.fields[name].initial = current
+            self.fields[name].widget.attrs["max"] = current
+
+    def clean_month(self, name) -> date | None:
+        """The period of field ``name`` (the first day of its month), None when left empty."""
+        value = (self.cleaned_data.get(name) or "").strip()
+        if not value:
+            return None
+        match = PERIOD_MONTH.match(value)
+        if not match:
+            raise forms.ValidationError(
+                self.malformed_message,
+                params={"example": self.today_month.strftime(self.example_format)},
+                code="malformed",
+            )
+        month = date(int(match[1]), int(match[2]), 1)
+        if self.future_message is not None and month > self.today_month:
+            raise forms.ValidationError(self.future_message, params={"month": month.strftime("%m/%Y")}, code="future")
+        return month
+
+    def clean_period_range(self, start_name, end_name) -> None:
+        """From ``start_name`` to ``end_name``: in order and at most ``MAX_PERIODS`` periods."""
+        start, end = self.cleaned_data.get(start_name), self.cleaned_data.get(end_name)
+        if start and end and start > end:
+            self.add_error(end_name, _("The last period comes before the first."))
+        elif start and end and month_add(start, MAX_PERIODS - 1) < end:
+            self.add_error(end_name, _("Choose at most %(n)d periods.") % {"n": MAX_PERIODS})
+
+    def period_range(self, start_name, end_name) -> tuple[date, date]:
+        """The first and last periods chosen; both the current period by default, and the last alone when
+        the range is wrong."""
+        start, end = self.value_of(start_name), self.value_of(end_name)
+        if end is None:
+            end = max(start, self.today_month) if start else self.today_month
+        if start is None or start > end or month_add(start, MAX_PERIODS - 1) < end:
+            start = end
+        return start, end
+
+    def value_of(self, name, default=None):
+        """The cleaned value of one field, or the default when it was missing or invalid."""
+        if not self.is_bound:
+            return default
+        self.is_valid()
+        if name in self.errors:
+            return default
+        value = self.cleaned_data.get(name)
+        return default if value in (None, "") else value
 
 
 class ModelMultipleIdsField(forms.ModelMultipleChoiceField):

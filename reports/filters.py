@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from collaborators.filters import UnitFilter, unit_picker
 from collaborators.models import Unit
-from core.forms import DateInput, MonthInput  # noqa: F401 (MonthInput: read from here by the dashboard)
+from core.forms import DateInput, MonthInput
 from core.ids import MAX_ID
 from core.periods import period_bounds
 from reports.models import AlertLevel, Direction, FocusPolicy, ReportKind, ReportStatus, Rumour, Topic, Verification

@@ -1,6 +1,5 @@
 """The dashboard's filter form (GET): period, unit, topic and focus policy."""
 
-import re
 from datetime import date
 
 from django import forms
@@ -10,17 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from collaborators.filters import ShallowUnitIterator, UnitFilterField, unit_picker
 from collaborators.models import Unit
-from core.ids import parse_id
-from core.periods import period_month
-from reports.filters import MonthInput
+from core.forms import MonthInput, PeriodFilterForm
 from reports.models import FocusPolicy, Topic
-
-MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def current_month() -> date:
-    """The reporting month of today, local time (Asia/Ho_Chi_Minh): see collaborators/periods.py."""
-    return period_month(timezone.localdate())
 
 
 class UnitsInForceIterator(ShallowUnitIterator):
@@ -39,7 +29,7 @@ class DashboardUnitField(UnitFilterField):
     iterator = UnitsInForceIterator
 
 
-class DashboardFilterForm(forms.Form):
+class DashboardFilterForm(PeriodFilterForm):
     """Every field is optional and falls back to its default when missing or wrong.
 
     The unit choices are the viewer's scope (``Unit.objects.visible_to``); the list shows only the
@@ -47,6 +37,11 @@ class DashboardFilterForm(forms.Form):
     accepted from the query string. A unit out of scope is not an error of the form: the view
     answers 404, as for any object outside the viewer's scope.
     """
+
+    period_fields = ("period",)
+    malformed_message = _("Enter the month as YYYY-MM, for example %(example)s. Showing the current month.")
+    example_format = "%m/%Y"
+    future_message = _("%(month)s has not started yet. Showing the current month.")
 
     period = forms.CharField(
         label=_("Month"),
@@ -74,40 +69,7 @@ class DashboardFilterForm(forms.Form):
     def __init__(self, data=None, *, user, default_unit: Unit, **kwargs):
         super().__init__(data, **kwargs)
         self.default_unit = default_unit
-        self.today_month = current_month()
-        field = self.fields["unit"]
-        field.queryset = Unit.objects.visible_to(user)
-        field.max_depth = default_unit.depth + 1
-        chosen = parse_id((data or {}).get("unit"))
-        field.keep = [default_unit.pk] + ([chosen] if chosen is not None else [])
-        field.initial = default_unit.pk
-        self.fields["period"].widget.attrs["max"] = self.today_month.strftime("%Y-%m")
-        self.fields["period"].initial = self.today_month.strftime("%Y-%m")
+        self.fields["unit"].narrow_to(user, default_unit, (data or {}).get("unit"))
 
     def clean_period(self) -> date:
-        value = (self.cleaned_data.get("period") or "").strip()
-        if not value:
-            return self.today_month
-        match = MONTH_RE.match(value)
-        if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 2000:
-            raise forms.ValidationError(
-                _("Enter the month as YYYY-MM, for example %(example)s. Showing the current month."),
-                params={"example": self.today_month.strftime("%m/%Y")},
-                code="malformed",
-            )
-        month = date(int(match[1]), int(match[2]), 1)
-        if month > self.today_month:
-            raise forms.ValidationError(
-                _("%(month)s has not started yet. Showing the current month."),
-                params={"month": month.strftime("%m/%Y")},
-                code="future",
-            )
-        return month
-
-    def value_of(self, name, default=None):
-        """The cleaned value of one field, or the default when it was missing or invalid."""
-        if not self.is_bound:
-            return default
-        self.is_valid()
-        value = self.cleaned_data.get(name)
-        return default if value in (None, "") else value
+        return self.clean_month("period") or self.today_month
