@@ -15,9 +15,10 @@ from collaborators.signals import (
     person_anonymised,
     personal_data_sections,
 )
+from core.files import files_delete
 from core.tasks import enqueue
 from notifications import selectors
-from notifications.models import Notification
+from notifications.models import Notification, NotificationAttachment
 from notifications.selectors import personal_data
 from notifications.services import notify_account, notify_many, person_notifications_erase
 from notifications.signals import notifications_written
@@ -136,5 +137,7 @@ def notifications_past_retention(sender, *, cutoffs, apply, **kwargs):
     expired = Notification.objects.filter(created_at__lt=cutoffs["notifications"])
     if not apply:
         return {"notifications": expired.count()}
+    # Their attachments' rows, then the files on disk once this commits (a cascade would leave the files).
+    files_delete(NotificationAttachment.objects.filter(notification__in=expired))
     deleted = expired.delete()[1].get("notifications.Notification", 0)
     return {"notifications": deleted}

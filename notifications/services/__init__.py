@@ -19,6 +19,7 @@ from django.db import models, transaction
 from django.db.models import F, Q, Value
 from django.utils import timezone
 
+from core.files import files_delete
 from notifications.models import (
     QUIET_CHANNELS,
     Cadence,
@@ -434,23 +435,6 @@ def push_subscription_save(*, user, endpoint: str, p256dh: str, auth: str):
     return subscription
 
 
-def attachments_delete_files(attachments) -> None:
-    """The stored files of ``attachments`` (rows about to be deleted) leave the disk once the deletion is
-    committed: deleting a row leaves its file behind, and a rolled-back deletion must keep it."""
-    storage = NotificationAttachment._meta.get_field("file").storage
-    names = [name for name in attachments.values_list("file", flat=True) if name]
-
-    def delete_files():
-        for name in names:
-            try:
-                storage.delete(name)
-            except OSError:
-                logger.warning("An outbox attachment could not be deleted: %s", name)
-
-    if names:
-        transaction.on_commit(delete_files)
-
-
 def person_notifications_erase(*, person) -> None:
     """Anonymisation: everything the outbox holds about ``person`` goes (their messages with their files on
     disk, how they were delivered, choices, phone numbers and codes, push subscriptions, digests). The
@@ -458,7 +442,8 @@ def person_notifications_erase(*, person) -> None:
     from notifications.models import ContactSettings, Digest, PhoneVerification, Preference, PushSubscription
 
     messages = Notification.objects.filter(recipient=person)
-    attachments_delete_files(NotificationAttachment.objects.filter(notification__in=messages))
-    messages.delete()  # their deliveries and attachment rows with them
+    # The attachments' rows, then their files (and emptied outbox/<id>/ folders) once this commits.
+    files_delete(NotificationAttachment.objects.filter(notification__in=messages))
+    messages.delete()  # their deliveries with them
     for model in (Preference, ContactSettings, PhoneVerification, PushSubscription, Digest):
         model.objects.filter(user=person).delete()

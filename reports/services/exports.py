@@ -265,9 +265,9 @@ def export_files_expire() -> int:
     from datetime import timedelta
 
     from django.conf import settings
-    from django.db import transaction
     from django.utils import timezone
 
+    from core.files import files_delete
     from reports.models import ExportJob, ExportJobStatus
 
     hours = settings.EXPORT_FILE_HOURS
@@ -276,19 +276,8 @@ def export_files_expire() -> int:
     expired = ExportJob.objects.filter(
         status=ExportJobStatus.DONE, finished_at__lt=timezone.now() - timedelta(hours=hours)
     ).exclude(file="")
-    rows = list(expired.values_list("pk", "file"))
-    if not rows:
-        return 0
-    storage = ExportJob._meta.get_field("file").storage
-    ExportJob.objects.filter(pk__in=[pk for pk, _name in rows]).update(file="")
-
-    def delete_files():
-        # Once the rows no longer name them (a rolled-back run keeps both).
-        for _pk, name in rows:
-            storage.delete(name)
-
-    transaction.on_commit(delete_files)
-    return len(rows)
+    # The row stays (keep_rows); its file goes once that is committed (a rolled-back run keeps both).
+    return files_delete(expired, keep_rows=True)
 
 
 def export_jobs_stalled() -> list[int]:

@@ -8,9 +8,9 @@ tallies and issued summaries do not move. Its attachments are deleted. An attach
 retention is deleted (file and row) even while its report is kept.
 """
 
-from django.db import transaction
 from django.utils import timezone
 
+from core.files import files_delete
 from core.text import fold
 from reports.models import Attachment, Report, ReportEvent
 
@@ -18,22 +18,6 @@ REPORTS = "reports"
 ATTACHMENTS = "attachments"
 _BLANKED = {"content": "", "place": "", "group_concerned": ""}
 _BATCH = 500
-
-
-def _attachments_delete(attachments) -> int:
-    rows = list(attachments.values_list("pk", "file"))
-    storage = Attachment._meta.get_field("file").storage
-    for start in range(0, len(rows), _BATCH):
-        Attachment.objects.filter(pk__in=[pk for pk, _name in rows[start : start + _BATCH]]).delete()
-    names = [name for _pk, name in rows if name]
-
-    def delete_files():
-        # The files go once the rows are gone for good (a rolled-back run keeps both).
-        for name in names:
-            storage.delete(name)
-
-    transaction.on_commit(delete_files)
-    return len(rows)
 
 
 def _reports_anonymise(expired) -> int:
@@ -73,7 +57,7 @@ def reports_retention(*, cutoffs: dict, apply: bool) -> dict:
         if expired is not None:
             counts[REPORTS] = expired.count()
         return counts
-    counts[ATTACHMENTS] = _attachments_delete(files)
+    counts[ATTACHMENTS] = files_delete(files)
     if expired is not None:
         counts[REPORTS] = _reports_anonymise(expired)
     return counts

@@ -159,5 +159,6 @@ def test_anonymising_a_person_deletes_their_messages_files_and_keeps_others(
     with django_capture_on_commit_callbacks(execute=True):
         people.person_anonymise(actor=admin_user, user=held)
     assert not stored[held.pk].exists()
+    assert not stored[held.pk].parent.exists() and tmp_path.is_dir()  # the emptied outbox/<id>/ goes too
     assert stored[other_collaborator.pk].exists() and outside_file.exists()
     assert NotificationAttachment.objects.filter(notification__recipient=other_collaborator).exists()

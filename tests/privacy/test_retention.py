@@ -80,7 +80,9 @@ def _confirmed(admin=None):
     return retention_confirm(run=dry, by=admin)
 
 
-def test_each_kind_goes_at_its_own_age_and_a_second_run_removes_nothing(world, django_capture_on_commit_callbacks):
+def test_each_kind_goes_at_its_own_age_and_a_second_run_removes_nothing(
+    world, django_capture_on_commit_callbacks, tmp_path
+):
     report, left = world["report"], world["left"]
     author_id = report.author_id
     file_name = world["attachment"].file.name
@@ -108,6 +110,8 @@ def test_each_kind_goes_at_its_own_age_and_a_second_run_removes_nothing(world, d
         assert again.counts == ZERO, days  # twice: nothing the second time
     assert not Notification.objects.exists() and not ReadEntry.objects.exists()
     assert not Attachment.objects.exists() and not storage.exists(file_name)
+    # No folder of a deleted file is left behind empty (attachments/<report>/, outbox/<notification>/).
+    assert not [path for path in tmp_path.rglob("*") if path.is_dir() and path.parent.name in ("attachments", "outbox")]
     profile = CollaboratorProfile.objects.get(user=left)
     left.refresh_from_db()
     assert profile.anonymised_at is not None and left.full_name == f"#{left.pk}" and left.email == ""
