@@ -24,7 +24,6 @@ from reports.models import (
     Source,
     Spread,
 )
-from reports.services import AUTHOR_FIELDS
 from summaries.models import Summary
 from trainings.models import Registration, TrainingSession
 
@@ -100,7 +99,7 @@ class ReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = Report
         list_serializer_class = _ReportListSerializer
-        # What the author wrote (the report form's fields, ``reports.services.AUTHOR_FIELDS``) and where the
+        # What the author wrote (``Report.AUTHOR_FIELDS``, the report form's fields) and where the
         # workflow has taken it.
         fields = [
             "id",
@@ -113,7 +112,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "unit_name",
             "author",
             "author_name",
-            *AUTHOR_FIELDS,
+            *Report.AUTHOR_FIELDS,
             "created_at",
             "submitted_at",
             "first_submitted_at",

@@ -142,6 +142,26 @@ class ReportQuerySet(ScopedQuerySet, FoldedSearchQuerySet):
 
 class Report(FoldedSearchMixin, models.Model):
     SEARCH_FIELDS = ("title", "content", "place", "group_concerned")
+    # The fields its author fills in (the report form, ``report_save``, the API; read-only in the admin);
+    # everything else is set by the workflow.
+    AUTHOR_FIELDS = (
+        "kind",
+        "topic",
+        "focus_policy",
+        "title",
+        "content",
+        "direction",
+        "breadth",
+        "concern",
+        "spread",
+        "source",
+        "group_concerned",
+        "place",
+        "observed_on",
+        "people_involved",
+        "urgent",
+        "rumour",
+    )
 
     # Empty once the report is anonymised at the end of its retention (``anonymised_at``).
     author = models.ForeignKey(

@@ -23,24 +23,7 @@ class ReportForm(forms.ModelForm):
 
     class Meta:
         model = Report
-        fields = [
-            "kind",
-            "topic",
-            "focus_policy",
-            "rumour",
-            "title",
-            "content",
-            "direction",
-            "breadth",
-            "concern",
-            "spread",
-            "source",
-            "group_concerned",
-            "place",
-            "observed_on",
-            "people_involved",
-            "urgent",
-        ]
+        fields = Report.AUTHOR_FIELDS
         widgets = {
             "kind": forms.RadioSelect,
             "direction": forms.RadioSelect,

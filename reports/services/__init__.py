@@ -35,26 +35,6 @@ from reports.signals import (
     rumours_merged,
 )
 
-# Fields a collaborator fills in; everything else is set by the workflow.
-AUTHOR_FIELDS = [
-    "kind",
-    "topic",
-    "focus_policy",
-    "title",
-    "content",
-    "direction",
-    "breadth",
-    "concern",
-    "spread",
-    "source",
-    "group_concerned",
-    "place",
-    "observed_on",
-    "people_involved",
-    "urgent",
-    "rumour",
-]
-
 
 def reviewers_for(unit: Unit) -> list[User]:
     """The staff who review a unit's reports: those of the nearest unit at or above it that has staff."""
@@ -148,7 +128,7 @@ def report_save(*, author: User, token, data: dict, submit: bool) -> tuple[Repor
 
 
 def _author_data(data: dict) -> dict:
-    values = {name: data[name] for name in AUTHOR_FIELDS if name in data}
+    values = {name: data[name] for name in Report.AUTHOR_FIELDS if name in data}
     if values.get("kind") != ReportKind.RUMOUR:
         values["rumour"] = None
     return values
