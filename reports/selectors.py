@@ -4,13 +4,13 @@ from datetime import datetime, time
 from difflib import SequenceMatcher
 
 from django.db import connection
-from django.db.models import Case, Count, IntegerField, Sum, Value, When
+from django.db.models import Case, CharField, Count, IntegerField, Sum, Value, When
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from collaborators.access import scope_path
-from collaborators.models import CollaboratorProfile
+from collaborators.models import CollaboratorProfile, User
 from core.text import fold
 from reports.models import AlertLevel, Report, ReportStatus, Rumour, RumourUnitCount, UnitReportCount
 
@@ -320,11 +320,7 @@ def author_states(reports, viewer) -> dict:
     if author_ids and all(_profile_loaded(r) for r in reports if r.author_id is not None):
         withdrawn = {r.author_id for r in reports if r.author_id is not None and author_withdrawn(r)}
     elif author_ids:
-        withdrawn = set(
-            CollaboratorProfile.objects.filter(user_id__in=author_ids, consent_withdrawn_at__isnull=False).values_list(
-                "user_id", flat=True
-            )
-        )
+        withdrawn = set(withdrawn_profiles().filter(user_id__in=author_ids).values_list("user_id", flat=True))
     waiting = [r.pk for r in reports if r.author_id in withdrawn and r.status == ReportStatus.SUBMITTED]
     acting = set()
     if waiting and viewer is not None and getattr(viewer, "is_authenticated", False):
@@ -352,12 +348,24 @@ def author_consent_state(report, viewer) -> str:
 
 
 def author_label(report, state) -> str:
-    """The author as ``state`` lets them be shown: the name, or why it is not there."""
-    if state == ANONYMISED or report.author_id is None:
+    """The author as ``state`` lets them be shown: the name, or why it is not there (``report`` None: only
+    the notes, for ``author_shown_expression``)."""
+    if state == ANONYMISED or (report is not None and report.author_id is None):
         return _("(anonymised at the end of its retention period)")
     if state == WITHHELD:
         return _("(name withheld: consent withdrawn)")
     return report.author.get_full_name()
+
+
+# The consent rule's one definition: an author withdrew consent when their profile has this field set (no
+# profile: never withdrawn). ``author_withdrawn`` reads it on a report instance, ``withdrawn_profiles`` and
+# ``author_shown_expression`` in a query; tests/reports/test_export_copy.py checks that they agree.
+WITHDRAWN_FIELD = "consent_withdrawn_at"
+
+
+def withdrawn_profiles():
+    """The profiles of people who withdrew consent (the rule as a filter)."""
+    return CollaboratorProfile.objects.filter(**{f"{WITHDRAWN_FIELD}__isnull": False})
 
 
 def author_withdrawn(report) -> bool:
@@ -365,7 +373,20 @@ def author_withdrawn(report) -> bool:
     if report.author_id is None:
         return False
     profile = getattr(report.author, "profile", None)
-    return profile is not None and profile.consent_withdrawn_at is not None
+    return profile is not None and getattr(profile, WITHDRAWN_FIELD) is not None
+
+
+def author_shown_expression():
+    """The author of a report as a file that leaves the system names them, as a query expression on
+    ``Report``: ``author_label(report, WITHHELD if author_withdrawn(report) else NAMED)`` computed in the
+    database (the anonymised note, the withheld note, or ``get_full_name``), for reads without instances.
+    The notes are in the active language."""
+    return Case(
+        When(author__isnull=True, then=Value(author_label(None, ANONYMISED))),
+        When(**{f"author__profile__{WITHDRAWN_FIELD}__isnull": False}, then=Value(author_label(None, WITHHELD))),
+        default=User.full_name_expression("author__"),
+        output_field=CharField(),
+    )
 
 
 def actor_label(actor, report, state) -> str:

@@ -168,6 +168,15 @@ class User(FoldedSearchMixin, AbstractUser):
     def get_full_name(self):
         return self.full_name or self.username
 
+    @staticmethod
+    def full_name_expression(prefix: str = ""):
+        """``get_full_name`` as a database expression on the user at ``prefix`` (``"author__"``): the
+        name read in the query itself, for reads that take no model instances (the exports)."""
+        from django.db.models import F, Value
+        from django.db.models.functions import Coalesce, NullIf
+
+        return Coalesce(NullIf(F(f"{prefix}full_name"), Value("")), F(f"{prefix}username"))
+
     def get_short_name(self):
         return (self.full_name.split() or [self.username])[-1]
 
