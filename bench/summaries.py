@@ -590,6 +590,21 @@ def dashboard_mismatches(unit: Unit, month: date, raw: dict) -> list[str]:
     return problems
 
 
+def dashboard_check(raw: Raw, unit: Unit, month: date) -> list[str]:
+    """The dashboard's figures for ``unit`` and ``month`` against the hand-written SQL over the reports
+    table, once (bench/grow.py checks a grown database with it); the mismatches, empty when all equal."""
+    return dashboard_mismatches(unit, month, raw.run(DASHBOARD_SQL, sql_params(unit, month)))
+
+
+def compile_check(raw: Raw, summary: Summary) -> list[str]:
+    """Compile ``summary`` with the real service and compare its figures with the hand-written SQL."""
+    Summary.objects.filter(pk=summary.pk).update(status=SummaryStatus.PENDING, claimed_until=None)
+    if not summary_compile(summary_id=summary.pk):
+        return [f"summary {summary.pk} was not compiled"]
+    summary.refresh_from_db()
+    return compile_mismatches(summary, raw.run(COMPILE_SQL, compile_params(summary)))
+
+
 def compile_mismatches(summary: Summary, raw: dict) -> list[str]:
     figures = summary.statistics
     totals, previous, by_topic = Counter(), Counter(), defaultdict(Counter)
@@ -676,7 +691,7 @@ def measure_dashboard(client, raw, user, unit, month, repeat):
         client.get(url)
     client.logout()
     baseline = raw.timed(DASHBOARD_SQL, sql_params(unit, month), repeat)
-    problems = dashboard_mismatches(unit, month, baseline["result"])
+    problems = dashboard_mismatches(unit, month, baseline["result"])  # dashboard_check() without timing
     return {
         "view": view,
         "minimal": minimal,
