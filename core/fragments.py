@@ -26,6 +26,10 @@ TIMEOUT = 300
 # The version of everything counted from the reports, people and units: the dashboard's blocks and the
 # units page's figures (moved by summaries/receivers.py and the tally service).
 FIGURES = "figures"
+# The version of the choice lists that filter forms offer (units, topics, focus policies): moved only by
+# the writes of those rows (reports/receivers.py), so a report written or reviewed does not make every
+# viewer's filter form render again.
+CHOICES = "choices"
 VERSION_KEY = "fragments:version:%s"
 
 

@@ -3,10 +3,12 @@
 Connected from ``ReportsConfig.ready``.
 """
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from collaborators.signals import person_page_sections, personal_data_sections, unit_ended, unit_figures
+from core import fragments
 from privacy.signals import retention_due
 from reports import selectors
 from reports.services import reports_follow_people
@@ -42,3 +44,15 @@ def open_reports_follow_their_authors(sender, *, unit, placements, **kwargs):
 def reports_past_retention(sender, *, cutoffs, apply, **kwargs):
     """Reports past their retention are anonymised, attachments past theirs deleted."""
     return reports_retention(cutoffs=cutoffs, apply=apply)
+
+
+# The rows the review queue's filter form lists as choices (its HTML is kept under ``fragments.CHOICES``):
+# a unit created, renamed, moved or ended, a topic or focus policy edited (in the admin too).
+CHOICE_MODELS = {"reports.topic", "reports.focuspolicy", "collaborators.unit", "collaborators.unitmove"}
+
+
+@receiver(post_save, dispatch_uid="reports.filter_choices_saved")
+@receiver(post_delete, dispatch_uid="reports.filter_choices_deleted")
+def filter_choices_changed(sender, **kwargs):
+    if sender._meta.label_lower in CHOICE_MODELS:
+        fragments.bump(fragments.CHOICES)
