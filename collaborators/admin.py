@@ -10,6 +10,7 @@ from treebeard.forms import movenodeform_factory
 
 from collaborators.access import ScopedQuerySet
 from collaborators.models import CollaboratorProfile, ExportRecord, ImportBatch, RecognitionDecision, Unit, User
+from collaborators.models.exports import ExportJob
 from core.forms import ReadableAdminInput
 from core.ids import parse_id
 
@@ -156,6 +157,41 @@ class ExportRecordAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ["created_at", "user", "kind", "file_format", "row_count"]
     list_filter = ["kind", "file_format"]
     readonly_fields = ["created_at", "user", "kind", "file_format", "row_count", "parameters"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(ScopedAdmin, admin.ModelAdmin):
+    """Read-only, for superusers only (as the export records): every export job, what was asked with which
+    filters, by whom, its progress and status. The file is not shown: only its asker downloads it, from
+    the job's page."""
+
+    list_display = ["created_at", "kind", "requested_by", "status", "rows_done", "rows_total", "finished_at"]
+    list_filter = ["kind", "status"]
+    readonly_fields = [
+        "kind",
+        "requested_by",
+        "parameters",
+        "language",
+        "status",
+        "rows_done",
+        "rows_total",
+        "created_at",
+        "finished_at",
+    ]
+    exclude = ["file", "return_path"]
+
+    def _scoped_queryset(self):
+        # The asker-only rule is for the pages; here the jobs are an audit list like the export records.
+        return None
 
     def has_add_permission(self, request):
         return False

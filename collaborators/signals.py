@@ -39,6 +39,16 @@ page shows beside the object's name (follow it, stop following it).
 ``unit_figures(units, viewer)``: the units pages show ``units`` (all in the viewer's scope) to
 ``viewer``. A receiver returns ``{label: {unit path: n}}``, figures counted over each unit's whole
 subtree, at a cost that does not grow with the number of units (grouped queries, none per unit).
+
+Signals of the export jobs (``collaborators.models.ExportJob``), one mechanism for every kind of export:
+
+``export_job_source(job)``: the worker is building ``job`` (claimed, its asker's language active). The app
+that owns ``job.kind`` returns an ``collaborators.services.exports.ExportSource`` (headers, the rows in the
+asker's scope as it is now, their count, the sheet's title); every other receiver returns None. The
+reports app answers for the review queue, this app's own receiver for the roster.
+
+``export_job_done(job)``: ``job``'s file was built and recorded (in that transaction); the notifications
+app tells the asker, linking the job's page.
 """
 
 from django.dispatch import Signal
@@ -53,3 +63,5 @@ personal_data_sections = Signal()
 person_anonymised = Signal()
 page_actions = Signal()
 unit_figures = Signal()
+export_job_source = Signal()
+export_job_done = Signal()

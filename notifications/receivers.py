@@ -8,7 +8,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from collaborators.models import Role, User
+from collaborators.models.exports import ExportJobKind
 from collaborators.signals import (
+    export_job_done,
     incident_recorded,
     incident_reminder_due,
     invitation_issued,
@@ -141,3 +143,20 @@ def notifications_past_retention(sender, *, cutoffs, apply, **kwargs):
     files_delete(NotificationAttachment.objects.filter(notification__in=expired))
     deleted = expired.delete()[1].get("notifications.Notification", 0)
     return {"notifications": deleted}
+
+
+@receiver(export_job_done, dispatch_uid="notifications.export_ready")
+def tell_the_asker_their_export_is_ready(sender, *, job, **kwargs):
+    """The asker of an export job is told its file is ready (the job is theirs alone: ``about=job``)."""
+    with translation.override("vi"):  # notifications are written in Vietnamese
+        if job.kind == ExportJobKind.PEOPLE:
+            subject = _("Your Excel export of the roster is ready (%(count)s people)") % {"count": job.rows_done}
+        else:
+            subject = _("Your Excel export is ready (%(count)s reports)") % {"count": job.rows_done}
+    notify_many(
+        recipients=[job.requested_by],
+        about=job,
+        kind="export_ready",
+        subject=subject,
+        link=reverse("roster:export_job", kwargs={"pk": job.pk}),
+    )

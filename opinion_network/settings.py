@@ -477,7 +477,7 @@ SUMMARY_SILENT_WEEKS = _positive_int("SUMMARY_SILENT_WEEKS", 6)
 SUMMARY_ROLLUP_DEPTH = _positive_int("SUMMARY_ROLLUP_DEPTH", 2)
 # A compile holds its claim this long; a worker killed mid-compile leaves it to the next run after that.
 SUMMARY_COMPILE_LEASE_SECONDS = _positive_int("SUMMARY_COMPILE_LEASE_SECONDS", 600)
-# A finished XLSX export's file is deleted this many hours after it was built (reports.tasks.resume_export_jobs);
+# A finished XLSX export's file is deleted this many hours after it was built (collaborators.tasks.resume_export_jobs);
 # the job's row stays. 0 = keep the files.
 EXPORT_FILE_HOURS = _read("EXPORT_FILE_HOURS", lambda: env.int("EXPORT_FILE_HOURS", default=72))
 if EXPORT_FILE_HOURS < 0:

@@ -12,7 +12,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from collaborators.access import ScopedQuerySet
@@ -467,61 +466,7 @@ class RumourUnitCount(models.Model):
         return f"{self.rumour_id} {self.unit_id}: {self.sightings}"
 
 
-class ExportJobStatus(models.TextChoices):
-    PENDING = "pending", pgettext_lazy("export job", "Waiting")
-    RUNNING = "running", pgettext_lazy("export job", "Being built")
-    DONE = "done", pgettext_lazy("export job", "Ready")
-    FAILED = "failed", pgettext_lazy("export job", "Failed")
-
-
-class ExportJobQuerySet(ScopedQuerySet):
-    """An export job is its asker's alone, whatever their role: nobody else sees or downloads it."""
-
-    unit_path = None
-    owner = "requested_by"
-
-    def for_superuser(self, user):
-        return self.filter(requested_by=user)
-
-    def for_staff(self, user, unit):
-        return self.filter(requested_by=user)
-
-    def pending(self):
-        return self.filter(status__in=(ExportJobStatus.PENDING, ExportJobStatus.RUNNING))
-
-
 def export_job_path(instance, filename):
+    """Named by migration 0011, which created the reports' export jobs before every export job became
+    ``collaborators.ExportJob`` (migration 0012 moved them)."""
     return f"exports/{instance.requested_by_id}/{filename}"
-
-
-class ExportJob(models.Model):
-    """An XLSX export of the review queue built in the background: who asked, the filters as given
-    (the rows are the asker's scope when it is built), progress and the finished file."""
-
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("asked by")
-    )
-    parameters = models.JSONField(_("filters"), default=dict, blank=True)
-    language = models.CharField(_("language"), max_length=16, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=ExportJobStatus.choices, default="pending")
-    rows_done = models.PositiveIntegerField(_("rows written"), default=0)
-    rows_total = models.PositiveIntegerField(_("rows"), null=True, blank=True)
-    file = models.FileField(_("file"), upload_to=export_job_path, max_length=255, blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-
-    objects = ExportJobQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("export job")
-        verbose_name_plural = _("export jobs")
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self):
-        return f"XLSX {self.pk} ({self.get_status_display()})"
-
-    @property
-    def percent(self) -> int:
-        if not self.rows_total:
-            return 100 if self.status == ExportJobStatus.DONE else 0
-        return min(100, self.rows_done * 100 // self.rows_total)

@@ -7,11 +7,19 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
-from collaborators.signals import person_page_sections, personal_data_sections, unit_ended, unit_figures
+from collaborators.models.exports import ExportJobKind
+from collaborators.signals import (
+    export_job_source,
+    person_page_sections,
+    personal_data_sections,
+    unit_ended,
+    unit_figures,
+)
 from core import fragments
 from privacy.signals import retention_due
 from reports import selectors
 from reports.services import reports_follow_people
+from reports.services.exports import export_job_source as reports_export_source
 from reports.services.retention import reports_retention
 
 
@@ -56,3 +64,11 @@ CHOICE_MODELS = {"reports.topic", "reports.focuspolicy", "collaborators.unit", "
 def filter_choices_changed(sender, **kwargs):
     if sender._meta.label_lower in CHOICE_MODELS:
         fragments.bump(fragments.CHOICES)
+
+
+@receiver(export_job_source, dispatch_uid="reports.export_source")
+def reports_for_an_export_job(sender, *, job, **kwargs):
+    """The review queue's rows for an export job of the reports kind."""
+    if job.kind != ExportJobKind.REPORTS:
+        return None
+    return reports_export_source(job=job)

@@ -7,10 +7,4 @@ SCHEDULES = [
         "every_minutes": 60,
         "description": "Flag reports waiting for review too long and notify reviewers once.",
     },
-    {
-        "name": "reports.export_jobs",
-        "task": "reports.tasks.resume_export_jobs",
-        "every_minutes": 5,
-        "description": "Queue Excel exports whose job was not queued (broker down); fail those that lost their worker.",
-    },
 ]

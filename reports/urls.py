@@ -1,6 +1,7 @@
 """/reports/: submission (collaborators), the review queue (staff), rumours."""
 
 from django.urls import path, re_path
+from django.views.generic import RedirectView
 
 from reports.views import review, submit
 
@@ -29,8 +30,14 @@ urlpatterns = [
     path("bulk-accept/", review.reports_bulk_accept, name="bulk_accept"),
     re_path(r"^export\.(?P<fmt>csv)$", review.reports_export, name="export"),
     path("exports/", review.export_job_new, name="export_job_new"),
-    path("exports/<int:pk>/", review.export_job_detail, name="export_job"),
-    path("exports/<int:pk>/file/", review.export_job_file, name="export_job_file"),
+    # Every export job's page and file are the roster's now (one page for every kind): the links in
+    # notifications and e-mails sent before lead there.
+    path("exports/<int:pk>/", RedirectView.as_view(pattern_name="roster:export_job"), name="export_job_moved"),
+    path(
+        "exports/<int:pk>/file/",
+        RedirectView.as_view(pattern_name="roster:export_job_file"),
+        name="export_job_file_moved",
+    ),
     path("rumours/", review.rumour_list, name="rumour_list"),
     path("rumours/<int:pk>/", review.rumour_detail, name="rumour_detail"),
     path("rumours/<int:pk>/verify/", review.rumour_verify, name="rumour_verify"),

@@ -68,6 +68,11 @@ def demo_rows(union, grassroots, collaborator, unit_staff, superuser, tmp_path, 
     AccessFailureLog.objects.create(username=collaborator.username, ip_address="127.0.0.1", path_info="/")
     people.force_login(unit_staff)
     assert people.get(reverse("reports:export", kwargs={"fmt": "csv"})).status_code == 200  # an export record
+    # An export job of the roster (built: the admin lists every job, read-only).
+    from collaborators.services.exports import export_job_build, export_job_request
+
+    job, _created = export_job_request(actor=unit_staff, kind="people", parameters={})
+    export_job_build(job.pk)
     # An administrator's reset of a second factor (an account event; the export above is in the read log).
     two_factor_reset(actor=superuser, person=unit_staff)
     assert Receipt.objects.exists() and RumourAlert.objects.exists()

@@ -45,6 +45,7 @@ from api.services import token_create
 from collaborators.models import DecisionKind, Role, UnitKind
 from collaborators.services import imports as import_services
 from collaborators.services import people as people_services
+from collaborators.services.exports import export_job_build, export_job_request
 from collaborators.services.incidents import incident_record
 from guidance.services import guidance_publish, guidance_save, note_attachment_add
 from guidance.services.pulse import pulse_create, pulse_open
@@ -53,7 +54,6 @@ from privacy.services import retention_run
 from reports.models import ReportKind, Topic
 from reports.services import report_save, rumour_create, rumour_link
 from reports.services.attachments import attachment_add
-from reports.services.exports import export_job_build, export_job_request
 from summaries.models import ReportingPeriod
 from summaries.services.summaries import summary_compile, summary_schedule
 from tests.clock import frozen_clock
@@ -149,6 +149,10 @@ TABLE = {
     "roster:import_confirm": ("import", "404 404 404 404 404 L", "404 404 404 404 404 L"),
     # roster: people
     "roster:export": ("fmt", STAFF_ONLY, STAFF_ONLY),
+    "roster:export_job_new": (None, "404 404 405 405 404 L", "404 404 3 3 404 L"),
+    # an export job (of any kind) is its asker's alone (the union's staff asked for this one)
+    "roster:export_job": ("export_job", "404 404 200 404 404 L", "404 404 405 405 404 L"),
+    "roster:export_job_file": ("export_job", "404 404 200 404 404 L", "404 404 405 405 404 L"),
     "roster:person_list": (None, STAFF_ONLY, STAFF_ONLY),
     "roster:person_create": (None, "404 404 404 404 404 L", "404 404 404 404 404 L"),
     "roster:person_detail": ("person", "200 404 200 404 404 L", "200 404 200 404 404 L"),
@@ -197,9 +201,9 @@ TABLE = {
     "reports:bulk_accept": (None, "404 404 405 405 404 L", "404 404 3 3 404 L"),
     "reports:export": ("fmt", "404 404 200 200 404 L", "404 404 200 200 404 L"),
     "reports:export_job_new": (None, "404 404 405 405 404 L", "404 404 3 3 404 L"),
-    # an export job is its asker's alone (the union's staff asked for this one)
-    "reports:export_job": ("export_job", "404 404 200 404 404 L", "404 404 405 405 404 L"),
-    "reports:export_job_file": ("export_job", "404 404 200 404 404 L", "404 404 405 405 404 L"),
+    # the export jobs' former addresses lead to their page (which then decides)
+    "reports:export_job_moved": ("export_job", "3 3 3 3 3 3", "3 3 3 3 3 3"),
+    "reports:export_job_file_moved": ("export_job", "3 3 3 3 3 3", "3 3 3 3 3 3"),
     "reports:rumour_list": (None, "200 200 200 200 404 L", "200 200 200 200 404 L"),
     "reports:rumour_detail": ("rumour", "200 200 200 404 404 L", "200 200 200 404 404 L"),
     "reports:rumour_verify": ("rumour", "404 404 405 405 404 L", "404 404 3 404 404 L"),
@@ -461,7 +465,7 @@ def build_side(*, unit, sub, owner, staff, admin_user, marker):
         link=reverse("reports:detail", args=[side.report.pk]),
     )
     assert side.notification is not None
-    side.export_job, _ = export_job_request(actor=staff, parameters={"status": ""})
+    side.export_job, _ = export_job_request(actor=staff, kind="reports", parameters={"status": ""})
     export_job_build(side.export_job.pk)
     side.export_job.refresh_from_db()
     assert side.export_job.status == "done"
@@ -841,7 +845,9 @@ def test_a_scoped_django_staff_account_reaches_no_object_of_another_union_in_the
     assert world.theirs.rumour.title.endswith(SECRET)
 
 
-@pytest.mark.parametrize("changelist", ["reports_topic", "reports_focuspolicy", "collaborators_exportrecord"])
+@pytest.mark.parametrize(
+    "changelist", ["reports_topic", "reports_focuspolicy", "collaborators_exportrecord", "collaborators_exportjob"]
+)
 def test_models_without_a_scope_rule_are_for_superusers_only(client, world, django_staff_of_the_union, changelist):
     client.force_login(django_staff_of_the_union)
     assert client.get(reverse(f"admin:{changelist}_changelist")).status_code == 403

@@ -197,6 +197,11 @@ def _admin_rows(walk, root, settings):
     people.force_login(staff)
     assert people.get(reverse("reports:export", kwargs={"fmt": "csv"})).status_code == 200
     two_factor_reset(actor=root, person=staff)
+    # An export job (the superuser's own roster, built), as the Excel button and the worker make it.
+    from collaborators.services.exports import export_job_build, export_job_request
+
+    job, _created = export_job_request(actor=root, kind="people", parameters={})
+    export_job_build(job.pk)
     # The notification channels' and the follows' records, as the jobs and the pages write them.
     from follows.models import FollowKind, Subscription
     from notifications.models import (

@@ -406,6 +406,7 @@ class ExportRecord(models.Model):
 
 
 from collaborators.models.activity import QualityTally, ReportingActivity, TrainingAttendance  # noqa: E402,F401
+from collaborators.models.exports import ExportJob  # noqa: E402,F401
 from collaborators.models.imports import ImportBatch  # noqa: E402,F401
 from collaborators.models.incidents import Incident  # noqa: E402,F401
 from collaborators.models.moves import UnitMove  # noqa: E402,F401

@@ -5,7 +5,6 @@ from collaborators.services.imports import (
     import_discard,
     import_preview,
     import_template,
-    roster_export,
     roster_export_stream,
 )
 from collaborators.services.people import user_create
@@ -16,7 +15,6 @@ __all__ = [
     "import_discard",
     "import_preview",
     "import_template",
-    "roster_export",
     "roster_export_stream",
     "unit_create",
     "unit_get_or_create",

@@ -17,10 +17,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower, Upper
+from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from collaborators.filters import PeopleFilter
 from collaborators.models import (
     CollaboratorProfile,
     CollaboratorStatus,
@@ -32,6 +34,8 @@ from collaborators.models import (
     User,
 )
 from collaborators.models.imports import ImportBatch, ImportStatus
+from collaborators.selectors import people_visible_to
+from collaborators.services.exports import ExportSource
 from collaborators.services.people import user_create, username_new
 from core import uploads
 from core.spreadsheets import parse_date, read_table, stream_csv, write_csv, write_xlsx
@@ -632,22 +636,6 @@ def roster_rows(people):
         ]
 
 
-@transaction.atomic
-def roster_export(*, actor: User, people, file_format: str, parameters: dict) -> bytes:
-    """The roster rows as XLSX or CSV; records the export (who, when, filters, row count)."""
-    rows = list(roster_rows(people))
-    if file_format == "xlsx":
-        content = write_xlsx(EXPORT_HEADERS, rows, title="Danh sách CTV")
-    elif file_format == "csv":
-        content = write_csv(EXPORT_HEADERS, rows)
-    else:
-        raise ValueError(f"unknown export format {file_format!r}")
-    ExportRecord.objects.create(
-        user=actor, kind="roster", file_format=file_format, row_count=len(rows), parameters=parameters
-    )
-    return content
-
-
 def roster_export_stream(*, actor: User, people, parameters: dict) -> Iterator[bytes]:
     """The (already scoped and filtered) people as CSV bytes, produced while they are read (as the reports'
     export): recorded before the first byte, its row count written when the stream ends or stops."""
@@ -672,6 +660,23 @@ def _roster_stream(record, people, language) -> Iterator[bytes]:
             yield from stream_csv(EXPORT_HEADERS, rows(), batch=500)
     finally:
         ExportRecord.objects.filter(pk=record.pk).update(row_count=sent)
+
+
+def roster_export_source(*, job):
+    """The people kind of export job (``collaborators.services.exports``): the roster as the list shows it
+    to the asker now (``people_visible_to`` and the list's filters as given), in the CSV's columns, read in
+    chunks. Returns an ``ExportSource``."""
+    actor = job.requested_by
+    data = QueryDict(mutable=True)
+    for key, value in job.parameters.items():
+        data.setlist(key, value if isinstance(value, list) else [value])
+    people = PeopleFilter(data or None, queryset=people_visible_to(actor), user=actor).qs
+    return ExportSource(
+        headers=EXPORT_HEADERS,
+        rows=roster_rows(people.iterator(chunk_size=2000)),
+        total=people.count(),
+        title="Danh sách CTV",
+    )
 
 
 def export_filename(stem: str, file_format: str, on: date | None = None) -> str:

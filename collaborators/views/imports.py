@@ -1,4 +1,4 @@
-"""Roster import (admins, into their subtree) and export (staff and admins, their scope)."""
+"""Roster import (admins, into their subtree) and the CSV export (staff and admins, their scope)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -16,6 +16,7 @@ from collaborators.forms.imports import ImportUploadForm
 from collaborators.models import Role
 from collaborators.models.imports import ImportBatch, ImportStatus
 from collaborators.services import imports as services
+from collaborators.services.exports import export_parameters
 from core.downloads import bytes_download_response, streaming_download_response
 from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from privacy.models import ReadKind
@@ -108,14 +109,12 @@ def import_confirm(request, pk):
 @role_required(*STAFF_ROLES)
 @never_cache
 def export(request, fmt):
+    """The roster's CSV, streamed while the people are read: the first bytes at once, flat memory. (The
+    Excel file is an export job: ``collaborators.views.exports.export_job_new``.)"""
     people = PeopleFilter(request.GET or None, queryset=selectors.people_visible_to(request.user), user=request.user)
-    parameters = {key: values[0] if len(values) == 1 else values for key, values in request.GET.lists()}
+    parameters = export_parameters(request.GET)
     filename = services.export_filename("danh-sach-ctv", fmt)
-    if fmt == "csv":  # streamed while the people are read: the first bytes at once, flat memory
-        chunks = services.roster_export_stream(actor=request.user, people=people.qs, parameters=parameters)
-        response = streaming_download_response(chunks, filename, CONTENT_TYPES[fmt])
-    else:
-        content = services.roster_export(actor=request.user, people=people.qs, file_format=fmt, parameters=parameters)
-        response = _attachment(content, fmt, filename)
+    chunks = services.roster_export_stream(actor=request.user, people=people.qs, parameters=parameters)
+    response = streaming_download_response(chunks, filename, CONTENT_TYPES[fmt])
     read_record(request=request, kind=ReadKind.EXPORT, label=f"roster.{fmt}")
     return response

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from collaborators.models import ExportRecord, User
+from collaborators.services.exports import ExportSource
 from core.spreadsheets import Neutralised, copy_csv, csv_header, neutralise, stream_csv
 from reports import selectors
 from reports.models import Report
@@ -227,16 +228,9 @@ def _stream(record, headers, reports, language, zone, *, copy: bool | None) -> I
 
 
 # --- XLSX built in the background ---------------------------------------------------------------
-# A large XLSX takes longer to build than a request may last, and unlike a CSV it cannot be streamed
-# (the archive's directory comes last). So the button writes an ExportJob and a task builds the file with
-# the same rows and the same neutralisation as the CSV, writing its progress as it goes.
-
-PROGRESS_EVERY = CHUNK  # rows written between two progress updates
-
-
-def export_parameters(data) -> dict:
-    """The filters as given (a QueryDict), in the shape the export record keeps."""
-    return {key: values[0] if len(values) == 1 else values for key, values in data.lists()}
+# The review queue's XLSX is an export job of the reports kind (``collaborators.services.exports``: one
+# mechanism, one task, one page for every large export). This app supplies its rows: the CSV's rows and
+# neutralisation, the queue rebuilt from the filters in the asker's scope when the file is built.
 
 
 def export_queue(user: User, parameters: dict):
@@ -251,127 +245,13 @@ def export_queue(user: User, parameters: dict):
     return ReportFilter(data, queryset=selectors.review_queue(user), user=user).qs
 
 
-def export_job_request(*, actor: User, parameters: dict, language: str = ""):
-    """The job building this XLSX: a waiting or running one with the same filters is reused (a double
-    click makes one job). Returns ``(job, created)``; the caller queues a new one (``build_export_job``)."""
-    from reports.models import ExportJob
-
-    with transaction.atomic():
-        # One asker's requests are serialised on their own row, so two clicks cannot both create a job.
-        User.objects.select_for_update().filter(pk=actor.pk).first()
-        job = ExportJob.objects.filter(requested_by=actor).pending().filter(parameters=parameters).first()
-        if job is not None:
-            return job, False
-        job = ExportJob.objects.create(requested_by=actor, parameters=parameters, language=language)
-    return job, True
-
-
-def export_job_build(job_id: int) -> None:
-    """Build the job's workbook (write-only, read in chunks), record the export and tell the asker."""
-    import tempfile
-
-    from django.core.files import File
-    from django.urls import reverse
-    from django.utils import timezone
-
-    from core.spreadsheets import save_xlsx
-    from notifications.services import notify
-    from reports.models import ExportJob, ExportJobStatus
-
-    claimed = ExportJob.objects.filter(pk=job_id, status=ExportJobStatus.PENDING).update(status=ExportJobStatus.RUNNING)
-    if not claimed:
-        return  # already built, being built, or gone
-    job = ExportJob.objects.select_related("requested_by", "requested_by__unit").get(pk=job_id)
-    actor = job.requested_by
-    language = job.language or None
-    try:
-        with translation.override(language):
-            reports = export_queue(actor, job.parameters)
-            total = reports.count()
-            ExportJob.objects.filter(pk=job.pk).update(rows_total=total)
-            done = 0
-
-            def rows():
-                nonlocal done
-                for row in export_rows(reports, chunk_size=CHUNK):
-                    done += 1
-                    if done % PROGRESS_EVERY == 0:
-                        ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
-                    yield row
-
-            with tempfile.TemporaryFile() as handle:
-                with transaction.atomic():  # a server-side cursor read as it goes (see _stream)
-                    save_xlsx(handle, export_headers(), rows(), title=str(_("Reports")))
-                handle.seek(0)
-                job.file.save(f"bao-cao-{timezone.localdate():%Y-%m-%d}-{job.pk}.xlsx", File(handle), save=False)
-            with transaction.atomic():
-                ExportJob.objects.filter(pk=job.pk).update(
-                    file=job.file.name,
-                    rows_done=done,
-                    rows_total=done,
-                    status=ExportJobStatus.DONE,
-                    finished_at=timezone.now(),
-                )
-                ExportRecord.objects.create(
-                    user=actor, kind="reports", file_format="xlsx", row_count=done, parameters=job.parameters
-                )
-                job.refresh_from_db()
-                with translation.override("vi"):  # notifications are written in Vietnamese
-                    subject = _("Your Excel export is ready (%(count)s reports)") % {"count": done}
-                notify(
-                    recipient=actor,
-                    about=job,
-                    kind="export_ready",
-                    subject=subject,
-                    link=reverse("reports:export_job", kwargs={"pk": job.pk}),
-                )
-    except Exception:  # noqa: BLE001 - the asker is shown the failure; the traceback goes to the log
-        logger.exception("The XLSX export job %s failed", job.pk)
-        ExportJob.objects.filter(pk=job.pk).update(status=ExportJobStatus.FAILED, finished_at=timezone.now())
-
-
-STALLED_PENDING = 120  # seconds a job may wait for its task before the periodic job queues it again
-LOST_RUNNING = 3600  # the task's time limit: a job still running after it lost its worker
-
-
-def export_files_expire() -> int:
-    """Delete the files of finished export jobs older than ``EXPORT_FILE_HOURS``: a workbook of reports is
-    personal data kept only as long as its asker needs to download it. The job row stays (who asked for
-    what, when); its page says the file has expired. Returns how many files went."""
-    from datetime import timedelta
-
-    from django.conf import settings
-    from django.utils import timezone
-
-    from core.files import files_delete
-    from reports.models import ExportJob, ExportJobStatus
-
-    hours = settings.EXPORT_FILE_HOURS
-    if hours <= 0:
-        return 0
-    expired = ExportJob.objects.filter(
-        status=ExportJobStatus.DONE, finished_at__lt=timezone.now() - timedelta(hours=hours)
-    ).exclude(file="")
-    # The row stays (keep_rows); its file goes once that is committed (a rolled-back run keeps both).
-    return files_delete(expired, keep_rows=True)
-
-
-def export_jobs_stalled() -> list[int]:
-    """The jobs whose task was never queued (the broker was down): their ids, to queue again. Jobs
-    still running past the task's time limit lost their worker: they are marked failed (the asker is
-    told on the job's page and may ask again)."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from reports.models import ExportJob, ExportJobStatus
-
-    now = timezone.now()
-    ExportJob.objects.filter(
-        status=ExportJobStatus.RUNNING, created_at__lt=now - timedelta(seconds=LOST_RUNNING)
-    ).update(status=ExportJobStatus.FAILED, finished_at=now)
-    return list(
-        ExportJob.objects.filter(
-            status=ExportJobStatus.PENDING, created_at__lt=now - timedelta(seconds=STALLED_PENDING)
-        ).values_list("pk", flat=True)
+def export_job_source(*, job) -> ExportSource:
+    """The reports kind of export job: the queue as ``job``'s asker sees it now with its filters, the CSV's
+    headers and rows, read in chunks (the build reads them inside a transaction, see ``_stream``)."""
+    reports = export_queue(job.requested_by, job.parameters)
+    return ExportSource(
+        headers=export_headers(),
+        rows=export_rows(reports, chunk_size=CHUNK),
+        total=reports.count(),
+        title=str(_("Reports")),
     )

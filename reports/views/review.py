@@ -3,11 +3,10 @@ exports, and tracked rumours. Every object goes through ``visible_to``: out of s
 
 import hashlib
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import BooleanField, Case, Count, Subquery, Value, When
-from django.http import Http404, QueryDict
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -16,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_POST
 
 from collaborators.access import (
     STAFF_ROLES,
@@ -27,9 +26,12 @@ from collaborators.access import (
     role_required,
     scope_path,
 )
+from collaborators.models.exports import ExportJobKind
 from collaborators.selectors import page_actions_for
+from collaborators.services.exports import export_job_request, export_parameters
+from collaborators.tasks import build_export_job
 from core import fragments
-from core.downloads import file_download_response, streaming_download_response
+from core.downloads import streaming_download_response
 from core.ids import parse_id, parse_ids
 from core.pagination import COUNT_CAP, CountedPaginator, capped_count
 from core.spreadsheets import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE
@@ -49,9 +51,8 @@ from reports.forms.review import (
     RumourLinkForm,
     RumourVerifyForm,
 )
-from reports.models import AlertLevel, ExportJob, ExportJobStatus, Report, ReportKind, ReportStatus, Rumour
-from reports.services.exports import export_job_request, export_parameters, reports_export_stream
-from reports.tasks import build_export_job
+from reports.models import AlertLevel, Report, ReportKind, ReportStatus, Rumour
+from reports.services.exports import reports_export_stream
 
 # Pages for everyone with a role; a staff or admin account without a unit has no scope: 404.
 EVERY_ROLE = (Role.COLLABORATOR, *STAFF_ROLES)
@@ -276,36 +277,19 @@ def reports_export(request, fmt):
 @role_required(*STAFF_ROLES)
 @require_POST
 def export_job_new(request):
-    """The Excel button: a job building the XLSX of the queue as filtered (the same one again on a
-    double click), then its page."""
+    """The Excel button: an export job of the reports kind building the XLSX of the queue as filtered (the
+    same one again on a double click), then its page (one page for every kind: the roster's)."""
     data = _queue_data(QueryDict(request.POST.get("query", "").replace("\r", "").replace("\n", "")))
     job, created = export_job_request(
-        actor=request.user, parameters=export_parameters(data), language=translation.get_language() or ""
+        actor=request.user,
+        kind=ExportJobKind.REPORTS,
+        parameters=export_parameters(data),
+        language=translation.get_language() or "",
+        return_path=_list_url(data.urlencode()),
     )
     if created:
         enqueue_on_commit(build_export_job, job.pk)
-    return redirect("reports:export_job", pk=job.pk)
-
-
-@role_required(*STAFF_ROLES)
-@require_safe
-@never_cache
-def export_job_detail(request, pk):
-    job = get_visible_or_404(ExportJob.objects.all(), request.user, pk=pk)
-    template = "reports/export_job_progress.html" if request.headers.get("HX-Request") else "reports/export_job.html"
-    return render(request, template, {"job": job, "file_hours": settings.EXPORT_FILE_HOURS})
-
-
-@role_required(*STAFF_ROLES)
-@require_safe
-@never_cache
-def export_job_file(request, pk):
-    job = get_visible_or_404(ExportJob.objects.all(), request.user, pk=pk)
-    if job.status != ExportJobStatus.DONE or not job.file:
-        raise Http404
-    response = file_download_response(job.file, f"bao-cao-{job.created_at:%Y-%m-%d}.xlsx", XLSX_CONTENT_TYPE)
-    read_record(request=request, kind=ReadKind.EXPORT, obj=job, label="reports.xlsx")
-    return response
+    return redirect("roster:export_job", pk=job.pk)
 
 
 # --- one report ----------------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""Roster export: scope, filters, formula neutralisation, the export record, query count, encodings."""
+"""Roster export: scope, filters, formula neutralisation, the export record, query count, encodings. The CSV
+streams; the Excel file is an export job (``xlsx`` below presses the button and opens the built file; the
+job itself is tested in test_export_jobs.py)."""
 
 import io
 from datetime import datetime
@@ -8,10 +10,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 
-from collaborators.models import ExportRecord, Gender, Position, Role
+from collaborators.models import ExportJob, ExportRecord, Gender, Position, Role
 from collaborators.services.imports import EXPORT_HEADERS, TEMPLATE_HEADERS
 from collaborators.services.people import person_create
 from core.spreadsheets import neutralise, read_table, write_csv, write_xlsx
@@ -31,8 +33,33 @@ def export_url(fmt, **params):
     return url
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def xlsx(client, django_capture_on_commit_callbacks):
+    """Press the roster's Excel button with these filters; the job is built once the request commits.
+    Returns the download (a response whose ``body`` is the workbook)."""
+
+    def export(**params):
+        from urllib.parse import urlencode
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("roster:export_job_new"), {"query": urlencode(params)})
+        if response.status_code != 302:
+            return response
+        job = ExportJob.objects.get(pk=resolve(response["Location"]).kwargs["pk"])
+        download = client.get(reverse("roster:export_job_file", args=[job.pk]))
+        download.body = b"".join(download.streaming_content)
+        return download
+
+    return export
+
+
 def xlsx_rows(response):
-    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    workbook = openpyxl.load_workbook(io.BytesIO(response.body))
     return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
 
 
@@ -64,9 +91,9 @@ def roster(federation_admin, grassroots, other_union):
     return hung, minh, outsider
 
 
-def test_staff_export_their_subtree_as_xlsx_with_the_template_columns(client, unit_staff, roster):
+def test_staff_export_their_subtree_as_xlsx_with_the_template_columns(client, unit_staff, roster, xlsx):
     client.force_login(unit_staff)
-    response = client.get(export_url("xlsx"))
+    response = xlsx()
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     today = timezone.localdate()
@@ -108,15 +135,15 @@ def test_asking_for_another_unions_people_by_filter_does_not_reach_them(client, 
     assert "Nguyễn Thị Hằng" not in names
 
 
-def test_the_federation_admin_exports_everybody(client, federation_admin, roster):
+def test_the_federation_admin_exports_everybody(client, federation_admin, roster, xlsx):
     client.force_login(federation_admin)
-    names = {row[0] for row in xlsx_rows(client.get(export_url("xlsx")))[1:]}
+    names = {row[0] for row in xlsx_rows(xlsx())[1:]}
     assert {"Nguyễn Thị Hằng", "Trần Văn Minh", "Vũ Văn Ngoại"} <= names
 
 
-def test_a_collaborator_may_not_export(client, collaborator, roster):
+def test_a_collaborator_may_not_export(client, collaborator, roster, xlsx):
     client.force_login(collaborator)
-    assert client.get(export_url("xlsx")).status_code == 404
+    assert xlsx().status_code == 404
     assert client.get(export_url("csv")).status_code == 404
     assert not ExportRecord.objects.exists()
 
@@ -132,9 +159,9 @@ def test_an_unknown_format_is_not_found(client, unit_staff):
     assert client.get("/roster/export.pdf").status_code == 404
 
 
-def test_the_export_applies_the_lists_filters_and_records_them(client, unit_staff, roster):
+def test_the_export_applies_the_lists_filters_and_records_them(client, unit_staff, roster, xlsx):
     client.force_login(unit_staff)
-    response = client.get(export_url("xlsx", q="hang", position=Position.BRIEFER))
+    response = xlsx(q="hang", position=Position.BRIEFER)
     rows = xlsx_rows(response)
     assert [row[0] for row in rows[1:]] == ["Nguyễn Thị Hằng"]
     record = ExportRecord.objects.get()
@@ -143,10 +170,10 @@ def test_the_export_applies_the_lists_filters_and_records_them(client, unit_staf
     assert record.parameters == {"q": "hang", "position": Position.BRIEFER}
 
 
-def test_every_export_writes_a_record_with_its_row_count(client, unit_staff, roster):
+def test_every_export_writes_a_record_with_its_row_count(client, unit_staff, roster, xlsx):
     client.force_login(unit_staff)
     rows = csv_rows(client.get(export_url("csv")))
-    client.get(export_url("xlsx", role=Role.COLLABORATOR))
+    xlsx(role=Role.COLLABORATOR)
     first, second = ExportRecord.objects.order_by("pk")
     assert (first.file_format, first.row_count, first.parameters) == ("csv", len(rows) - 1, {})
     assert first.row_count == 3  # two collaborators and the staff member
@@ -154,7 +181,9 @@ def test_every_export_writes_a_record_with_its_row_count(client, unit_staff, ros
 
 
 @pytest.mark.parametrize("dangerous", ['=HYPERLINK("http://x")', "+84912", "-2+3", "@SUM(A1)", "\tx", "\rx"])
-def test_cells_that_look_like_formulas_are_neutralised_in_both_formats(client, federation_admin, grassroots, dangerous):
+def test_cells_that_look_like_formulas_are_neutralised_in_both_formats(
+    client, federation_admin, grassroots, dangerous, xlsx
+):
     person_create(
         actor=federation_admin,
         unit=grassroots,
@@ -162,21 +191,21 @@ def test_cells_that_look_like_formulas_are_neutralised_in_both_formats(client, f
         profile={"workplace": dangerous, "topics_covered": dangerous},
     )
     client.force_login(federation_admin)
-    xlsx = next(row for row in xlsx_rows(client.get(export_url("xlsx"))) if row[0] == "Kẻ Gian")
+    in_xlsx = next(row for row in xlsx_rows(xlsx()) if row[0] == "Kẻ Gian")
     # Some XML readers turn a carriage return into a line feed; the quote in front is what matters.
     expected = {"'" + dangerous, "'" + dangerous.replace("\r", "\n")}
-    assert xlsx[5] in expected
-    assert xlsx[8] in expected
-    workbook = openpyxl.load_workbook(io.BytesIO(client.get(export_url("xlsx")).content))
+    assert in_xlsx[5] in expected
+    assert in_xlsx[8] in expected
+    workbook = openpyxl.load_workbook(io.BytesIO(xlsx().body))
     assert not any(cell.data_type == "f" for row in workbook.worksheets[0].iter_rows() for cell in row)
     csv_row = next(row for row in csv_rows(client.get(export_url("csv"))) if row[0] == "Kẻ Gian")
     assert csv_row[5] == "'" + dangerous
 
 
-def test_a_name_that_is_a_formula_is_neutralised(client, federation_admin, grassroots):
+def test_a_name_that_is_a_formula_is_neutralised(client, federation_admin, grassroots, xlsx):
     UserFactory(full_name="=1+1", unit=grassroots)
     client.force_login(federation_admin)
-    assert "'=1+1" in [row[0] for row in xlsx_rows(client.get(export_url("xlsx")))]
+    assert "'=1+1" in [row[0] for row in xlsx_rows(xlsx())]
     assert "'=1+1" in [row[0] for row in csv_rows(client.get(export_url("csv")))]
 
 
@@ -202,7 +231,7 @@ def test_the_csv_export_keeps_vietnamese_through_a_round_trip(client, unit_staff
     assert "Công đoàn cơ sở Trường THCS" in {row.cells[10] for row in rows}
 
 
-def test_write_xlsx_handles_time_zones_and_characters_xml_cannot_hold():
+def test_write_xlsx_handles_time_zones_and_characters_xml_cannot_hold(xlsx):
     aware = timezone.make_aware(datetime(2025, 10, 1, 8, 30))
     content = write_xlsx(["Khi", "Chữ"], [[aware, "a\x00b\x07c"]], title="Thử: [1]")
     sheet = openpyxl.load_workbook(io.BytesIO(content)).worksheets[0]
@@ -216,17 +245,17 @@ def test_write_csv_writes_dates_day_first():
 
 
 def test_the_query_count_of_the_export_does_not_grow_with_the_rows(
-    client, federation_admin, grassroots, django_assert_max_num_queries
+    client, federation_admin, grassroots, django_assert_max_num_queries, xlsx
 ):
     for n in range(3):
         person_create(actor=federation_admin, unit=grassroots, full_name=f"Người {n}", profile={"workplace": "A"})
     client.force_login(federation_admin)
     with CaptureQueriesContext(connection) as few:
-        assert client.get(export_url("xlsx", q="nguoi")).status_code == 200
+        assert xlsx(q="nguoi").status_code == 200
     for n in range(3, 40):
         person_create(actor=federation_admin, unit=grassroots, full_name=f"Người {n}", profile={"workplace": "A"})
     with django_assert_max_num_queries(len(few.captured_queries)):
-        response = client.get(export_url("xlsx", q="nguoi"))
+        response = xlsx(q="nguoi")
     assert len(xlsx_rows(response)) == 41
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(export_url("csv", q="nguoi"))
