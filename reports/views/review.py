@@ -63,7 +63,7 @@ CONTENT_TYPES = {"xlsx": XLSX_CONTENT_TYPE, "csv": CSV_CONTENT_TYPE}
 # Units named beside each rumour on the list (the rest are counted): the page stays small city-wide.
 UNITS_NAMED = 5
 REPORT_RELATED = ("unit", "author", "topic", "focus_policy", "assignee", "rumour", "escalated_to")
-# What a row of the queue shows (``reports/_partials/review_row.html``): the page reads these columns only.
+# What a row of the queue shows (``reports/_partials/review_rows.html``): the page reads these columns only.
 ROW_RELATED = ("unit", "topic", "assignee")
 ROW_FIELDS = (
     "title",
@@ -154,11 +154,15 @@ def _status_counts(request, data, path):
 
 def _label_rows(reports):
     """Each row's kind, status and alert level in words, from one dict per field built once for the page
-    (``get_FOO_display`` rebuilds its field's choices at every call: a third of the rows' rendering)."""
+    (``get_FOO_display`` rebuilds its field's choices at every call: a third of the rows' rendering), and
+    its link, from one ``reverse`` (about 40 µs each, 50 times a page)."""
     kinds = {value: str(label) for value, label in ReportKind.choices}
     statuses = {value: str(label) for value, label in ReportStatus.choices}
     alerts = {value: str(label) for value, label in AlertLevel.choices}
+    marker = "2147483647"
+    before, _marker, after = reverse("reports:detail", args=[marker]).partition(marker)
     for report in reports:
+        report.detail_url = f"{before}{report.pk}{after}"
         report.kind_label = kinds.get(report.kind, report.kind)
         report.status_label = statuses.get(report.status, report.status)
         report.alert_label = alerts.get(report.alert_level, report.alert_level)
