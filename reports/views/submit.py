@@ -6,6 +6,7 @@ idempotent: a double click, a retry or a resent form finds the same report
 and gets the same redirect.
 """
 
+import hashlib
 import uuid
 
 from django.contrib import messages
@@ -15,13 +16,18 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from collaborators.access import role_required
 from collaborators.models import Role
+from core import fragments
 from core.downloads import file_download_response
 from core.ids import parse_id
 from privacy.models import ReadKind
@@ -35,6 +41,11 @@ from reports.signals import report_form_preparing, report_form_saved
 collaborator_required = role_required(Role.COLLABORATOR)
 SENT_TOKEN_SESSION_KEY = "reports_sent_token"  # noqa: S105 - a session key, not a secret
 PER_PAGE = 20
+# What the stored blank form carries in place of each request's own values (letters and digits only, so
+# that escaping leaves them as they are).
+CSRF_PLACEHOLDER = "csrfTokenOfTheRequest0"
+FORM_TOKEN_PLACEHOLDER = "formTokenOfTheRequest0"  # noqa: S105 - a placeholder, not a secret
+NEW_TOKEN_PLACEHOLDER = "nothingNewTokenOfTheRequest0"  # noqa: S105 - a placeholder
 
 
 def _collaborator_only(view):
@@ -77,24 +88,61 @@ def _form_extras(*, user, params, report) -> list[dict]:
     return [extra for _receiver, extra in replies if extra]
 
 
+def _form_context(form, report, extras, *, show_rumour) -> dict:
+    more_details = [form[name] for name in MORE_DETAILS]
+    return {
+        "form": form,
+        "report": report,
+        "attachments": list(report.attachments.all()) if report else [],
+        "returned_event": _return_reason(report) if report else None,
+        "more_details": more_details,
+        "more_details_open": any(field.errors or field.value() not in (None, "") for field in more_details),
+        "show_rumour": show_rumour,
+        "form_extras": extras,
+    }
+
+
 def _render_form(request, form, report=None, status=200, extras=()):
     report = report if report is not None and report.pk else None
-    more_details = [form[name] for name in MORE_DETAILS]
+    if report is None and not form.is_bound and not extras:
+        return _render_blank_form(request, form)
+    show_rumour = form.fields["rumour"].queryset.exists() or bool(form["rumour"].value())
     return render(
-        request,
-        "reports/report_form.html",
-        {
-            "form": form,
-            "report": report,
-            "attachments": list(report.attachments.all()) if report else [],
-            "returned_event": _return_reason(report) if report else None,
-            "more_details": more_details,
-            "more_details_open": any(field.errors or field.value() not in (None, "") for field in more_details),
-            "show_rumour": form.fields["rumour"].queryset.exists() or bool(form["rumour"].value()),
-            "form_extras": extras,
-        },
-        status=status,
+        request, "reports/report_form.html", _form_context(form, report, extras, show_rumour=show_rumour), status=status
     )
+
+
+def _render_blank_form(request, form):
+    """The blank new form: its body is rendered once per language, day, rumour choices and version of the
+    choice lists (``fragments.CHOICES``: topics and focus policies, moved by reports/receivers.py) and stored with
+    placeholders; each request puts its own CSRF token and report tokens into the stored HTML. Most of the
+    page's cost was rendering the fields (crispy-forms' templates); the navigation is rendered per request."""
+    rumours = list(form.fields["rumour"].queryset.values_list("pk", "title"))
+    digest = hashlib.sha256(repr(rumours).encode()).hexdigest()[:20]
+    key = fragments.key(
+        fragments.CHOICES, "report-form", translation.get_language(), timezone.localdate().isoformat(), digest
+    )
+    stored = fragments.get(key) if key else None
+    own = {
+        CSRF_PLACEHOLDER: get_token(request),
+        FORM_TOKEN_PLACEHOLDER: str(form.initial["token"]),
+        NEW_TOKEN_PLACEHOLDER: str(uuid.uuid4()),
+    }
+    if stored is None:
+        # Rendered with this request's own values, stored with the placeholders in their place (random
+        # values: nothing else in the page can equal them).
+        context = _form_context(form, None, (), show_rumour=bool(rumours))
+        context.update(csrf_token=own[CSRF_PLACEHOLDER], new_token_placeholder=own[NEW_TOKEN_PLACEHOLDER])
+        html = render_to_string("reports/_partials/report_form_body.html", context)
+        if key:
+            for placeholder, value in own.items():
+                html = html.replace(value, placeholder)
+            fragments.store(key, html)
+        stored = html
+    for placeholder, value in own.items():
+        stored = stored.replace(placeholder, value)
+    page = {"form": form, "show_rumour": bool(rumours), "form_html": mark_safe(stored)}  # noqa: S308 - its own rendering
+    return render(request, "reports/report_form.html", page)
 
 
 def _handle_post(request, *, report=None):

@@ -469,3 +469,44 @@ def test_two_simultaneous_posts_with_the_same_token_make_one_report(collaborator
 def test_attachments_can_be_added_while_the_draft_is_editable(collaborator, draft_report):
     png = SimpleUploadedFile("a.png", png_bytes())
     assert attachment_add(report=draft_report, uploaded_file=png, actor=collaborator).report == draft_report
+
+
+def test_the_blank_form_is_stored_once_rendered_and_each_visit_gets_its_own_tokens_and_choices(
+    client, collaborator, unit_staff, topic
+):
+    from django.middleware.csrf import _unmask_cipher_token
+
+    from reports.models import FocusPolicy
+
+    logged_in(client, collaborator)
+    first = client.get(reverse("reports:new"))
+    with CaptureQueriesContext(connection) as stored:
+        second = client.get(reverse("reports:new"))
+    pages = [first.content.decode(), second.content.decode()]
+    tokens = [response.context["form"]["token"].value() for response in (first, second)]
+    assert tokens[0] != tokens[1]
+    for page, token in zip(pages, tokens, strict=True):
+        assert f'data-token="{token}"' in page and f'name="token" value="{token}"' in page
+        assert "Placeholder" not in page and "OfTheRequest" not in page
+        assert page.index('name="kind"') < page.index('name="topic"') < page.index('name="title"')
+    # the "nothing new" shortcut has a token of its own on each visit, and every CSRF field is valid
+    shortcut = [page.split('action="/reports/nothing-new/"')[1].split('name="token" value="')[1][:36] for page in pages]
+    assert shortcut[0] != shortcut[1] and uuid.UUID(shortcut[0])
+    csrf = [page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0] for page in pages]
+    secret = client.cookies["csrftoken"].value
+    assert all(_unmask_cipher_token(value) == secret for value in csrf)
+    assert "reports_topic" not in " ".join(q["sql"] for q in stored.captured_queries)  # the choices were stored
+
+    # a topic, a focus policy or a rumour listed for the unit shows on the next visit
+    Topic.objects.create(code="NEWT", name="Chủ đề mới thêm")
+    FocusPolicy.objects.create(code="NEWP", name="Chính sách mới theo dõi")
+    assert 'id="rumour-field"' not in client.get(reverse("reports:new")).content.decode()
+    services.rumour_create(actor=unit_staff, title="Tin đồn mới được theo dõi")
+    page = client.get(reverse("reports:new")).content.decode()
+    assert "Chủ đề mới thêm" in page and "Chính sách mới theo dõi" in page
+    assert 'id="rumour-field"' in page and "Tin đồn mới được theo dõi" in page
+
+    # the form posted from the stored page sends the report
+    response = client.post(reverse("reports:new"), form(topic, token=tokens[1]))
+    assert response.status_code == 302
+    assert Report.objects.get(client_token=tokens[1]).status == ReportStatus.SUBMITTED
