@@ -68,9 +68,9 @@ def show_the_request_on_the_report_form(sender, *, user, params, report, **kwarg
 
 
 @receiver(report_form_saved, dispatch_uid="guidance.report_form_answer")
-def link_the_report_to_the_request(sender, *, user, params, report, **kwargs):
+def link_the_report_to_the_request(sender, *, user, params, report, new=False, **kwargs):
     """The saved report becomes the person's answer (once sent); a refusal raises ValidationError."""
-    linked = _linked_recipient(user=user, report=report)
+    linked = None if new else _linked_recipient(user=user, report=report)  # a new report answers nothing yet
     pulse_id = linked.pulse_id if linked else params.get("request")
     if pulse_id:
         pulse_answer_record(report=report, person=user, pulse_id=pulse_id)

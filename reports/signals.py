@@ -7,9 +7,10 @@ returns None when it has nothing to add, or ``{"initial": {...}, "template": "..
 initial values for a new report, and a template included inside the form (it may carry hidden inputs)
 with its context. It may raise Http404 (e.g. a link to something the person may not open).
 
-``report_form_saved(user, params, report)``: the report form was saved (or sent), inside the form's
-transaction. A receiver may raise ValidationError: its message is shown on the form and everything the
-form wrote is rolled back.
+``report_form_saved(user, params, report, new)``: the report form was saved (or sent), inside the form's
+transaction. ``new`` is True when no report had the form's token before this request (the report was
+just written, so nothing links to it yet); senders that do not know leave it out (False). A receiver
+may raise ValidationError: its message is shown on the form and everything the form wrote is rolled back.
 
 Domain events, sent by ``reports.services`` inside the transaction that made the change, after the
 change is saved (a receiver's writes commit or roll back with it; an exception in a receiver undoes

@@ -69,6 +69,11 @@ class ReportForm(forms.ModelForm):
         if not self.is_bound and "token" not in self.initial:
             self.initial["token"] = instance.client_token if instance.pk else uuid.uuid4()
 
+    def _get_validation_exclusions(self):
+        # The choice fields checked their values against their own querysets (narrower than the model's):
+        # the model's own check that the chosen rows exist would read each of them a second time.
+        return super()._get_validation_exclusions() | {"topic", "focus_policy", "rumour"}
+
     def clean_observed_on(self):
         observed_on = self.cleaned_data.get("observed_on")
         if observed_on and observed_on > timezone.localdate():

@@ -86,18 +86,23 @@ def _require_submittable(report: Report) -> None:
         raise ValidationError(_("Only a rumour report can be linked to a tracked rumour."))
 
 
-@transaction.atomic
-def report_save(*, author: User, token, data: dict, submit: bool) -> tuple[Report, bool]:
+# No savepoint of its own when a caller's transaction is open (the report form's, the API's): every caller
+# lets its exceptions end that transaction, and the savepoint was two round trips of each sending.
+@transaction.atomic(savepoint=False)
+def report_save(*, author: User, token, data: dict, submit: bool, new_token: bool = False) -> tuple[Report, bool]:
     """Save a collaborator's report as a draft, or send it; idempotent on the form's token.
 
     The same token always means the same report: a double click, a retry or a
     form sent again after a dropped connection finds the report the first
     request created (a unique constraint decides between concurrent requests).
     A report already sent is not changed by a resend. Returns (report, changed).
+    ``new_token``: the caller looked the token up in this request and found no report, so the report is
+    inserted without a second look (a concurrent insert with the same token is still caught by the
+    constraint, and the report it wrote is then used as if it had been found).
     """
     if author.unit_id is None:
         raise ValidationError(_("Your account is not attached to a unit; ask your union's staff."))
-    report = Report.objects.select_for_update().filter(client_token=token).first()
+    report = None if new_token else Report.objects.select_for_update().filter(client_token=token).first()
     if report is None:
         report = Report(author=author, unit=author.unit, client_token=token, **_author_data(data))
         if submit:  # a new report sent at once is written once, already sent (one row, one history row)
@@ -109,9 +114,10 @@ def report_save(*, author: User, token, data: dict, submit: bool) -> tuple[Repor
         except IntegrityError:
             report = Report.objects.select_for_update().get(client_token=token)
         else:
-            _event(report, author, EventKind.CREATED)
             if submit:
-                _after_sending(report, author, resubmission=False, first_sending=True)
+                _after_sending(report, author, resubmission=False, first_sending=True, created=True)
+            else:
+                _event(report, author, EventKind.CREATED)
             return report, True
     if report.author_id != author.pk:
         raise PermissionDenied
@@ -151,11 +157,16 @@ def _mark_sent(report: Report, author: User, now) -> None:
     report.overdue_notified_at = None
 
 
-def _after_sending(report: Report, author: User, *, resubmission: bool, first_sending: bool) -> None:
-    """What follows a sending, once the sent report is written: its event, the author's reporting fact,
-    the rumour's sightings, the tallies (``report_sent``) and, for a rapid report, the reviewers."""
+def _after_sending(
+    report: Report, author: User, *, resubmission: bool, first_sending: bool, created: bool = False
+) -> None:
+    """What follows a sending, once the sent report is written: its event (with the "created" one, in one
+    INSERT, for a report ``created`` sent), the author's reporting fact, the rumour's sightings, the tallies
+    (``report_sent``) and, for a rapid report, the reviewers."""
     now = report.submitted_at
-    _event(report, author, EventKind.RESUBMITTED if resubmission else EventKind.SUBMITTED)
+    sent = EventKind.RESUBMITTED if resubmission else EventKind.SUBMITTED
+    kinds = [EventKind.CREATED, sent] if created else [sent]
+    ReportEvent.objects.bulk_create([ReportEvent(report=report, actor=author, kind=kind, note="") for kind in kinds])
     if first_sending:  # the period of the first sending; sending a returned report again adds nothing
         reporting_activity_record(person=author, on=timezone.localdate(now))
     if report.rumour_id:

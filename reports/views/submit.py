@@ -145,8 +145,12 @@ def _render_blank_form(request, form):
     return render(request, "reports/report_form.html", page)
 
 
-def _handle_post(request, *, report=None):
-    """Validate and save (draft) or send; one transaction for the report and its files."""
+def _handle_post(request, *, report=None, new_token=False):
+    """Validate and save (draft) or send; one transaction for the report and its files.
+
+    ``new_token``: the view found no report with the posted token in this request, so the report is
+    written without looking it up again (the token's unique constraint still decides between two
+    requests racing with the same form)."""
     existing = report.attachments.count() if report is not None else 0
     extras = _form_extras(user=request.user, params=request.POST, report=report)
     form = ReportForm(
@@ -167,7 +171,7 @@ def _handle_post(request, *, report=None):
             # are attached to the saved draft before it is sent.
             at_once = submit and report is None and not uploads
             saved, changed = services.report_save(
-                author=request.user, token=token, data=form.report_data(), submit=at_once
+                author=request.user, token=token, data=form.report_data(), submit=at_once, new_token=new_token
             )
             if changed:
                 for uploaded in uploads:
@@ -177,7 +181,9 @@ def _handle_post(request, *, report=None):
                         author=request.user, token=token, data=form.report_data(), submit=True
                     )
                 # Higher apps link the report to what it answers; a ValidationError rolls it all back.
-                report_form_saved.send(sender=Report, user=request.user, params=request.POST, report=saved)
+                report_form_saved.send(
+                    sender=Report, user=request.user, params=request.POST, report=saved, new=new_token
+                )
     except PermissionDenied:
         raise Http404 from None  # a token that belongs to someone else's report
     except ValidationError as exc:
@@ -196,8 +202,8 @@ def _handle_post(request, *, report=None):
     return _after_send(request, saved)
 
 
-def _already_sent(request) -> Report | None:
-    """The person's report already sent with the posted token, if any.
+def _with_token(request) -> tuple[Report | None, bool]:
+    """The report that has the posted token, if any, and whether the token was readable.
 
     A report kept on a phone without a connection may be sent twice (the answer to the first sending
     was lost): the second sending finds the first report before the form is validated again, so it
@@ -206,12 +212,8 @@ def _already_sent(request) -> Report | None:
     try:
         token = uuid.UUID(request.POST.get("token", ""))
     except ValueError:
-        return None
-    return (
-        Report.objects.filter(author=request.user, client_token=token)
-        .exclude(status__in=[ReportStatus.DRAFT, ReportStatus.RETURNED])
-        .first()
-    )
+        return None, False
+    return Report.objects.filter(client_token=token).first(), True
 
 
 @_collaborator_only
@@ -219,10 +221,12 @@ def _already_sent(request) -> Report | None:
 def report_new(request):
     """GET: a blank form with a new token (or ?from=<draft> to continue a draft); POST: save or send."""
     if request.method == "POST":
-        sent = _already_sent(request)
-        if sent is not None:
-            return _after_send(request, sent)
-        return _handle_post(request)
+        found, readable = _with_token(request)
+        if found is None:
+            return _handle_post(request, new_token=readable)
+        if found.author_id == request.user.pk and not found.is_editable_by_author:
+            return _after_send(request, found)  # already sent
+        return _handle_post(request)  # a draft kept on the phone, or someone else's token (404)
     draft_id = request.GET.get("from", "")
     if draft_id:
         draft_pk = parse_id(draft_id)

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, JSONField, OuterRef, Subquery
 from django.utils import timezone
 
 from collaborators.models import Unit, UnitMove
@@ -140,20 +140,33 @@ def _apply(deltas, rumour_deltas, quality_deltas=None) -> None:
         )
 
 
-@transaction.atomic
+# Without a savepoint of its own: it runs inside the transaction of the change it counts (or is that
+# transaction, for the catch-up), and an error in it must undo that change anyway.
+@transaction.atomic(savepoint=False)
 def reports_tally(*, report_ids) -> int:
     """Bring the tallies in line with these reports' current state. Returns how many changed.
 
     Idempotent: a report already counted as it is now changes nothing. The reports' rows are locked
-    first, so the save that triggered this and a concurrent catch-up cannot both add one report.
+    as they are read (in id order), with what each was last counted as, so the save that triggered this
+    and a concurrent catch-up cannot both add one report.
     """
     report_ids = list(report_ids)
     if not report_ids:
         return 0
-    list(Report.objects.select_for_update().filter(pk__in=report_ids).values_list("pk", flat=True))
-    reports = list(Report.objects.filter(pk__in=report_ids).values(*FIELDS))
+    last_counted = ReportTally.objects.filter(report_id=OuterRef("pk")).values("counted")[:1]
+    reports = list(
+        Report.objects.select_for_update(of=("self",))
+        .filter(pk__in=report_ids)
+        .annotate(last_counted=Subquery(last_counted, output_field=JSONField()))
+        .order_by("pk")
+        .values(*FIELDS, "last_counted")
+    )
     found = {r["pk"] for r in reports}
-    snapshots = {t.report_id: t for t in ReportTally.objects.filter(report_id__in=report_ids)}
+    snapshots = {r["pk"]: r.pop("last_counted") for r in reports}
+    snapshots = {pk: counted for pk, counted in snapshots.items() if counted is not None}
+    if len(found) < len(set(report_ids)):  # deleted reports: what they were counted as is taken out
+        gone = ReportTally.objects.filter(report_id__in=set(report_ids) - found)
+        snapshots.update(gone.values_list("report_id", "counted"))
     moves = _moves()
     paths = {p for r in reports for p in _rolled_paths(r["unit__path"], _day(r), moves)}
     unit_ids = dict(Unit.objects.filter(path__in=paths).values_list("path", "pk"))
@@ -163,8 +176,7 @@ def reports_tally(*, report_ids) -> int:
     changed, to_save, to_delete = 0, [], []
     for r in reports:
         new = _contribution(r, unit_ids, moves)
-        snapshot = snapshots.get(r["pk"])
-        old = snapshot.counted if snapshot else {}
+        old = snapshots.get(r["pk"]) or {}
         if new == old:
             continue
         changed += 1
@@ -177,7 +189,7 @@ def reports_tally(*, report_ids) -> int:
     for report_id, snapshot in snapshots.items():  # deleted reports
         if report_id not in found:
             changed += 1
-            _add(deltas, rumour_deltas, snapshot.counted, -1, quality_deltas)
+            _add(deltas, rumour_deltas, snapshot, -1, quality_deltas)
             to_delete.append(report_id)
     _apply(deltas, rumour_deltas, quality_deltas)
     if to_delete:
