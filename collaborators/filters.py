@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import django_filters
 from django import forms
-from django.db.models import Exists, Min, OuterRef, Q
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 from django.forms.models import ModelChoiceIterator
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -36,17 +36,29 @@ class UnitChoiceField(forms.ModelChoiceField):
         return unit_label(unit)
 
 
+def with_children(units: QuerySet, rows: list[Unit]) -> list[Unit]:
+    """``rows``, each with ``children_open`` and ``children_ended``: how many units of ``units`` (the rule of
+    the list, which a branch opened under the row follows too) stand right under it, not ended and ended.
+    One query."""
+    counts = units.child_counts(rows)
+    for unit in rows:
+        unit.children_open, unit.children_ended = counts.get(unit.path, (0, 0))
+    return rows
+
+
 def unit_option_data(unit) -> dict:
     """What the unit picker (``static/js/unit_picker.js``) needs of each unit: its place in the tree (path,
-    depth, how many units are right under it: a branch it may open), its code (searched too) and whether
-    it has ended (dissolved, merged: hidden unless asked)."""
+    depth, how many units of the form's rule are right under it, not ended and ended: a branch it may open
+    while ended units are hidden, or shown), its code (searched too) and whether it has ended (dissolved,
+    merged: hidden unless asked). Units listed without ``with_children`` count every unit under them."""
     ended = unit.valid_to is not None and unit.valid_to < timezone.localdate()
     return {
         "data-id": unit.pk,
         "data-depth": unit.depth,
         "data-path": unit.path,
         "data-code": unit.code,
-        "data-children": unit.numchild,
+        "data-children": getattr(unit, "children_open", unit.numchild),
+        "data-children-ended": getattr(unit, "children_ended", 0),
         **({"data-ended": "1"} if ended else {}),
     }
 
@@ -101,7 +113,7 @@ class TopLevelsIterator(ModelChoiceIterator):
         top = queryset.aggregate(top=Min("depth"))["top"]
         if top is not None:
             queryset = queryset.filter(depth__lte=top + 1)
-        for unit in queryset.iterator():
+        for unit in with_children(self.queryset, list(queryset)):
             yield self.choice(unit)
 
 
@@ -144,7 +156,7 @@ class ShallowUnitIterator(ModelChoiceIterator):
         queryset = self.queryset
         if self.field.max_depth:
             queryset = queryset.filter(Q(depth__lte=self.field.max_depth) | Q(pk__in=self.field.keep))
-        for unit in queryset.iterator():
+        for unit in with_children(self.queryset, list(queryset)):
             yield self.choice(unit)
 
 

@@ -1,9 +1,12 @@
 """Units (the union tree, with history) and people (the custom user)."""
 
+from os.path import commonprefix
+
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -29,6 +32,29 @@ class UnitQuerySet(ScopedQuerySet, MP_NodeQuerySet):
         return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=on)).filter(
             Q(valid_to__isnull=True) | Q(valid_to__gte=on)
         )
+
+    def child_counts(self, parents) -> dict[str, tuple[int, int]]:
+        """{parent's path: (units not ended, units ended)} among the units of this queryset right under each
+        of ``parents``, in one query: what a tree may open under a unit, by the same rule as the list it
+        opens (``numchild`` counts every child, dissolved and out-of-rule ones too). Ended: before today."""
+        paths = {parent.path for parent in parents}
+        if not paths:
+            return {}
+        steplen = self.model.steplen
+        common = commonprefix(sorted(paths))
+        common = common[: len(common) - len(common) % steplen]
+        depths = {len(path) // steplen + 1 for path in paths}
+        ended = Q(valid_to__lt=timezone.localdate())
+        rows = (
+            self.filter(path__startswith=common, depth__in=depths)
+            .annotate(parent_path=Substr("path", 1, Length("path") - steplen))
+            .filter(parent_path__in=paths)
+            .order_by()
+            .values("parent_path")
+            .annotate(open=Count("pk", filter=~ended), ended=Count("pk", filter=ended))
+            .values_list("parent_path", "open", "ended")
+        )
+        return {path: (open_, ended_) for path, open_, ended_ in rows}
 
     # Scoping (collaborators.access): a unit reaches its own path; collaborators see the chain above them.
     unit_path = "path"

@@ -105,8 +105,9 @@ def units_with_counts(user, units: Iterable[Unit]) -> list[Unit]:
 
     Sets on each unit: ``people_count`` (people in its subtree), ``figures`` ({label: n} from
     higher apps), ``count_cells`` ([(label, n)], people first), ``ended`` (dissolved or merged
-    before today) and ``not_yet`` (in force from a later date). Costs one query per figure and
-    per distinct depth among the units, none per unit.
+    before today), ``not_yet`` (in force from a later date) and ``child_count`` (every unit right under
+    it; ``without_ended_children`` counts those in force). Costs one query per figure and per distinct
+    depth among the units, none per unit.
     """
     today = timezone.localdate()
     rows = [unit for unit in units if covers(user, [unit])]
@@ -118,6 +119,17 @@ def units_with_counts(user, units: Iterable[Unit]) -> list[Unit]:
         unit.count_cells = [(people_label, unit.people_count), *unit.figures.items()]
         unit.ended = unit.valid_to is not None and unit.valid_to < today
         unit.not_yet = unit.valid_from is not None and unit.valid_from > today
+        unit.child_count = unit.numchild
+    return rows
+
+
+def without_ended_children(user, rows: list[Unit]) -> list[Unit]:
+    """``rows`` (from ``units_with_counts``) with ``child_count`` the units right under each that have not
+    ended: where the tree hides ended units, a unit whose units have all ended has nothing to open. One
+    query."""
+    counts = Unit.objects.visible_to(user).child_counts(rows)
+    for unit in rows:
+        unit.child_count = counts.get(unit.path, (0, 0))[0]
     return rows
 
 
@@ -175,7 +187,9 @@ def unit_tree(user, *, include_ended: bool = True) -> list[Unit]:
         root.child_rows = kids[:CHILDREN_PAGE_SIZE]
         root.more_children = len(kids) > CHILDREN_PAGE_SIZE or (hit_bound and root.numchild > len(kids))
         shown.extend(root.child_rows)
-    units_with_counts(user, [*roots, *shown])
+    rows = units_with_counts(user, [*roots, *shown])
+    if not include_ended:
+        without_ended_children(user, rows)
     return roots
 
 
@@ -186,7 +200,8 @@ def unit_children(user, parent: Unit, *, include_ended: bool = True, page: int =
         _children_of_many(user, [parent], include_ended=include_ended)[start : start + CHILDREN_PAGE_SIZE + 1]
     )
     has_more = len(children) > CHILDREN_PAGE_SIZE
-    return units_with_counts(user, children[:CHILDREN_PAGE_SIZE]), has_more
+    rows = units_with_counts(user, children[:CHILDREN_PAGE_SIZE])
+    return (rows if include_ended else without_ended_children(user, rows)), has_more
 
 
 # --- Search -------------------------------------------------------------------------------
@@ -248,16 +263,21 @@ def unit_search(
     return rows
 
 
-def unit_branch(user, parent_id: int, *, limit: int = BRANCH_LIMIT, units: QuerySet | None = None) -> list[Unit]:
+def unit_branch(
+    user, parent_id: int, *, include_ended: bool = True, limit: int = BRANCH_LIMIT, units: QuerySet | None = None
+) -> list[Unit]:
     """The units right under a unit the user sees, in tree order (a branch the unit picker opens); nothing
     when that unit is out of scope or does not exist. ``units``: a narrower choice within the user's scope
-    (``collaborators.filters.units_for``): the parent and the units listed are taken from it."""
+    (``collaborators.filters.units_for``): the parent and the units listed are taken from it; the parent
+    may have ended, the units listed only with ``include_ended``."""
     if units is None:
         units = Unit.objects.visible_to(user)
     parent = units.filter(pk=parent_id).only("path", "depth").first()
     if parent is None:
         return []
     rows = units.filter(path__startswith=parent.path, depth=parent.depth + 1)
+    if not include_ended:
+        rows = _not_ended(rows)
     return list(rows.order_by("path")[:limit])
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from collaborators.access import STAFF_ROLES, get_visible_or_404, is_admin, role_required, staff_or_404
-from collaborators.filters import UNIT_PURPOSES, units_for
+from collaborators.filters import UNIT_PURPOSES, units_for, with_children
 from collaborators.forms.units import (
     UnitCreateForm,
     UnitDissolveForm,
@@ -56,7 +56,8 @@ def unit_tree(request):
         "search_limit": selectors.SEARCH_LIMIT,
     }
     if query:
-        context["results"] = selectors.unit_search(request.user, query, include_ended=not hide_ended)
+        results = selectors.unit_search(request.user, query, include_ended=not hide_ended)
+        context["results"] = selectors.without_ended_children(request.user, results) if hide_ended else results
     else:
         context["roots"] = selectors.unit_tree(request.user, include_ended=not hide_ended)
     return render(request, "collaborators/unit_tree.html", context)
@@ -253,22 +254,24 @@ def unit_history(request, pk):
 def unit_options(request):
     """The unit picker's search (JSON): units the viewer sees matching ``q`` by name or code, or the units
     right under the unit ``parent`` (a branch opened in the tree), with their code, tree path, depth, number
-    of units under them and parent's name; ended units only with ``ended=1`` (a branch lists them all,
-    marked, for the picker's own switch). ``purpose`` names the form's own narrowing (a key of
-    ``collaborators.filters.UNIT_PURPOSES``: "in-force", "manage" …; "visible" by default), so a form's picker
-    brings only units the form accepts; an unknown name: 404."""
+    of units under them (``children``: not ended, ``children_ended``: ended, by the same rule) and parent's
+    name; ended units, in a search as in a branch, only with ``ended=1`` (the picker's switch). ``purpose``
+    names the form's own narrowing (a key of ``collaborators.filters.UNIT_PURPOSES``: "in-force", "manage" …;
+    "visible" by default), so a form's picker brings only units the form accepts; an unknown name: 404."""
     purpose = request.GET.get("purpose") or "visible"
     if purpose not in UNIT_PURPOSES:
         raise Http404
     units = units_for(request.user, purpose)
     query = (request.GET.get("q") or "").strip()[:100]
     parent_id = parse_id(request.GET.get("parent"))
+    include_ended = request.GET.get("ended") == "1"
     if parent_id is not None:
-        rows = selectors.unit_branch(request.user, parent_id, units=units)
+        rows = selectors.unit_branch(request.user, parent_id, include_ended=include_ended, units=units)
     elif query:
-        rows = selectors.unit_search(request.user, query, include_ended=request.GET.get("ended") == "1", units=units)
+        rows = selectors.unit_search(request.user, query, include_ended=include_ended, units=units)
     else:
         rows = []
+    rows = with_children(units, rows)
     today = timezone.localdate()
     return JsonResponse(
         {
@@ -279,7 +282,8 @@ def unit_options(request):
                     "path": unit.path,
                     "name": unit.name,
                     "depth": unit.depth,
-                    "children": unit.numchild,
+                    "children": unit.children_open,
+                    "children_ended": unit.children_ended,
                     "parent": getattr(unit, "parent_name", ""),
                     "ended": unit.valid_to is not None and unit.valid_to < today,
                 }

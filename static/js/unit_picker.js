@@ -3,7 +3,9 @@
 // narrowed to the viewer's scope by the form), each with its tree path, depth and number of units right
 // under it; a select with data-unit-picker-source also opens, through that scoped JSON endpoint, the
 // branches its short list leaves out, and searches the units it does not list. Units that have ended
-// (data-ended) stay hidden unless "show dissolved units" is ticked.
+// (data-ended) stay hidden unless "show dissolved units" is ticked: a branch comes from the server without
+// them until then, and a unit whose units under it have all ended (data-children 0, data-children-ended
+// more) has nothing to open.
 // Keyboard (WAI-ARIA tree): in the search box, type to search, Down to enter the tree (at its top), Enter to choose the
 // first match; in the tree, Up/Down to move, Right to open a branch (or go to its first unit), Left to
 // close it (or go to the unit above), Home/End, Enter or Space to choose, Escape back to the search.
@@ -107,9 +109,31 @@
 
     var expanded = new Set();   // the values of the branches opened by hand
     var collapsed = new Set();  // ... and of those closed by hand (a branch open by default, or on a search)
-    var fetched = new Set();    // the branches whose units came from the endpoint
+    var fetched = new Set();    // the branches whose units in force came from the endpoint
+    var fetchedEnded = new Set(); // ... and those whose ended units came too (asked with the switch on)
     var items = [];             // what the tree shows: {item, option, level, parent, hasChildren, open}
     var current = null;         // the value of the unit that has the tree's focus stop
+
+    function showingEnded() {
+      return Boolean(endedBox && endedBox.checked);
+    }
+
+    function count(option, name) {
+      return parseInt(option.getAttribute(name) || "0", 10);
+    }
+
+    // How many units right under this one the tree may show: those in force, and the ended ones when asked.
+    function childCount(option) {
+      return count(option, "data-children") + (showingEnded() ? count(option, "data-children-ended") : 0);
+    }
+
+    // Whether the endpoint still has units under this one that the tree would show.
+    function unfetched(option) {
+      var value = option.value;
+      if (!source || childCount(option) === 0) { return false; }
+      if (showingEnded() && count(option, "data-children-ended") > 0) { return !fetchedEnded.has(value); }
+      return !fetched.has(value) && !fetchedEnded.has(value);
+    }
 
     function options() {
       return Array.prototype.filter.call(select.options, function (o) { return o.value; });
@@ -194,7 +218,7 @@
     function rows() {
       var all = options();
       var parents = structure(all);
-      var showEnded = endedBox && endedBox.checked;
+      var showEnded = showingEnded();
       var query = fold(search.value);
       var shown = all.filter(function (o) { return showEnded || o.selected || !o.hasAttribute("data-ended"); });
       var children = new Map();
@@ -227,7 +251,7 @@
         var level = parent ? levels.get(parent) + 1 : 0;
         levels.set(o, level);
         var known = children.get(o) || 0;
-        var more = source && !fetched.has(o.value) && parseInt(o.getAttribute("data-children") || "0", 10) > 0;
+        var more = unfetched(o);
         var hasChildren = known > 0 || more;
         var open;
         if (collapsed.has(o.value)) {
@@ -324,7 +348,7 @@
       if (open) {
         collapsed.delete(value);
         expanded.add(value);
-        if (source && !fetched.has(value) && parseInt(row.option.getAttribute("data-children") || "0", 10) > 0) {
+        if (unfetched(row.option)) {
           branch(row.option);
           return;
         }
@@ -349,6 +373,7 @@
         option.setAttribute("data-path", unit.path || "");
         option.setAttribute("data-code", unit.code || "");
         option.setAttribute("data-children", String(unit.children || 0));
+        option.setAttribute("data-children-ended", String(unit.children_ended || 0));
         if (unit.ended) { option.setAttribute("data-ended", "1"); }
         var before = null;
         if (unit.path) {
@@ -374,9 +399,10 @@
 
     function branch(option) {
       var value = option.value;
-      fetchJson("parent=" + encodeURIComponent(option.getAttribute("data-id") || value))
+      var ended = showingEnded();
+      fetchJson("parent=" + encodeURIComponent(option.getAttribute("data-id") || value) + (ended ? "&ended=1" : ""))
         .then(function (data) {
-          fetched.add(value);
+          (ended ? fetchedEnded : fetched).add(value);
           add(data.results || []);
           render();
         })
@@ -467,7 +493,16 @@
       }
       event.preventDefault();
     });
-    if (endedBox) { endedBox.addEventListener("change", function () { render(); remote(); }); }
+    // Ticked: the open branches that came from the endpoint without their ended units come again with
+    // them (a branch the page listed holds them already).
+    function openBranchesAgain() {
+      if (!showingEnded()) { return; }
+      options().forEach(function (option) {
+        var value = option.value;
+        if (expanded.has(value) && fetched.has(value) && unfetched(option)) { branch(option); }
+      });
+    }
+    if (endedBox) { endedBox.addEventListener("change", function () { render(); remote(); openBranchesAgain(); }); }
     select.addEventListener("change", function (event) { if (!event.detail || !event.detail.picker) { render(); } });
     render();
   }

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collaborators.filters import ShallowUnitIterator, UnitFilterField, unit_picker
+from collaborators.filters import ShallowUnitIterator, UnitFilterField, unit_picker, with_children
 from collaborators.models import Unit
 from core.forms import MonthInput, PeriodFilterForm
 from reports.models import FocusPolicy, Topic
@@ -21,7 +21,7 @@ class UnitsInForceIterator(ShallowUnitIterator):
         today = timezone.localdate()
         in_force = Q(valid_to__isnull=True) | Q(valid_to__gte=today) | Q(pk__in=self.field.keep)
         queryset = self.queryset.filter(Q(depth__lte=self.field.max_depth) | Q(pk__in=self.field.keep))
-        for unit in queryset.filter(in_force).iterator():
+        for unit in with_children(self.queryset, list(queryset.filter(in_force))):
             yield self.choice(unit)
 
 

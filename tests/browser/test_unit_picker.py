@@ -4,6 +4,7 @@ list leaves out, searches without accents, chooses one unit or several with the 
 units only when asked; and a form sends what was chosen (the guidance form's target units by id, the move
 form's new parent by code)."""
 
+import re
 from datetime import date
 
 import pytest
@@ -189,4 +190,53 @@ def test_the_person_form_sends_a_deep_unit_loaded_from_a_branch_for_units_in_for
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state("load")
     assert User.objects.get(full_name="Trần Văn Sâu").unit == tree["team"]
+    problems.assert_clean()
+
+
+def test_ended_units_open_no_branch_and_come_from_the_server_only_when_asked(
+    open_page, live_server, union, grassroots, tree
+):
+    """The roster's filter: the factory's union, whose units have all ended, has no arrow until dissolved
+    units are asked for; the school's branch comes without its dissolved team, and again with it once asked."""
+    ended = [
+        UnitFactory(parent=tree["factory"], kind=UnitKind.GRASSROOTS, code=f"WARD-A-02-OLD{n}", name=f"Tổ Ca cũ {n}")
+        for n in (1, 2)
+    ]
+    ended.append(UnitFactory(parent=grassroots, kind=UnitKind.GRASSROOTS, code="WARD-A-01-OLD", name="Tổ Khối cũ"))
+    Unit.objects.filter(pk__in=[unit.pk for unit in ended]).update(valid_to=date(2025, 6, 30))
+    staff = UserFactory(username="endedstaff", unit=union, role=Role.STAFF)
+    page, problems = open_page("laptop")
+    log_in(page, live_server, staff.username, TEST_PASSWORD)
+    page.goto(f"{live_server.url}/roster/")
+    page.locator("details:has([data-testid=unit-picker]) > summary").click()
+    picker = page.locator("[data-testid=unit-picker]").first
+
+    def branch_of(unit):
+        return lambda response: re.search(rf"[?&]parent={unit.pk}(&|$)", response.url) is not None
+
+    factory = _option(picker, tree["factory"].name)
+    expect(factory.locator("[data-testid=unit-picker-twisty]")).to_have_text("")
+    assert factory.get_attribute("aria-expanded") is None
+    school = _option(picker, grassroots.name)
+    with page.expect_response(branch_of(grassroots)) as answer:
+        school.locator("[data-testid=unit-picker-twisty]").click()
+    assert "ended=1" not in answer.value.url
+    assert [row["id"] for row in answer.value.json()["results"]] == [tree["team"].pk]
+    expect(_option(picker, tree["team"].name)).to_have_count(1)
+    expect(_option(picker, "Tổ Khối cũ")).to_have_count(0)
+
+    # Asked for: the open branch comes again with its dissolved team, and the factory's union opens.
+    with page.expect_response(branch_of(grassroots)) as answer:
+        picker.locator("[data-testid=unit-picker-ended]").check()
+    assert "ended=1" in answer.value.url
+    expect(_option(picker, "Tổ Khối cũ")).to_have_count(1)
+    expect(factory).to_have_attribute("aria-expanded", "false")
+    with page.expect_response(branch_of(tree["factory"])) as answer:
+        factory.locator("[data-testid=unit-picker-twisty]").click()
+    assert "ended=1" in answer.value.url
+    expect(_option(picker, "Tổ Ca cũ")).to_have_count(2)
+    # Hidden again: the factory's union has nothing to open.
+    picker.locator("[data-testid=unit-picker-ended]").uncheck()
+    expect(_option(picker, "Tổ Ca cũ")).to_have_count(0)
+    expect(factory.locator("[data-testid=unit-picker-twisty]")).to_have_text("")
     problems.assert_clean()

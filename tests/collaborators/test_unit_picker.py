@@ -69,7 +69,8 @@ def test_the_roster_filter_is_a_picker_with_depths_and_the_dissolved_unit_marked
     assert f'data-depth="{grassroots.depth}" data-path="{grassroots.path}"' in option_tag(page, grassroots.pk)
     assert 'data-ended="1"' not in option_tag(page, grassroots.pk)
     assert 'data-ended="1"' in option_tag(page, dissolved.pk)
-    assert f'data-children="{union.numchild}"' in option_tag(page, union.pk)
+    # Under the union: the school's union in force and the dissolved one.
+    assert 'data-children="1" data-children-ended="1"' in option_tag(page, union.pk)
     assert option_tag(page, other_union.pk) is None  # still narrowed to the viewer's scope
 
 
@@ -127,3 +128,55 @@ def test_the_unit_forms_choose_by_code_in_the_picker_listing_two_levels(
         reverse(url, args=[moved.pk]), {field: team.code, "on": "x", "reason": "x" * 200}
     ).content.decode()
     assert "selected" in option_tag(page, team.code)
+
+
+@pytest.fixture
+def emptied(grassroots):
+    """Under the school's union: two teams, both dissolved (nothing in force under it any more)."""
+    teams = [
+        UnitFactory(parent=grassroots, kind=UnitKind.GRASSROOTS, code=f"T-OLD-{n}", name=f"Tổ công đoàn Khối cũ {n}")
+        for n in (1, 2)
+    ]
+    Unit.objects.filter(pk__in=[team.pk for team in teams]).update(valid_to=date(2025, 6, 30))
+    return teams
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_unit_whose_units_have_all_ended_has_nothing_to_open_while_ended_units_are_hidden(
+    client, union, grassroots, emptied, unit_staff
+):
+    grassroots.refresh_from_db()
+    assert grassroots.numchild == 2
+    client.force_login(unit_staff)
+    # The roster's filter (every unit the viewer sees): none in force under the school, two ended, which the
+    # picker counts only when its switch shows ended units.
+    page = client.get(reverse("roster:person_list")).content.decode()
+    assert 'data-children="0" data-children-ended="2"' in option_tag(page, grassroots.pk, "unit")
+    assert 'data-children="1" data-children-ended="0"' in option_tag(page, union.pk, "unit")
+    # The same counts when the school comes from a branch or a search.
+    for params in ({"parent": union.pk}, {"q": "truong thcs"}):
+        [row] = client.get(reverse("roster:unit_options"), params).json()["results"]
+        assert (row["id"], row["children"], row["children_ended"]) == (grassroots.pk, 0, 2), params
+    # A form choosing units in force: the ended units are never offered, so nothing under the school at all.
+    admin = UserFactory(username="unionadmin", unit=union, role=Role.ADMIN)
+    client.force_login(admin)
+    page = client.get(reverse("roster:person_create")).content.decode()
+    assert 'data-children="0" data-children-ended="0"' in option_tag(page, grassroots.pk, "unit")
+    [row] = client.get(reverse("roster:unit_options"), {"parent": union.pk, "purpose": "in-force"}).json()["results"]
+    assert (row["children"], row["children_ended"]) == (0, 0)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_branch_opened_by_the_filters_lists_dissolved_units_only_when_asked(
+    client, union, grassroots, emptied, dissolved, unit_staff
+):
+    client.force_login(unit_staff)
+    url = reverse("roster:unit_options")
+    assert client.get(url, {"parent": grassroots.pk}).json()["results"] == []
+    assert client.get(url, {"parent": grassroots.pk, "purpose": "visible"}).json()["results"] == []
+    rows = client.get(url, {"parent": grassroots.pk, "ended": "1"}).json()["results"]
+    assert [(row["id"], row["ended"]) for row in rows] == [(team.pk, True) for team in emptied]
+    # The union's branch: the school's union in force; the dissolved factory's union only when asked.
+    assert [row["id"] for row in client.get(url, {"parent": union.pk}).json()["results"]] == [grassroots.pk]
+    rows = client.get(url, {"parent": union.pk, "ended": "1"}).json()["results"]
+    assert sorted(row["id"] for row in rows) == sorted([grassroots.pk, dissolved.pk])

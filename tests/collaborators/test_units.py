@@ -198,6 +198,30 @@ def test_dissolved_units_are_greyed_with_their_last_day_and_can_be_hidden(
     assert f'hx-get="{url("unit_children", union)}?hide_ended=1"' in hidden
 
 
+def test_a_unit_whose_units_have_all_ended_has_no_toggle_while_ended_units_are_hidden(
+    client, federation_admin, union, grassroots, grassroots_b
+):
+    for n in (1, 2):
+        team = UnitFactory(parent=grassroots_b, kind=UnitKind.GRASSROOTS, code=f"T-OLD-{n}", name=f"Tổ cũ {n}")
+        services.unit_dissolve(actor=federation_admin, unit=team, on=date(2025, 6, 30), reason="NQ 18")
+    UnitFactory(parent=grassroots, kind=UnitKind.GRASSROOTS, code="T-1", name="Tổ công đoàn Khối tiểu học")
+    client.force_login(federation_admin)
+
+    def toggles(path):
+        html = html_of(client.get(path))
+        return {unit.pk: f'aria-controls="unit-children-{unit.pk}"' in html for unit in (grassroots, grassroots_b)}
+
+    # Ended units shown: both open. Hidden: the hospital's union has nothing left to open, in the tree, a
+    # branch and a search alike; the school's union still opens.
+    assert toggles(url("unit_children", union)) == {grassroots.pk: True, grassroots_b.pk: True}
+    for path in (
+        url("unit_children", union) + "?hide_ended=1",
+        url("unit_detail", union) + "?hide_ended=1",
+        url("unit_tree") + "?hide_ended=1&q=cong doan co so",
+    ):
+        assert toggles(path) == {grassroots.pk: True, grassroots_b.pk: False}, path
+
+
 def _grow(parent, count):
     for _ in range(count):
         unit = UnitFactory(parent=parent, kind=UnitKind.GRASSROOTS)
