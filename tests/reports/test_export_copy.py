@@ -102,9 +102,10 @@ def hostile(union, unit_staff, collaborator, other_collaborator):
 
 
 def both_ways(user, parameters, language="vi"):
-    """The export's bytes for ``user`` and ``parameters`` written by COPY and in Python, and the records."""
+    """The export's bytes for ``user`` and ``parameters`` written by COPY (on PostgreSQL) and in Python, and
+    the records: ``{True: (COPY's bytes, record), False: (Python's bytes, record)}``."""
     out = {}
-    for copy in (True, False):
+    for copy in (True, False) if connection.vendor == "postgresql" else (False,):
         with translation.override(language):
             record = ExportRecord.objects.create(
                 user=user, kind="reports", file_format="csv", row_count=0, parameters=parameters
@@ -138,9 +139,9 @@ def test_copy_and_python_write_the_same_bytes_on_hostile_data(hostile, unit_staf
     assert copy_record.row_count == python_record.row_count == len(hostile)
 
 
-@on_postgresql
-def test_the_copied_export_is_neutralised_local_and_withholds_names(hostile, unit_staff):
-    copied, _record = both_ways(unit_staff, {"status": ""})[True]
+def test_the_export_is_neutralised_local_and_withholds_names(hostile, unit_staff):
+    """On PostgreSQL as COPY writes it, elsewhere as Python does."""
+    copied, _record = both_ways(unit_staff, {"status": ""})[connection.vendor == "postgresql"]
     assert copied.startswith("\ufeff".encode())
     assert b"\r\n" in copied and b"\n" in copied.replace(b"\r\n", b"")  # CRLF rows, the LF of a cell kept
     rows = {int(row[0]): row for row in rows_of(copied)[1:]}
@@ -166,8 +167,7 @@ def test_the_copied_export_is_neutralised_local_and_withholds_names(hostile, uni
     assert rows[hostile[-1].pk][6] == rows[hostile[-1].pk][4] == ""  # nothing new: no topic, no kind
 
 
-@on_postgresql
-def test_the_copied_export_is_scoped_and_recorded_through_the_view(client, hostile, unit_staff, other_staff):
+def test_the_export_is_scoped_and_recorded_through_the_view(client, hostile, unit_staff, other_staff):
     client.force_login(unit_staff)
     response = client.get(reverse("reports:export", kwargs={"fmt": "csv"}), {"status": ""})
     rows = rows_of(b"".join(response.streaming_content))
