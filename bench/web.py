@@ -2,6 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/opinion_bench_summaries REDIS_URL=redis://127.0.0.1:6379/2 \\
         .venv/bin/python bench/web.py [--duration 10] [--workers 3] [--no-migrate] [--no-export]
+        .venv/bin/python bench/web.py --no-migrate --only export --duration 2   # the export (and the minimal view)
 
 Uses the database that ``bench/summaries.py --keep`` leaves (1,000,000 reports over 7,000 units and 20,000
 people; its name must contain "bench"). It migrates it (the counters' and indexes' migrations run on the
@@ -331,7 +332,12 @@ def main():
     parser.add_argument(
         "--export-seconds", type=int, default=0, help="stop reading the export after this long (0: read it all)"
     )
-    parser.add_argument("--only", default="", help="case names to run, separated by ';' (default: all)")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="case names to run, separated by ';' (default: all); the minimal view always runs, the export"
+        " unless --no-export, so a name that is no case (--only export) runs the minimal view and the export",
+    )
     args = parser.parse_args()
 
     db = settings.DATABASES["default"]

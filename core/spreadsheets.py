@@ -109,6 +109,8 @@ def _for_xlsx(value):
 
 
 def _for_csv(value) -> str:
+    if type(value) is str:  # most cells: neutralise's rule without its other cases (a quarter of an export's time)
+        return "'" + value if value.startswith(_DANGEROUS_FIRST) else value
     value = neutralise(value)
     if isinstance(value, datetime):
         if timezone.is_aware(value):
