@@ -97,8 +97,9 @@ def report_save(*, author: User, token, data: dict, submit: bool, new_token: boo
     request created (a unique constraint decides between concurrent requests).
     A report already sent is not changed by a resend. Returns (report, changed).
     ``new_token``: the caller looked the token up in this request and found no report, so the report is
-    inserted without a second look (a concurrent insert with the same token is still caught by the
-    constraint, and the report it wrote is then used as if it had been found).
+    inserted at once, without a second look and without a savepoint: if a concurrent request wrote a
+    report with the same token first, the constraint raises IntegrityError, which ends the caller's
+    transaction; the caller then finds that report and answers as for a resend.
     """
     if author.unit_id is None:
         raise ValidationError(_("Your account is not attached to a unit; ask your union's staff."))
@@ -109,9 +110,14 @@ def report_save(*, author: User, token, data: dict, submit: bool, new_token: boo
             _require_submittable(report)
             _mark_sent(report, author, timezone.now())
         try:
-            with transaction.atomic():
+            if new_token:
                 report.save(force_insert=True)
+            else:
+                with transaction.atomic():
+                    report.save(force_insert=True)
         except IntegrityError:
+            if new_token:
+                raise
             report = Report.objects.select_for_update().get(client_token=token)
         else:
             if submit:

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404
 from django.middleware.csrf import get_token
@@ -222,8 +222,17 @@ def report_new(request):
     """GET: a blank form with a new token (or ?from=<draft> to continue a draft); POST: save or send."""
     if request.method == "POST":
         found, readable = _with_token(request)
+        if found is None and readable:
+            try:
+                return _handle_post(request, new_token=True)
+            except IntegrityError:
+                # The same form sent twice at once: the other request wrote the report first (this one's
+                # transaction was rolled back); answer as for a resend.
+                found, readable = _with_token(request)
+                if found is None:
+                    raise
         if found is None:
-            return _handle_post(request, new_token=readable)
+            return _handle_post(request)  # no readable token: the form says so
         if found.author_id == request.user.pk and not found.is_editable_by_author:
             return _after_send(request, found)  # already sent
         return _handle_post(request)  # a draft kept on the phone, or someone else's token (404)
