@@ -27,7 +27,7 @@ from collaborators.access import is_staff_or_admin
 from collaborators.models import ExportRecord, User
 from collaborators.models.exports import FILE_STEMS, ExportJob, ExportJobKind, ExportJobStatus
 from collaborators.signals import export_job_done, export_job_source
-from core.files import files_delete
+from core.files import files_delete, stored_files_delete
 
 logger = logging.getLogger(__name__)
 
@@ -136,7 +136,9 @@ def export_job_build(job_id: int) -> None:
             export_job_done.send(sender=ExportJob, job=job)
     except Exception:  # noqa: BLE001 - the asker is shown the failure; the traceback goes to the log
         logger.exception("The XLSX export job %s failed", job.pk)
-        ExportJob.objects.filter(pk=job.pk).update(status=ExportJobStatus.FAILED, finished_at=timezone.now())
+        ExportJob.objects.filter(pk=job.pk).update(status=ExportJobStatus.FAILED, finished_at=timezone.now(), file="")
+        if job.file.name:  # written before the failure: no row names it any more, so nothing would expire it
+            stored_files_delete(job.file.storage, [job.file.name])
 
 
 def export_files_expire() -> int:

@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
 from collaborators.models import ExportJob, ExportRecord, Role
 from collaborators.models.exports import ExportJobKind, ExportJobStatus
@@ -318,6 +319,25 @@ def test_a_job_left_unqueued_is_built_by_the_periodic_job(
     assert Notification.objects.filter(kind="export_ready", recipient=unit_staff).count() == 1
 
 
+def test_a_failure_after_the_file_was_written_leaves_no_file_behind(
+    client, unit_staff, tmp_path, django_capture_on_commit_callbacks
+):
+    def broken(sender, **kwargs):
+        raise RuntimeError("the notice could not be written")
+
+    from collaborators.signals import export_job_done
+
+    export_job_done.connect(broken, dispatch_uid="test.broken_notice")
+    try:
+        client.force_login(unit_staff)
+        ask(client, kind=ExportJobKind.PEOPLE, capture=django_capture_on_commit_callbacks)
+    finally:
+        export_job_done.disconnect(dispatch_uid="test.broken_notice")
+    job = ExportJob.objects.get()
+    assert job.status == ExportJobStatus.FAILED and not job.file and not ExportRecord.objects.exists()
+    assert not [path for path in tmp_path.rglob("*") if path.is_file()]
+
+
 def test_a_job_that_lost_its_worker_is_failed_by_the_sweep(client, unit_staff, django_capture_on_commit_callbacks):
     client.force_login(unit_staff)
     ask(client, kind=ExportJobKind.PEOPLE, run=False, capture=django_capture_on_commit_callbacks)
@@ -413,6 +433,11 @@ def test_the_migration_moves_the_reports_jobs_with_their_ids_and_notifications(u
             about_id=41,
         )
         created_at = OldJob.objects.get(pk=41).created_at
+        # The sweep's periodic job, as an administrator changed it (every 10 minutes).
+        every = old_apps.get_model("django_celery_beat", "IntervalSchedule").objects.create(every=10, period="minutes")
+        old_apps.get_model("django_celery_beat", "PeriodicTask").objects.create(
+            name="reports.export_jobs", task="reports.tasks.resume_export_jobs", interval_id=every.pk
+        )
     finally:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
@@ -435,3 +460,9 @@ def test_the_migration_moves_the_reports_jobs_with_their_ids_and_notifications(u
     assert (note.about_model, note.about_id, note.link) == ("collaborators.exportjob", 41, "/roster/exports/41/")
     new, _created = exports.export_job_request(actor=unit_staff, kind="people", parameters={})
     assert new.pk > 41
+    sweep = PeriodicTask.objects.get(task__endswith="resume_export_jobs")
+    assert (sweep.name, sweep.task, sweep.interval.every) == (
+        "collaborators.export_jobs",
+        "collaborators.tasks.resume_export_jobs",
+        10,
+    )
