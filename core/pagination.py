@@ -18,15 +18,30 @@ def capped_count(queryset, cap: int = COUNT_CAP) -> int:
 
 
 class CountedPaginator(Paginator):
-    def __init__(self, object_list, per_page, *, count: int | None = None, cap: int = COUNT_CAP, **kwargs):
+    """``count``: the number of rows, known exactly (from counters); ``counted``: what ``capped_count``
+    would answer for these rows, when the caller has already read it (at most ``cap`` + 1)."""
+
+    def __init__(
+        self,
+        object_list,
+        per_page,
+        *,
+        count: int | None = None,
+        counted: int | None = None,
+        cap: int = COUNT_CAP,
+        **kwargs,
+    ):
         super().__init__(object_list, per_page, **kwargs)
         self._known_count = count
+        self._already_counted = counted
         self.cap = cap
 
     @cached_property
     def _counted(self) -> int:
         if self._known_count is not None:
             return self._known_count
+        if self._already_counted is not None:
+            return self._already_counted
         return capped_count(self.object_list, self.cap)
 
     @cached_property

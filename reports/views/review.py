@@ -122,6 +122,38 @@ def _sent_counts(path: str) -> dict:
     return counts
 
 
+def _sampled_counts(request, others) -> dict:
+    """{status: n} over at most COUNT_CAP + 1 reports matching the filters ``others`` (status left out), in
+    one query; kept in the cache under the figures' version (every report write moves it) per viewer's scope
+    and filters, as the counters' sums are: a search of the city reads its 1,001 reports in about 35 ms at
+    1,000,000 reports. "Waiting too long" moves with the clock, not with writes: counted every time."""
+    user = request.user
+    key = None
+    if not others.get("overdue"):
+        digest = hashlib.sha256(others.urlencode().encode()).hexdigest()
+        # "Assigned to me" is the viewer's own: their figures are theirs alone.
+        mine = user.pk if others.get("mine") else ""
+        key = fragments.key(
+            fragments.FIGURES, "sampled-counts", user.role, user.unit_id, user.is_superuser, mine, digest
+        )
+    found = fragments.get(key) if key else None
+    if found is None:
+        queryset = _queue(request, others).qs.order_by()
+        # At most COUNT_CAP + 1 matching reports, whatever their status; when there are more, every
+        # figure is a lower bound ("+").
+        sample = queryset.values("pk")[: COUNT_CAP + 1]
+        found = dict(
+            Report.objects.filter(pk__in=Subquery(sample))
+            .order_by()
+            .values("status")
+            .annotate(n=Count("pk"))
+            .values_list("status", "n")
+        )
+        if key:
+            fragments.store(key, found)
+    return found
+
+
 def _status_counts(request, data, path):
     """How many reports of each status match the other filters, and the statuses whose figure stopped at the cap.
 
@@ -135,17 +167,7 @@ def _status_counts(request, data, path):
         return sum(count for _value, _label, count in rows), rows, set()
     others = data.copy()
     others["status"] = ""
-    queryset = _queue(request, others).qs.order_by()
-    # One query reading at most COUNT_CAP + 1 matching reports, whatever their status; when there are more,
-    # every figure is a lower bound ("+").
-    sample = queryset.values("pk")[: COUNT_CAP + 1]
-    found = dict(
-        Report.objects.filter(pk__in=Subquery(sample))
-        .order_by()
-        .values("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-    )
+    found = _sampled_counts(request, others)
     more = sum(found.values()) > COUNT_CAP
     rows = [(value, label, found.get(value, 0)) for value, label in REVIEW_STATUSES]
     capped = {value for value, _label, _count in rows} if more else set()
@@ -214,10 +236,18 @@ def report_list(request):
     )
     path = _counters_path(request, queue)
     total, counts, capped = _status_counts(request, data, path)
-    known = None
-    if path is not None:
-        known = {value: count for value, _label, count in counts}.get(data.get("status"), total)
-    page = CountedPaginator(rows, PAGE_SIZE, count=known, cap=COUNT_CAP).get_page(request.GET.get("page"))
+    known = counted = None
+    if queue.form.is_valid():
+        status = data.get("status")
+        if path is not None or not capped:
+            # From the counters, or every matching report was read: the page's figure is exact.
+            known = {value: count for value, _label, count in counts}.get(status, total)
+        elif not status:
+            # More than the cap of any status: the page's own capped count would read the same reports.
+            counted = COUNT_CAP + 1
+    page = CountedPaginator(rows, PAGE_SIZE, count=known, counted=counted, cap=COUNT_CAP).get_page(
+        request.GET.get("page")
+    )
     _label_rows(page)
     without_status = data.copy()
     without_status.pop("status", None)

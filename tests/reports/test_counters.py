@@ -182,6 +182,55 @@ def test_other_filters_count_each_status_up_to_the_cap(client, english, unit_sta
     assert response.context["page"].paginator.count == 1
 
 
+def _counting(captured) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+
+
+def test_a_search_counts_its_statuses_once_until_a_report_is_written(client, unit_staff, collaborator):
+    for i in range(3):
+        make_report(collaborator, title=f"Lương tháng {i}")
+    client.force_login(unit_staff)
+    url = reverse("reports:list")
+    params = {"q": "lương", "status": ""}
+    assert client.get(url, params).context["status_total"] == 3
+    with CaptureQueriesContext(connection) as again:
+        response = client.get(url, params)
+    assert not _counting(again)  # the sampled counts came from the cache, the page's count from them
+    assert response.context["status_total"] == 3
+    assert response.context["page"].paginator.count == 3
+    assert not response.context["page"].paginator.capped
+    report_accept(actor=unit_staff, report=make_report(collaborator, title="Lương mới"))
+    response = client.get(url, params)
+    assert response.context["status_total"] == 4
+    assert _badges(response)[ReportStatus.ACCEPTED] == "1"
+    assert response.context["page"].paginator.count == 4
+
+
+def test_counts_of_reports_waiting_too_long_are_read_every_time(client, unit_staff, collaborator):
+    make_report(collaborator, title="Chờ")
+    client.force_login(unit_staff)
+    url = reverse("reports:list")
+    client.get(url, {"overdue": "true"})
+    with CaptureQueriesContext(connection) as again:
+        client.get(url, {"overdue": "true"})
+    assert _counting(again)  # the clock moves these figures without any write
+
+
+def test_the_page_count_of_a_capped_search_of_every_status_is_the_samples(
+    client, english, unit_staff, collaborator, monkeypatch
+):
+    monkeypatch.setattr("reports.views.review.COUNT_CAP", 2)
+    for i in range(4):
+        make_report(collaborator, title=f"Lương {i}")
+    client.force_login(unit_staff)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("reports:list"), {"q": "lương", "status": ""})
+    assert response.context["page"].paginator.capped
+    assert response.context["page"].paginator.count == 2
+    assert "More than 2 reports" in response.content.decode()
+    assert len(_counting(captured)) == 1  # the sample's, not a second count for the page
+
+
 def test_the_rumour_list_names_five_units_counts_the_rest_and_its_queries_do_not_grow(
     client, english, city, unit_staff, union, django_assert_num_queries
 ):
