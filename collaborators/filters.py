@@ -98,7 +98,7 @@ def unit_picker(*, multiple=False, search=False, by_code=False, purpose=None):
         source = format_lazy("{}?purpose={}", reverse_lazy("roster:unit_options"), purpose)
     elif search:
         source = reverse_lazy("roster:unit_options")
-    return widget(attrs=attrs, option_data=unit_option_data, source=source)
+    return widget(attrs=attrs, option_data=unit_option_data, prepare=with_children, source=source)
 
 
 class TopLevelsIterator(ModelChoiceIterator):

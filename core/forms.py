@@ -245,16 +245,19 @@ class _TreePickerMixin:
     """A choice shown as a searchable tree by ``static/js/unit_picker.js`` (a plain select without script).
 
     ``option_data(obj)`` gives each option's ``data-`` attributes (its depth in the tree, whether it has
-    ended); ``source`` is the URL of a JSON search for the choices a long list leaves out.
+    ended); ``prepare(queryset, objs)`` readies the chosen rows the list leaves out for it, as the list's
+    iterator readies the listed ones; ``source`` is the URL of a JSON search for the choices a long list
+    leaves out.
     """
 
-    def __init__(self, attrs=None, *, option_data=None, source=None, **kwargs):
+    def __init__(self, attrs=None, *, option_data=None, prepare=None, source=None, **kwargs):
         attrs = {**(attrs or {}), "data-unit-picker": "", **{f"data-picker-{k}": v for k, v in PICKER_WORDS.items()}}
         attrs.pop("size", None)
         if source is not None:  # a lazy URL: not resolved while the URLs load
             attrs["data-unit-picker-source"] = source
         super().__init__(attrs=attrs, **kwargs)
         self.option_data = option_data
+        self.prepare = prepare
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
@@ -279,7 +282,10 @@ class _TreePickerMixin:
         missing = [v for v in missing if v is not None][:MISSING_CHOICES]
         if not missing:
             return groups
-        for obj in queryset.filter(**{f"{key}__in": missing}):
+        rows = list(queryset.filter(**{f"{key}__in": missing}))
+        if self.prepare is not None:
+            rows = self.prepare(queryset, rows)
+        for obj in rows:
             choice_value, label = self.choices.choice(obj)
             index = len(groups)
             groups.append((None, [self.create_option(name, choice_value, label, True, index)], index))

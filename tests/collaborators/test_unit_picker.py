@@ -180,3 +180,17 @@ def test_a_branch_opened_by_the_filters_lists_dissolved_units_only_when_asked(
     assert [row["id"] for row in client.get(url, {"parent": union.pk}).json()["results"]] == [grassroots.pk]
     rows = client.get(url, {"parent": union.pk, "ended": "1"}).json()["results"]
     assert sorted(row["id"] for row in rows) == sorted([grassroots.pk, dissolved.pk])
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_chosen_unit_the_short_list_leaves_out_carries_its_units_by_the_forms_rule_too(
+    city, union, grassroots, emptied, federation_admin
+):
+    from collaborators.forms import PersonForm
+
+    UnitFactory(parent=grassroots, kind=UnitKind.GRASSROOTS, code="T-1", name="Tổ công đoàn Khối tiểu học")
+    form = PersonForm({"unit": grassroots.pk}, actor=federation_admin)
+    form.is_valid()
+    # Level three for the city's administrator: listed only because it is chosen. Units in force only: one.
+    tag = option_tag(str(form["unit"]), grassroots.pk)
+    assert "selected" in tag and 'data-children="1" data-children-ended="0"' in tag
