@@ -1,11 +1,13 @@
 """The review queue's export: one row per report, as a streamed CSV or a whole XLSX.
 
-``reports_export_stream`` yields the CSV while the reports are read (``iterator()`` in chunks: a
-server-side cursor on PostgreSQL, inside a transaction so that it is not materialised first), so the
-first bytes leave at once and the memory stays flat whatever the number of rows. Every cell is
-neutralised against formulas (core.spreadsheets), the rows are the caller's already scoped and filtered
-queryset, and the export is recorded before the first row with its final row count written when the
-stream ends (or stops).
+``reports_export_stream`` yields the CSV while the reports are read, so the first bytes leave at once and
+the memory stays flat whatever the number of rows: on PostgreSQL the database writes the lines (``COPY``
+of the queryset reduced to the cells' text, ``_copy_rows``, handed over in chunks by
+``core.spreadsheets.copy_csv``), elsewhere Python does (``export_rows`` read with ``iterator()`` in chunks,
+written by ``stream_csv``); both follow ``COLUMNS`` and give the same bytes. Either runs inside a
+transaction (a server-side cursor is then not materialised first). Every cell is neutralised against
+formulas (core.spreadsheets), the rows are the caller's already scoped and filtered queryset, and the
+export is recorded before the first row with its final row count written when the stream ends (or stops).
 """
 
 import logging
