@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from core import uploads as files
 from core.forms import DateInput
 from reports import selectors
-from reports.models import FocusPolicy, Report, ReportKind, Topic
+from reports.models import FocusPolicy, Report, ReportKind, Rumour, Topic
 
 # The fields a collaborator rarely needs: under "More details" in the template.
 MORE_DETAILS = ["breadth", "concern", "spread", "source", "group_concerned", "place", "people_involved"]
@@ -49,7 +49,10 @@ class ReportForm(forms.ModelForm):
         self.fields["focus_policy"].queryset = FocusPolicy.objects.filter(
             Q(is_active=True) | Q(pk=instance.focus_policy_id)
         )
-        self.fields["rumour"].queryset = selectors.rumours_listed_for(user)
+        # A posted form without a rumour never reads the list (nor the person's unit it is built from);
+        # shown again (with errors), the form gets the list back (``show_choices``).
+        posted_without_rumour = self.is_bound and not self.data.get(self.add_prefix("rumour"))
+        self.fields["rumour"].queryset = Rumour.objects.none() if posted_without_rumour else self._rumours()
         self.fields["rumour"].help_text = _(
             "For a rumour only: pick it if it is one your union already follows. Leave empty otherwise."
         )
@@ -68,6 +71,13 @@ class ReportForm(forms.ModelForm):
         ) % {"size": files.REPORT_ATTACHMENT.max_mb, "count": files.MAX_PER_REPORT}
         if not self.is_bound and "token" not in self.initial:
             self.initial["token"] = instance.client_token if instance.pk else uuid.uuid4()
+
+    def _rumours(self):
+        return selectors.rumours_listed_for(self.user)
+
+    def show_choices(self) -> None:
+        """Before the form is shown: every choice list complete (a posted form may have skipped one)."""
+        self.fields["rumour"].queryset = self._rumours()
 
     def _get_validation_exclusions(self):
         # The choice fields checked their values against their own querysets (narrower than the model's):

@@ -105,7 +105,7 @@ def report_save(*, author: User, token, data: dict, submit: bool, new_token: boo
         raise ValidationError(_("Your account is not attached to a unit; ask your union's staff."))
     report = None if new_token else Report.objects.select_for_update().filter(client_token=token).first()
     if report is None:
-        report = Report(author=author, unit=author.unit, client_token=token, **_author_data(data))
+        report = Report(author=author, unit_id=author.unit_id, client_token=token, **_author_data(data))
         if submit:  # a new report sent at once is written once, already sent (one row, one history row)
             _require_submittable(report)
             _mark_sent(report, author, timezone.now())
@@ -156,7 +156,7 @@ def _submit(report: Report, author: User) -> None:
 
 
 def _mark_sent(report: Report, author: User, now) -> None:
-    report.unit = author.unit
+    report.unit_id = author.unit_id  # the id alone: the person's unit need not be read
     report.status = ReportStatus.SUBMITTED
     report.submitted_at = now
     report.first_submitted_at = report.first_submitted_at or now

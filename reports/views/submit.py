@@ -104,6 +104,7 @@ def _form_context(form, report, extras, *, show_rumour) -> dict:
 
 def _render_form(request, form, report=None, status=200, extras=()):
     report = report if report is not None and report.pk else None
+    form.show_choices()
     if report is None and not form.is_bound and not extras:
         return _render_blank_form(request, form)
     show_rumour = form.fields["rumour"].queryset.exists() or bool(form["rumour"].value())

@@ -510,3 +510,12 @@ def test_the_blank_form_is_stored_once_rendered_and_each_visit_gets_its_own_toke
     response = client.post(reverse("reports:new"), form(topic, token=tokens[1]))
     assert response.status_code == 302
     assert Report.objects.get(client_token=tokens[1]).status == ReportStatus.SUBMITTED
+
+
+def test_a_form_sent_back_with_errors_lists_the_rumours_again(client, collaborator, unit_staff, topic):
+    services.rumour_create(actor=unit_staff, title="Tin đồn đang theo dõi")
+    logged_in(client, collaborator)
+    response = client.post(reverse("reports:new"), form(topic, title="", kind=ReportKind.RUMOUR))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="rumour-field"' in page and "Tin đồn đang theo dõi" in page
