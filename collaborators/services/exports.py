@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone, translation
@@ -32,6 +33,10 @@ from core.files import files_delete, stored_files_delete
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 2000  # rows written between two progress updates
+# The rows written so far, while the build runs. Not the job's row: the build reads its rows inside one
+# transaction (PostgreSQL's server-side cursor is read as it goes only there), so an UPDATE of the job made
+# in it stays invisible to the progress page until the very end. The cache is seen at once.
+PROGRESS_KEY = "export-job:%s:rows-done"
 STALLED_PENDING = 120  # seconds a job may wait for its task before the periodic job queues it again
 LOST_RUNNING = 3600  # the task's time limit: a job still running after it lost its worker
 
@@ -86,6 +91,27 @@ def _source(job: ExportJob) -> ExportSource:
     raise ExportKindUnknown(job.kind)
 
 
+def _progress_note(job_id: int, done: int) -> None:
+    """Tell the job's page how many rows are written (a cache that does not answer only stops the bar)."""
+    try:
+        cache.set(PROGRESS_KEY % job_id, done, timeout=LOST_RUNNING)
+    except Exception:  # noqa: BLE001 - the progress bar is not worth failing the export for
+        logger.warning("The progress of export job %s could not be noted", job_id, exc_info=True)
+
+
+def export_job_progress(job: ExportJob) -> ExportJob:
+    """``job`` with the rows written so far while it is built (``rows_done`` holds the final count only
+    once the build has committed)."""
+    if job.status == ExportJobStatus.RUNNING:
+        try:
+            noted = cache.get(PROGRESS_KEY % job.pk)
+        except Exception:  # noqa: BLE001 - without the cache the page shows the job's own figure
+            noted = None
+        if noted:
+            job.rows_done = max(job.rows_done, int(noted))
+    return job
+
+
 def export_job_build(job_id: int) -> None:
     """Build the job's workbook (write-only, read in chunks) from its kind's rows in the asker's scope as
     it is now, record the export and send ``export_job_done``. A job already claimed, built or gone is
@@ -108,7 +134,7 @@ def export_job_build(job_id: int) -> None:
                 for row in source.rows:
                     done += 1
                     if done % PROGRESS_EVERY == 0:
-                        ExportJob.objects.filter(pk=job.pk).update(rows_done=done)
+                        _progress_note(job.pk, done)
                     yield row
 
             from core.spreadsheets import save_xlsx  # looked up when called, so a test can make it fail

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from collaborators.access import STAFF_ROLES, get_visible_or_404, role_required
 from collaborators.models.exports import ExportJob, ExportJobKind, ExportJobStatus
-from collaborators.services.exports import export_job_request, export_parameters
+from collaborators.services.exports import export_job_progress, export_job_request, export_parameters
 from collaborators.tasks import build_export_job
 from core.downloads import file_download_response
 from core.spreadsheets import XLSX_CONTENT_TYPE
@@ -45,7 +45,7 @@ def export_job_new(request):
 @require_safe
 @never_cache
 def export_job_detail(request, pk):
-    job = get_visible_or_404(ExportJob.objects.all(), request.user, pk=pk)
+    job = export_job_progress(get_visible_or_404(ExportJob.objects.all(), request.user, pk=pk))
     if request.headers.get("HX-Request"):
         template = "collaborators/_partials/export_job_progress.html"
     else:
