@@ -18,7 +18,8 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db.models import Func, TextField
+from django.db.models import Case, F, Func, TextField, Value, When
+from django.db.models.functions import NullIf
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -96,6 +97,20 @@ class Neutralised(Func):
             f"(CASE WHEN substr({sql}, 1, 1) IN ({firsts}) THEN {quote} || {sql} ELSE {sql} END)",
             (*params, *_DANGEROUS_FIRST, *params, *params),
         )
+
+
+def csv_text_cell(expression):
+    """A text cell for ``copy_csv``: ``expression`` neutralised, empty as NULL."""
+    return NullIf(Neutralised(expression), Value(""), output_field=TextField())
+
+
+def csv_label_cell(field: str, labels: dict, *, others: bool = True):
+    """A cell for ``copy_csv`` showing ``field`` by its label in ``labels`` ({value: label}; any other value
+    as stored, or empty if not ``others``: a field that is not text), neutralised, empty as NULL:
+    ``labels.get(value, value)`` written by ``stream_csv``."""
+    whens = [When(**{field: value}, then=Value(neutralise(str(label)))) for value, label in labels.items()]
+    default = Neutralised(F(field)) if others else None
+    return NullIf(Case(*whens, default=default, output_field=TextField()), Value(""), output_field=TextField())
 
 
 def _for_xlsx(value):

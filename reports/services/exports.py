@@ -14,14 +14,13 @@ import logging
 from collections.abc import Iterator
 
 from django.db import connection, transaction
-from django.db.models import Case, F, Func, TextField, Value, When
-from django.db.models.functions import NullIf
+from django.db.models import F, Func, TextField, Value
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from collaborators.models import ExportRecord, User
 from collaborators.services.exports import ExportSource
-from core.spreadsheets import Neutralised, copy_csv, csv_header, neutralise, stream_csv
+from core.spreadsheets import copy_csv, csv_header, csv_label_cell, csv_text_cell, stream_csv
 from reports import selectors
 from reports.models import Report
 
@@ -161,9 +160,6 @@ def _copy_rows(reports):
     labels = choice_labels()
     zone = timezone.get_current_timezone_name()
 
-    def blank_is_null(expression):
-        return NullIf(expression, Value(""), output_field=TextField())
-
     def cell(name, kind):
         read = _read(name)
         if kind == MOMENT:
@@ -172,12 +168,11 @@ def _copy_rows(reports):
         if kind == DAY:
             return Func(read, Value("DD/MM/YYYY"), function="to_char", output_field=TextField())
         if kind == TEXT:
-            return blank_is_null(Neutralised(read))
+            return csv_text_cell(read)
         if kind == YES:
-            return blank_is_null(Case(When(**{name: True}, then=Value(neutralise(str(_("Yes")))))))
+            return csv_label_cell(name, {True: _("Yes")}, others=False)
         if kind == LABEL:
-            whens = [When(**{name: value}, then=Value(neutralise(text))) for value, text in labels[name].items()]
-            return blank_is_null(Case(*whens, default=Neutralised(read), output_field=TextField()))
+            return csv_label_cell(name, labels[name])
         return read
 
     return reports.values_list(*(cell(name, kind) for name, kind in COLUMNS))

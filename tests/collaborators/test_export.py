@@ -272,3 +272,38 @@ def test_the_csv_export_is_recorded_before_the_first_byte_and_counts_the_rows_se
     assert rest.count(b"\r\n") == 3
     record.refresh_from_db()
     assert record.row_count == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
+def test_the_roster_csv_written_by_copy_is_the_bytes_python_writes(unit_staff, federation_admin, roster, grassroots):
+    """On PostgreSQL the roster's CSV is written by COPY: the same bytes as Python's writer on hostile text,
+    people with and without a profile, and the same scope and record."""
+    from collaborators.selectors import people_visible_to
+    from collaborators.services.imports import _roster_stream
+
+    person_create(
+        actor=federation_admin,
+        unit=grassroots,
+        full_name='=Đặng "Tý", Ánh',
+        phone="+84912000003",
+        email="-x@example.org",
+        profile={"workplace": '@Xưởng, "số 1"\nca đêm', "topics_covered": "\tlương", "gender": Gender.MALE},
+    )
+    UserFactory(username="noprofile", full_name="Không Hồ Sơ", unit=grassroots, role=Role.COLLABORATOR)
+    out = {}
+    for copy in (True, False):
+        record = ExportRecord.objects.create(
+            user=unit_staff, kind="roster", file_format="csv", row_count=0, parameters={}
+        )
+        data = b"".join(_roster_stream(record, people_visible_to(unit_staff), "vi", copy=copy))
+        record.refresh_from_db()
+        out[copy] = (data, record.row_count)
+    assert out[True] == out[False]
+    import csv
+
+    rows = list(csv.reader(io.StringIO(out[True][0].decode("utf-8-sig"), newline="")))
+    assert len(rows) - 1 == out[True][1] == 5  # three people, the staff member, the one without a profile
+    odd = next(row for row in rows if "Tý" in row[0])
+    assert odd[:3] == ['\'=Đặng "Tý", Ánh', "'+84912000003", "'-x@example.org"]
+    assert odd[5] == '\'@Xưởng, "số 1"\nca đêm'
+    assert "Vũ Văn Ngoại" not in {row[0] for row in rows}
