@@ -51,8 +51,8 @@ class ReportForm(forms.ModelForm):
         )
         # A posted form without a rumour never reads the list (nor the person's unit it is built from);
         # shown again (with errors), the form gets the list back (``show_choices``).
-        posted_without_rumour = self.is_bound and not self.data.get(self.add_prefix("rumour"))
-        self.fields["rumour"].queryset = Rumour.objects.none() if posted_without_rumour else self._rumours()
+        self.rumours_skipped = self.is_bound and not self.data.get(self.add_prefix("rumour"))
+        self.fields["rumour"].queryset = Rumour.objects.none() if self.rumours_skipped else self._rumours()
         self.fields["rumour"].help_text = _(
             "For a rumour only: pick it if it is one your union already follows. Leave empty otherwise."
         )
@@ -77,7 +77,9 @@ class ReportForm(forms.ModelForm):
 
     def show_choices(self) -> None:
         """Before the form is shown: every choice list complete (a posted form may have skipped one)."""
-        self.fields["rumour"].queryset = self._rumours()
+        if self.rumours_skipped:
+            self.fields["rumour"].queryset = self._rumours()
+            self.rumours_skipped = False
 
     def _get_validation_exclusions(self):
         # The choice fields checked their values against their own querysets (narrower than the model's):
