@@ -1,6 +1,6 @@
 """Grow a benchmark database: a copy of the one bench/summaries.py --keep leaves, with its reports multiplied.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/opinion_bench_summaries \\
+    DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/opinion_bench_summaries \\
         .venv/bin/python -u bench/grow.py [--to opinion_bench_10m --reports 10000000] [--replace] [--check-only]
 
 Building 10,000,000 reports the way bench/summaries.py builds 1,000,000 (each report through the
