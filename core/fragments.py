@@ -13,6 +13,7 @@ The template side is ``{% load fragments %}{% fragment "name" %}…{% endfragmen
 scope; without it the block renders every time.
 """
 
+import hashlib
 import logging
 import time
 
@@ -91,6 +92,25 @@ def store(full_key: str, value) -> None:
         cache.set(full_key, value, timeout=TIMEOUT)
     except Exception:  # noqa: BLE001
         logger.debug("Fragment %s not stored: the cache did not answer", full_key)
+
+
+def filter_fields_html(*, name: str, scope: tuple, data, render) -> str:
+    """A list's filter-form fields as HTML, kept under the choice lists' version (``CHOICES``) for one
+    language, viewer's ``scope`` (role, unit…), day (units that ended drop out of the lists) and the
+    filters as given (``data``, a QueryDict: the same filters give the same fields and the same errors).
+    ``render()`` makes the HTML when it is not stored (or the cache does not answer). Rendering a filter
+    form's unit picker and choice lists is a large part of a list page's time, and its HTML changes only
+    when a unit, topic or focus policy is written."""
+    from django.utils import timezone, translation
+
+    digest = hashlib.sha256(data.urlencode().encode()).hexdigest()
+    full_key = key(CHOICES, name, translation.get_language(), *scope, timezone.localdate().isoformat(), digest)
+    html = get(full_key) if full_key else None
+    if html is None:
+        html = render()
+        if full_key:
+            store(full_key, html)
+    return html
 
 
 def _fresh() -> int:

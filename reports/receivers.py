@@ -54,9 +54,10 @@ def reports_past_retention(sender, *, cutoffs, apply, **kwargs):
     return reports_retention(cutoffs=cutoffs, apply=apply)
 
 
-# The rows the review queue's filter form lists as choices (its HTML is kept under ``fragments.CHOICES``):
-# a unit created, renamed, moved or ended, a topic or focus policy edited (in the admin too).
-CHOICE_MODELS = {"reports.topic", "reports.focuspolicy", "collaborators.unit", "collaborators.unitmove"}
+# The rows of this app the review queue's filter form lists as choices (its HTML is kept under
+# ``fragments.CHOICES``): a topic or focus policy edited (in the admin too). Units are the collaborators
+# app's (its receivers move the same version).
+CHOICE_MODELS = {"reports.topic", "reports.focuspolicy"}
 
 
 @receiver(post_save, dispatch_uid="reports.filter_choices_saved")

@@ -12,8 +12,10 @@ from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -32,6 +34,7 @@ from collaborators.forms import (
 )
 from collaborators.models import InvitationChannel, RecognitionDecision, Role, User
 from collaborators.services import people as services
+from core import fragments
 from core.pagination import CountedPaginator
 from privacy.models import ReadKind
 from privacy.services import read_record
@@ -48,10 +51,25 @@ def person_list(request):
     page = CountedPaginator(people.qs, 50).get_page(request.GET.get("page"))  # counts at most 1,001
     query = request.GET.copy()
     query.pop("page", None)
+    user = request.user
+    # The fields (the unit picker, the choice lists) kept as HTML until a unit is written: most of the
+    # list's rendering otherwise.
+    filter_fields = fragments.filter_fields_html(
+        name="roster-filters",
+        scope=(user.role, user.unit_id, user.is_superuser),
+        data=request.GET,  # the page number too: a bound form and an unbound one are kept apart
+        render=lambda: render_to_string("collaborators/_partials/person_filter_fields.html", {"filter": people}),
+    )
     return render(
         request,
         "collaborators/person_list.html",
-        {"filter": people, "page": page, "query_string": query.urlencode(), "can_manage": is_admin(request.user)},
+        {
+            "filter": people,
+            "filter_fields": mark_safe(filter_fields),  # noqa: S308 - the form's own rendered (escaped) fields
+            "page": page,
+            "query_string": query.urlencode(),
+            "can_manage": is_admin(user),
+        },
     )
 
 

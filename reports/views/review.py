@@ -191,28 +191,16 @@ def _label_rows(reports):
 
 
 def _filter_fields(request, queue, data):
-    """The filter form's fields as HTML, kept in the cache under the choice lists' version
-    (``fragments.CHOICES``: units, topics and focus policies written move it). Rendering them (the units of
-    the scope's two top levels, the topics, crispy's markup for each field) was half of the queue's time;
-    the HTML depends only on what the key names: the language, the viewer's scope, the day (ended units)
-    and the filters as given."""
+    """The filter form's fields as HTML, kept until a unit, topic or focus policy is written
+    (``fragments.filter_fields_html``): rendering them (the units of the scope's two top levels, the
+    topics, crispy's markup for each field) was half of the queue's time."""
     user = request.user
-    digest = hashlib.sha256(data.urlencode().encode()).hexdigest()
-    key = fragments.key(
-        fragments.CHOICES,
-        "queue-filters",
-        translation.get_language(),
-        user.role,
-        user.unit_id,
-        user.is_superuser,
-        timezone.localdate().isoformat(),
-        digest,
+    html = fragments.filter_fields_html(
+        name="queue-filters",
+        scope=(user.role, user.unit_id, user.is_superuser),
+        data=data,
+        render=lambda: render_to_string("reports/_partials/review_filter_fields.html", {"filter": queue}),
     )
-    html = fragments.get(key) if key else None
-    if html is None:
-        html = render_to_string("reports/_partials/review_filter_fields.html", {"filter": queue})
-        if key:
-            fragments.store(key, html)
     return mark_safe(html)  # noqa: S308 - the form's own rendered (escaped) fields
 
 
