@@ -13,6 +13,7 @@ from collaborators.models import CollaboratorProfile, ExportRecord, ImportBatch,
 from collaborators.models.exports import ExportJob
 from core.forms import ReadableAdminInput
 from core.ids import parse_id
+from privacy.admin import NoEditsAdmin
 
 
 class ScopedAdmin(ReadableAdminInput):
@@ -150,26 +151,22 @@ class RecognitionDecisionAdmin(ScopedAdmin, SimpleHistoryAdmin):
     raw_id_fields = ["unit", "people", "created_by"]
 
 
+class RecordAdmin(NoEditsAdmin, ScopedAdmin, admin.ModelAdmin):
+    """Rows the system writes (exports, the outbox's deliveries…): read within scope; nobody adds, changes
+    or deletes one by hand."""
+
+
 @admin.register(ExportRecord)
-class ExportRecordAdmin(ScopedAdmin, admin.ModelAdmin):
+class ExportRecordAdmin(RecordAdmin):
     """Read-only: the record of who exported what and when."""
 
     list_display = ["created_at", "user", "kind", "file_format", "row_count"]
     list_filter = ["kind", "file_format"]
     readonly_fields = ["created_at", "user", "kind", "file_format", "row_count", "parameters"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ExportJob)
-class ExportJobAdmin(ScopedAdmin, admin.ModelAdmin):
+class ExportJobAdmin(RecordAdmin):
     """Read-only, for superusers only (as the export records): every export job, what was asked with which
     filters, by whom, its progress and status. The file is not shown: only its asker downloads it, from
     the job's page."""
@@ -192,15 +189,6 @@ class ExportJobAdmin(ScopedAdmin, admin.ModelAdmin):
     def _scoped_queryset(self):
         # The asker-only rule is for the pages; here the jobs are an audit list like the export records.
         return None
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ImportBatch)

@@ -8,7 +8,7 @@ edited by hand; a verified number changes only through the code sent to it, and 
 
 from django.contrib import admin
 
-from collaborators.admin import ScopedAdmin
+from collaborators.admin import RecordAdmin, ScopedAdmin
 from notifications.models import (
     ContactSettings,
     Delivery,
@@ -19,19 +19,6 @@ from notifications.models import (
     Preference,
     PushSubscription,
 )
-
-
-class RecordAdmin(ScopedAdmin, admin.ModelAdmin):
-    """Rows the outbox writes: read within scope; nobody adds, changes or deletes one by hand."""
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)

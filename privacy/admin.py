@@ -5,10 +5,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from privacy.models import AccountEvent, ReadEntry, RetentionRun, SignedInSession
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records nobody edits: superusers read them; nobody adds, changes or deletes one by hand."""
+class NoEditsAdmin:
+    """A record nobody adds, changes or deletes by hand (put first among an admin class's bases, so that it
+    wins over a base that scopes those rights); who may read it is the other bases' rule."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, *args):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -16,6 +17,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(NoEditsAdmin, admin.ModelAdmin):
+    """Records nobody edits: superusers read them; nobody adds, changes or deletes one by hand."""
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
