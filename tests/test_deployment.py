@@ -30,6 +30,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.prerequisites import missing_prerequisite
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opinion_network.settings")
 
 REPO = Path(__file__).resolve().parent.parent
@@ -625,10 +627,7 @@ def test_the_upload_pages_are_under_the_prefixes_with_larger_limits():
 def missing_nginx():
     if NGINX:
         return
-    reason = "nginx is not installed (apt-get install nginx-light)"
-    if os.environ.get("REQUIRE_INTEGRATION") == "1":
-        pytest.fail(f"REQUIRE_INTEGRATION=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
+    missing_prerequisite("nginx is not installed (apt-get install nginx-light)")
 
 
 def free_port():

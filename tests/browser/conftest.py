@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.pages import VIEWPORTS, PageProblems
+from tests.prerequisites import missing_prerequisite
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
@@ -24,13 +25,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-
-
-def missing_prerequisite(reason: str):
-    """Skip the test, or fail it when the run requires integration tests."""
-    if os.environ.get("REQUIRE_INTEGRATION") == "1":
-        pytest.fail(f"REQUIRE_INTEGRATION=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,11 @@ The build reads its rows inside one transaction (PostgreSQL reads a server-side 
 there), so the job's row is not where the progress can be seen: another request, on its own connection,
 would read 0 until the end. The page is read here from another thread (its own connection) midway."""
 
-import os
 import re
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
@@ -18,6 +17,7 @@ from collaborators.models.exports import ExportJobKind, ExportJobStatus
 from collaborators.services import exports
 from reports.models import Topic
 from tests.clock import frozen_clock
+from tests.prerequisites import needs_postgresql
 from tests.reports.conftest import make_report
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,11 +26,7 @@ _clock = frozen_clock()
 
 @pytest.fixture
 def postgresql():
-    if connection.vendor != "postgresql":
-        reason = f"the transaction-visibility test needs PostgreSQL (the database is {connection.vendor})"
-        if os.environ.get("REQUIRE_INTEGRATION") == "1":
-            pytest.fail(f"REQUIRE_INTEGRATION=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
+    needs_postgresql("the transaction-visibility test")
 
 
 @pytest.fixture(autouse=True)

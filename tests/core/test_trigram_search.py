@@ -1,13 +1,12 @@
 """Search reads GIN trigram indexes on PostgreSQL (reports, rumours, people, guidance); SQLite keeps its scan."""
 
-import os
-
 import pytest
 from django.db import connection
 
 from collaborators.models import User
 from guidance.models import GuidanceNote
 from reports.models import Report, Rumour
+from tests.prerequisites import needs_postgresql
 
 INDEXES = {
     "report_search_trgm": (Report, "reports_report"),
@@ -18,11 +17,7 @@ INDEXES = {
 
 
 def _needs_postgresql():
-    if connection.vendor != "postgresql":
-        reason = f"trigram indexes exist on PostgreSQL only (the database is {connection.vendor})"
-        if os.environ.get("REQUIRE_INTEGRATION") == "1":
-            pytest.fail(f"REQUIRE_INTEGRATION=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
+    needs_postgresql("the trigram indexes")
 
 
 @pytest.mark.django_db

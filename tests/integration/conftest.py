@@ -22,16 +22,10 @@ from django.conf import settings
 from django.db import connection
 
 from tests.helpers import reset_broker_pools
+from tests.prerequisites import missing_prerequisite
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WORKER_READY_TIMEOUT = 60
-
-
-def missing_prerequisite(reason: str):
-    """Skip the test, or fail it when the run requires integration tests."""
-    if os.environ.get("REQUIRE_INTEGRATION") == "1":
-        pytest.fail(f"REQUIRE_INTEGRATION=1 but {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 def _worker_prerequisites_problem() -> str | None:

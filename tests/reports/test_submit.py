@@ -1,6 +1,5 @@
 """The collaborator's side: writing, drafts, sending, idempotency, returned reports, my reports."""
 
-import os
 import threading
 import time
 import uuid
@@ -27,6 +26,7 @@ from reports.services.attachments import attachment_add
 from tests.clock import frozen_clock
 from tests.factories import UserFactory
 from tests.helpers import reset_broker_pools
+from tests.prerequisites import needs_postgresql
 from tests.reports.test_attachments import png_bytes
 
 SENT_AT = datetime(2026, 11, 20, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))  # a day of the period 12/2026
@@ -437,11 +437,7 @@ def test_my_reports_query_count_does_not_grow_with_the_reports(client, collabora
 
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_posts_with_the_same_token_make_one_report(collaborator, topic):
-    if connection.vendor != "postgresql":
-        reason = f"the concurrency test needs PostgreSQL (the database is {connection.vendor})"
-        if os.environ.get("REQUIRE_INTEGRATION") == "1":
-            pytest.fail(f"REQUIRE_INTEGRATION=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
+    needs_postgresql("the concurrency test")
     data = form(topic)
     barrier = threading.Barrier(2)
     results = []

@@ -1,6 +1,5 @@
 """The summaries benchmark's hand-written SQL names the same reporting period as core.periods (15th to 14th)."""
 
-import os
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -8,6 +7,7 @@ import pytest
 from django.db import connection
 
 from core.periods import period_month
+from tests.prerequisites import needs_postgresql
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 MOMENTS = [
@@ -23,11 +23,7 @@ MOMENTS = [
 @pytest.mark.django_db
 @pytest.mark.parametrize("start_day", [15, 1])
 def test_the_benchmark_sql_month_is_the_apps_period(start_day, settings):
-    if connection.vendor != "postgresql":
-        reason = f"the benchmark's SQL is PostgreSQL's (the database is {connection.vendor})"
-        if os.environ.get("REQUIRE_INTEGRATION") == "1":
-            pytest.fail(f"REQUIRE_INTEGRATION=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
+    needs_postgresql("the benchmark's SQL")
     from bench.summaries import MONTH
 
     settings.REPORTING_PERIOD_START_DAY = start_day

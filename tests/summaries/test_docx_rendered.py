@@ -2,7 +2,6 @@
 libreoffice-writer-nogui) and read back with pdftotext and pdfinfo (poppler-utils). Skipped when they are
 missing, unless REQUIRE_INTEGRATION=1 (CI), where that is a failure."""
 
-import os
 import re
 import shutil
 import subprocess
@@ -18,6 +17,7 @@ from reports.models import ReportKind
 from summaries.models import ReportingPeriod
 from summaries.services.summaries import summary_approve, summary_compile, summary_edit, summary_issue, summary_schedule
 from tests.factories import UserFactory
+from tests.prerequisites import missing_prerequisite
 from tests.summaries.conftest import make_report
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock]
@@ -29,13 +29,10 @@ def _tools():
     tools = {name: shutil.which(name) for name in ("soffice", "pdftotext", "pdfinfo")}
     missing = [name for name, path in tools.items() if path is None]
     if missing:
-        reason = (
+        missing_prerequisite(
             f"rendering the Word file needs {', '.join(missing)} "
             "(apt-get install libreoffice-writer-nogui poppler-utils)"
         )
-        if os.environ.get("REQUIRE_INTEGRATION") == "1":
-            pytest.fail(f"REQUIRE_INTEGRATION=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
     return tools
 
 

@@ -4,18 +4,18 @@ Twenty people press "Register" at the same moment for ten seats: the session row
 before the seats are counted, so exactly ten get a seat and ten go to the waitlist.
 """
 
-import os
 import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from collaborators.models import CollaboratorProfile, CollaboratorStatus, Role
 from notifications.models import Notification
 from tests.clock import frozen_clock
 from tests.factories import UserFactory
+from tests.prerequisites import needs_postgresql
 from trainings import services
 from trainings.models import Registration, RegistrationStatus
 
@@ -25,11 +25,7 @@ _clock = frozen_clock()  # the tests build their dates from "now"
 
 @pytest.fixture
 def postgresql():
-    if connection.vendor != "postgresql":
-        reason = f"the concurrency test needs PostgreSQL (the database is {connection.vendor})"
-        if os.environ.get("REQUIRE_INTEGRATION") == "1":
-            pytest.fail(f"REQUIRE_INTEGRATION=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
+    needs_postgresql("the concurrency test")
 
 
 def _register_all(session, people):
