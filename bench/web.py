@@ -267,35 +267,17 @@ def measure_export(port, path, cookie, master, limit=None):
     }
 
 
-# The export's columns, read with the joins the export needs (unit, author and the author's consent, topic,
-# focus policy, tracked rumour, reviewer); the labels stay codes and nothing is formatted or neutralised.
-BASELINE_COLUMNS = (
-    "id",
-    "submitted_at",
-    "unit__name",
-    "author__full_name",
-    "author__profile__consent_withdrawn_at",
-    "kind",
-    "status",
-    "topic__name",
-    "focus_policy__name",
-    "title",
-    "content",
-    "direction",
-    "breadth",
-    "concern",
-    "spread",
-    "source",
-    "group_concerned",
-    "place",
-    "observed_on",
-    "people_involved",
-    "urgent",
-    "alert_level",
-    "verification",
-    "rumour__title",
-    "assignee__full_name",
-)
+def baseline_columns() -> list[str]:
+    """The export's columns (``reports.services.exports.COLUMNS``), read with the joins the export needs:
+    the two the export computes in its query are read raw (the author's name with the consent date the
+    rule reads, the reviewer's name); the labels stay codes and nothing is formatted or neutralised."""
+    from reports.services.exports import AUTHOR, COLUMNS, REVIEWER
+
+    raw = {
+        AUTHOR: ("author__full_name", "author__profile__consent_withdrawn_at"),
+        REVIEWER: ("assignee__full_name",),
+    }
+    return [column for name, _kind in COLUMNS for column in raw.get(name, (name,))]
 
 
 def psql_copy(user, parameters: dict) -> tuple[float, int]:
@@ -305,7 +287,7 @@ def psql_copy(user, parameters: dict) -> tuple[float, int]:
     does none of the export's formatting."""
     from reports.services.exports import export_queue
 
-    queryset = export_queue(user, parameters).values_list(*BASELINE_COLUMNS)
+    queryset = export_queue(user, parameters).values_list(*baseline_columns())
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         sql = cursor.mogrify(sql, params).decode()
