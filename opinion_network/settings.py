@@ -201,6 +201,8 @@ LOGOUT_REDIRECT_URL = "login"
 # Sessions end after SESSION_IDLE_TIMEOUT seconds without a request: every
 # request pushes the expiry forward, so only inactivity logs a person out.
 SESSION_COOKIE_AGE = _positive_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+# Django's database store, writing one state of a session once per request (core/sessions/db.py).
+SESSION_ENGINE = "core.sessions.db"
 SESSION_SAVE_EVERY_REQUEST = True
 # However active it is, a session ends this many seconds after the sign-in (SessionLifetimeMiddleware).
 SESSION_ABSOLUTE_SECONDS = _positive_int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60)

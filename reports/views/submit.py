@@ -6,16 +6,18 @@ idempotent: a double click, a retry or a resent form finds the same report
 and gets the same redirect.
 """
 
+import contextlib
 import hashlib
 import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.sessions.backends.base import UpdateError
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -30,6 +32,7 @@ from collaborators.models import Role
 from core import fragments
 from core.downloads import file_download_response
 from core.ids import parse_id
+from notifications.selectors import unread_count
 from privacy.models import ReadKind
 from privacy.services import read_record
 from reports import selectors, services
@@ -46,6 +49,7 @@ PER_PAGE = 20
 CSRF_PLACEHOLDER = "csrfTokenOfTheRequest0"
 FORM_TOKEN_PLACEHOLDER = "formTokenOfTheRequest0"  # noqa: S105 - a placeholder, not a secret
 NEW_TOKEN_PLACEHOLDER = "nothingNewTokenOfTheRequest0"  # noqa: S105 - a placeholder
+BODY_PLACEHOLDER = "reportFormBodyOfThePage0"
 
 
 def _collaborator_only(view):
@@ -65,6 +69,15 @@ def _after_send(request, report):
     """Where a sent report lands; the page tells the browser to forget its local copy."""
     request.session[SENT_TOKEN_SESSION_KEY] = str(report.client_token)
     return redirect(f"{reverse('reports:mine')}#report-{report.pk}")
+
+
+def _remember_sent(request, report) -> None:
+    """What ``_after_send`` remembers, written in the report's own transaction: one commit for both (the
+    session store then finds it written on the way out). A session ended meanwhile is no reason to lose
+    the report: the middleware answers for it as for any request."""
+    request.session[SENT_TOKEN_SESSION_KEY] = str(report.client_token)
+    with contextlib.suppress(UpdateError):
+        request.session.save()  # in a savepoint of its own (Django's store)
 
 
 def _after_draft(report):
@@ -113,37 +126,70 @@ def _render_form(request, form, report=None, status=200, extras=()):
     )
 
 
-def _render_blank_form(request, form):
-    """The blank new form: its body is rendered once per language, day, rumour choices and version of the
-    choice lists (``fragments.CHOICES``: topics and focus policies, moved by reports/receivers.py) and stored with
-    placeholders; each request puts its own CSRF token and report tokens into the stored HTML. Most of the
-    page's cost was rendering the fields (crispy-forms' templates); the navigation is rendered per request."""
-    rumours = list(form.fields["rumour"].queryset.values_list("pk", "title"))
+def _blank_form(request) -> ReportForm:
+    return ReportForm(user=request.user, instance=Report(author=request.user))
+
+
+def _render_blank_form(request, form=None):
+    """The blank new form, put together from two stored parts with each request's own values put in.
+
+    The form's body is rendered once per language, day, rumour choices and version of the choice lists
+    (``fragments.CHOICES``: topics, focus policies, units; moved by their apps' receivers) and stored with
+    placeholders. The page around it (navigation and footer: what base.html shows of the person, their
+    name, role, unit, unread count, and the path) is stored the same way for each person under the same
+    version, keyed by those values, so a change of any of them (a new notification, a renamed unit) gives a
+    new key. Each request puts its own CSRF token and report tokens in; no form and no template is built
+    when both parts are stored. A page with messages to show is rendered in full (they are shown once).
+    ``form``: the blank form when the caller already built it."""
+    user = request.user
+    rumours = list(selectors.rumours_listed_for(user).values_list("pk", "title"))
     digest = hashlib.sha256(repr(rumours).encode()).hexdigest()[:20]
-    key = fragments.key(
+    body_key = fragments.key(
         fragments.CHOICES, "report-form", translation.get_language(), timezone.localdate().isoformat(), digest
     )
-    stored = fragments.get(key) if key else None
+    page_key = None
+    if body_key and not len(messages.get_messages(request)):
+        shown = (user.pk, user.get_full_name(), user.role, user.is_superuser, user.unit_id, unread_count(user))
+        person = hashlib.sha256(repr((*shown, request.get_full_path())).encode()).hexdigest()[:20]
+        page_key = f"{body_key}:page:{person}"
+    stored = fragments.get_many([key for key in (body_key, page_key) if key])
+    body, page = stored.get(body_key), stored.get(page_key)
     own = {
         CSRF_PLACEHOLDER: get_token(request),
-        FORM_TOKEN_PLACEHOLDER: str(form.initial["token"]),
+        FORM_TOKEN_PLACEHOLDER: str(form.initial["token"]) if form is not None else str(uuid.uuid4()),
         NEW_TOKEN_PLACEHOLDER: str(uuid.uuid4()),
     }
-    if stored is None:
-        # Rendered with this request's own values, stored with the placeholders in their place (random
-        # values: nothing else in the page can equal them).
-        context = _form_context(form, None, (), show_rumour=bool(rumours))
-        context.update(csrf_token=own[CSRF_PLACEHOLDER], new_token_placeholder=own[NEW_TOKEN_PLACEHOLDER])
-        html = render_to_string("reports/_partials/report_form_body.html", context)
+
+    def stored_with_placeholders(key, html):
         if key:
             for placeholder, value in own.items():
                 html = html.replace(value, placeholder)
             fragments.store(key, html)
-        stored = html
+        return html
+
+    if body is None:
+        # Rendered with this request's own values, stored with the placeholders in their place (random
+        # values: nothing else in the page can equal them).
+        form = form if form is not None else _blank_form(request)
+        context = _form_context(form, None, (), show_rumour=bool(rumours))
+        context.update(csrf_token=own[CSRF_PLACEHOLDER], new_token_placeholder=own[NEW_TOKEN_PLACEHOLDER])
+        own[FORM_TOKEN_PLACEHOLDER] = str(form.initial["token"])
+        body = stored_with_placeholders(body_key, render_to_string("reports/_partials/report_form_body.html", context))
+    if page is None:
+        around = {"form_html": mark_safe(BODY_PLACEHOLDER)}  # noqa: S308 - a constant
+        if page_key is None:
+            around["form_html"] = mark_safe(body)  # noqa: S308 - its own rendering
+        page = render_to_string("reports/report_form.html", around, request=request)
+        if page_key is None:
+            return HttpResponse(_with_own_values(page, own))
+        page = stored_with_placeholders(page_key, page)
+    return HttpResponse(_with_own_values(page.replace(BODY_PLACEHOLDER, body, 1), own))
+
+
+def _with_own_values(html: str, own: dict) -> str:
     for placeholder, value in own.items():
-        stored = stored.replace(placeholder, value)
-    page = {"form": form, "show_rumour": bool(rumours), "form_html": mark_safe(stored)}  # noqa: S308 - its own rendering
-    return render(request, "reports/report_form.html", page)
+        html = html.replace(placeholder, value)
+    return html
 
 
 def _handle_post(request, *, report=None, new_token=False):
@@ -185,6 +231,8 @@ def _handle_post(request, *, report=None, new_token=False):
                 report_form_saved.send(
                     sender=Report, user=request.user, params=request.POST, report=saved, new=new_token
                 )
+                if saved.status == ReportStatus.SUBMITTED:
+                    _remember_sent(request, saved)
     except PermissionDenied:
         raise Http404 from None  # a token that belongs to someone else's report
     except ValidationError as exc:
@@ -203,37 +251,41 @@ def _handle_post(request, *, report=None, new_token=False):
     return _after_send(request, saved)
 
 
-def _with_token(request) -> tuple[Report | None, bool]:
-    """The report that has the posted token, if any, and whether the token was readable.
-
-    A report kept on a phone without a connection may be sent twice (the answer to the first sending
-    was lost): the second sending finds the first report before the form is validated again, so it
-    changes nothing even if the form would no longer be valid (a choice withdrawn meanwhile).
-    """
+def _posted_token(request) -> uuid.UUID | None:
     try:
-        token = uuid.UUID(request.POST.get("token", ""))
+        return uuid.UUID(request.POST.get("token", ""))
     except ValueError:
-        return None, False
-    return Report.objects.filter(client_token=token).first(), True
+        return None
 
 
 @_collaborator_only
 @require_http_methods(["GET", "POST"])
 def report_new(request):
-    """GET: a blank form with a new token (or ?from=<draft> to continue a draft); POST: save or send."""
+    """GET: a blank form with a new token (or ?from=<draft> to continue a draft); POST: save or send.
+
+    A POST is first taken for a new report: validated and inserted at once (the token's unique constraint
+    refuses a second report with it). Only when that fails (the token is taken, or the form has errors)
+    is the report with the token looked for: a report kept on a phone without a connection may be sent
+    twice (the answer to the first sending was lost), and the second sending finds the first report and
+    changes nothing, even if the form would no longer be valid (a choice withdrawn meanwhile)."""
     if request.method == "POST":
-        found, readable = _with_token(request)
-        if found is None and readable:
-            try:
-                return _handle_post(request, new_token=True)
-            except IntegrityError:
-                # The same form sent twice at once: the other request wrote the report first (this one's
-                # transaction was rolled back); answer as for a resend.
-                found, readable = _with_token(request)
-                if found is None:
-                    raise
-        if found is None:
+        token = _posted_token(request)
+        if token is None:
             return _handle_post(request)  # no readable token: the form says so
+        failed = None
+        try:
+            response = _handle_post(request, new_token=True)
+        except IntegrityError as exc:
+            # The token is taken: an earlier sending, or the same form sent twice at once (the other
+            # request wrote the report first); this request's transaction was rolled back.
+            response, failed = None, exc
+        if response is not None and response.status_code != 400:
+            return response
+        found = Report.objects.filter(client_token=token).first()
+        if found is None:
+            if failed is not None:
+                raise failed  # no report has the token: something else failed
+            return response  # the form's errors
         if found.author_id == request.user.pk and not found.is_editable_by_author:
             return _after_send(request, found)  # already sent
         return _handle_post(request)  # a draft kept on the phone, or someone else's token (404)
@@ -250,6 +302,8 @@ def report_new(request):
     initial = {}
     for extra in extras:
         initial.update(extra.get("initial") or {})
+    if not extras:
+        return _render_blank_form(request)  # the form is built only if its body is not stored
     form = ReportForm(user=request.user, instance=Report(author=request.user), initial=initial)
     return _render_form(request, form, extras=extras)
 

@@ -70,6 +70,11 @@ def logged_in(client, person):
     return client
 
 
+def form_token(page: str) -> str:
+    """The report token of a form page (its first hidden token field: the report form's own)."""
+    return page.split('id="report-form"')[1].split('name="token" value="')[1][:36]
+
+
 # --- who may write -----------------------------------------------------------------------
 
 
@@ -77,15 +82,15 @@ def test_a_collaborator_gets_a_blank_form_with_a_token_kind_first_and_the_no_nam
     response = logged_in(client, collaborator).get(reverse("reports:new"))
     assert response.status_code == 200
     page = response.content.decode()
-    token = response.context["form"]["token"].value()
-    assert uuid.UUID(str(token))
+    token = form_token(page)
+    assert uuid.UUID(token)
     assert f'data-token="{token}"' in page
     assert page.index('name="kind"') < page.index('name="topic"') < page.index('name="title"')
     assert "do not write the names of the workers who spoke" in page
     assert "<details" in page and "More details" in page
     assert "report_form.js" in page and "<script>" not in page.split("report_form.js")[0].split("</footer>")[-1]
     # Each visit is a new form: a new token.
-    assert client.get(reverse("reports:new")).context["form"]["token"].value() != token
+    assert form_token(client.get(reverse("reports:new")).content.decode()) != token
 
 
 @pytest.mark.parametrize("url_name", ["reports:new", "reports:mine"])
@@ -462,6 +467,31 @@ def test_two_simultaneous_posts_with_the_same_token_make_one_report(collaborator
     assert ReportEvent.objects.filter(kind=EventKind.SUBMITTED).count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_session_remembering_a_sent_report_is_written_once_in_the_reports_transaction(collaborator, topic):
+    from reports.views.submit import SENT_TOKEN_SESSION_KEY
+
+    browser = Client()
+    browser.force_login(collaborator)
+    browser.get(reverse("reports:new"))
+    data = form(topic)
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        response = browser.post(reverse("reports:new"), data)
+    assert response.status_code == 302
+    writes = [i for i, sql in enumerate(statements) if sql.startswith("UPDATE") and "django_session" in sql]
+    inserted = next(i for i, sql in enumerate(statements) if sql.startswith('INSERT INTO "reports_report"'))
+    assert len(writes) == 1 and writes[0] > inserted  # once, after the report's rows: one commit for both
+    assert browser.session[SENT_TOKEN_SESSION_KEY] == data["token"]
+    page = browser.get(response["Location"]).content.decode()
+    assert data["token"] in page  # the list tells the browser to forget its copy of the sent report
+
+
 def test_attachments_can_be_added_while_the_draft_is_editable(collaborator, draft_report):
     png = SimpleUploadedFile("a.png", png_bytes())
     assert attachment_add(report=draft_report, uploaded_file=png, actor=collaborator).report == draft_report
@@ -479,7 +509,7 @@ def test_the_blank_form_is_stored_once_rendered_and_each_visit_gets_its_own_toke
     with CaptureQueriesContext(connection) as stored:
         second = client.get(reverse("reports:new"))
     pages = [first.content.decode(), second.content.decode()]
-    tokens = [response.context["form"]["token"].value() for response in (first, second)]
+    tokens = [form_token(page) for page in pages]
     assert tokens[0] != tokens[1]
     for page, token in zip(pages, tokens, strict=True):
         assert f'data-token="{token}"' in page and f'name="token" value="{token}"' in page

@@ -1,0 +1,1 @@
+"""Session stores (``SESSION_ENGINE``)."""
