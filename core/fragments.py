@@ -2,7 +2,8 @@
 
 A page whose figures are expensive (the dashboard: tallies, compliance over the roster, ~700 linked
 numbers) renders each block once per scope, period, filters and *version*, then serves the stored HTML.
-The version is one counter in the cache (``VERSION_KEY % name``); ``bump(name)`` moves it, so every
+The version is one value in the cache (``VERSION_KEY % name``): ``bump(name)`` replaces it with a random
+one no stored fragment has (one write, whether or not the former value was still there), so every
 stored fragment of that name is unreachable at once (and expires after ``TIMEOUT``). Writers bump it
 at the write (a reader in between renders what it sees, as without a cache) and again once the
 transaction commits (so a reader that rendered the uncommitted state before the commit does not keep
@@ -15,7 +16,7 @@ scope; without it the block renders every time.
 
 import hashlib
 import logging
-import time
+import uuid
 
 from django.core.cache import cache
 from django.db import transaction
@@ -39,8 +40,7 @@ def version(name: str) -> int | None:
     key = VERSION_KEY % name
     try:
         value = cache.get(key)
-        if value is None:
-            # Never restart from a number an evicted counter had: the time in microseconds.
+        if value is None:  # never set, or evicted: a value no stored fragment has
             cache.add(key, _fresh(), timeout=None)
             value = cache.get(key)
     except Exception:  # noqa: BLE001 - no cache: render every time
@@ -58,19 +58,28 @@ def key(name: str, *parts) -> str | None:
 
 
 def bump(name: str) -> None:
-    """Make every stored fragment of ``name`` stale, now and again when the transaction commits."""
-    _bump(name)
+    """Make every stored fragment of ``name`` stale, now and again when the transaction commits.
+
+    Once each per atomic block: until the commit, readers see the state from before the block whichever
+    of its writes came first, so the first write's bump stands for the later ones of the same block (a
+    report sent writes the report, its tallies and its reporting fact: one bump, one after the commit)."""
     connection = transaction.get_connection()
-    if connection.in_atomic_block:
-        # Once per transaction is enough after the commit (the immediate bump is per write).
-        if any(getattr(func, "fragment_name", None) == name for _sids, func, *_rest in connection.run_on_commit):
-            return
+    if not connection.in_atomic_block:
+        _bump(name)
+        return
+    current = set(connection.savepoint_ids)
+    bumped = [sids for sids, func, *_rest in connection.run_on_commit if getattr(func, "fragment_name", None) == name]
+    if current in bumped:
+        return
+    _bump(name)
+    if bumped:
+        return  # once per transaction after the commit
 
-        def after_commit():
-            _bump(name)
+    def after_commit():
+        _bump(name)
 
-        after_commit.fragment_name = name
-        transaction.on_commit(after_commit)
+    after_commit.fragment_name = name
+    transaction.on_commit(after_commit)
 
 
 def get_many(keys: list[str]) -> dict:
@@ -113,16 +122,12 @@ def filter_fields_html(*, name: str, scope: tuple, data, render) -> str:
     return html
 
 
-def _fresh() -> int:
-    return int(time.time() * 1_000_000)
+def _fresh() -> str:
+    return uuid.uuid4().hex
 
 
 def _bump(name: str) -> None:
-    key = VERSION_KEY % name
     try:
-        try:
-            cache.incr(key)
-        except ValueError:  # not there (evicted, or never read): a number no stored fragment has
-            cache.set(key, _fresh(), timeout=None)
+        cache.set(VERSION_KEY % name, _fresh(), timeout=None)
     except Exception:  # noqa: BLE001 - the fragments expire after TIMEOUT anyway
         logger.warning("Could not invalidate the %s fragments: the cache did not answer", name)
