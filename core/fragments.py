@@ -32,6 +32,10 @@ FIGURES = "figures"
 # the writes of those rows (reports/receivers.py), so a report written or reviewed does not make every
 # viewer's filter form render again.
 CHOICES = "choices"
+# The version of the rumours each unit's collaborators may report as heard too (the report form's list):
+# moved by the writes of rumours and of the units they are listed for (reports/receivers.py) and by a
+# rumour's recount (its latest sighting orders the list).
+RUMOURS = "rumours"
 VERSION_KEY = "fragments:version:%s"
 
 
@@ -55,6 +59,23 @@ def key(name: str, *parts) -> str | None:
     if current is None:
         return None
     return ":".join(["fragments", name, str(current), *(str(part) for part in parts)])
+
+
+def keys_under(*names: str):
+    """For fragments that depend on several names' rows: ``make(*parts)`` gives a key under the current
+    versions of all ``names`` (read in one round trip), or None when the cache does not answer."""
+    version_keys = [VERSION_KEY % name for name in names]
+    try:
+        found = cache.get_many(version_keys)
+        for version_key in version_keys:
+            if found.get(version_key) is None:  # never set, or evicted: a value no stored fragment has
+                cache.add(version_key, _fresh(), timeout=None)
+                found[version_key] = cache.get(version_key)
+    except Exception:  # noqa: BLE001 - no cache: render every time
+        logger.debug("Fragment cache not available: %s render in full", ", ".join(names))
+        return lambda *parts: None
+    prefix = ["fragments", "+".join(names), *(str(found[version_key]) for version_key in version_keys)]
+    return lambda *parts: ":".join([*prefix, *(str(part) for part in parts)])
 
 
 def bump(name: str) -> None:

@@ -3,7 +3,7 @@
 Connected from ``ReportsConfig.ready``.
 """
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +18,7 @@ from collaborators.signals import (
 from core import fragments
 from privacy.signals import retention_due
 from reports import selectors
+from reports.models import Rumour
 from reports.services import reports_follow_people
 from reports.services.exports import export_job_source as reports_export_source
 from reports.services.retention import reports_retention
@@ -65,6 +66,16 @@ CHOICE_MODELS = {"reports.topic", "reports.focuspolicy"}
 def filter_choices_changed(sender, **kwargs):
     if sender._meta.label_lower in CHOICE_MODELS:
         fragments.bump(fragments.CHOICES)
+
+
+@receiver(post_save, dispatch_uid="reports.listed_rumours_saved")
+@receiver(post_delete, dispatch_uid="reports.listed_rumours_deleted")
+@receiver(m2m_changed, dispatch_uid="reports.listed_rumours_listed")
+def listed_rumours_changed(sender, **kwargs):
+    """A rumour written, or the units it is listed for: the report form's "heard this too" lists
+    (``fragments.RUMOURS``)."""
+    if sender in (Rumour, Rumour.listed_units.through):
+        fragments.bump(fragments.RUMOURS)
 
 
 @receiver(export_job_source, dispatch_uid="reports.export_source")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from collaborators.access import require_cover
 from collaborators.models import Role, Unit, User
 from collaborators.services.people import reporting_activity_record
+from core import fragments
 from notifications.services import notify, notify_many
 from reports.models import (
     AlertLevel,
@@ -408,6 +409,7 @@ def _rumour_recount(rumour: Rumour) -> None:
     Rumour.objects.filter(pk=rumour.pk).update(
         sighting_count=stats["n"], first_seen_at=stats["first"], last_seen_at=stats["last"]
     )
+    fragments.bump(fragments.RUMOURS)  # the latest sighting orders the report form's list
 
 
 @transaction.atomic

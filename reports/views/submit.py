@@ -131,29 +131,32 @@ def _blank_form(request) -> ReportForm:
 
 
 def _render_blank_form(request, form=None):
-    """The blank new form, put together from two stored parts with each request's own values put in.
+    """The blank new form, put together from stored parts with each request's own values put in.
 
-    The form's body is rendered once per language, day, rumour choices and version of the choice lists
-    (``fragments.CHOICES``: topics, focus policies, units; moved by their apps' receivers) and stored with
-    placeholders. The page around it (navigation and footer: what base.html shows of the person, their
-    name, role, unit, unread count, and the path) is stored the same way for each person under the same
-    version, keyed by those values, so a change of any of them (a new notification, a renamed unit) gives a
-    new key. Each request puts its own CSRF token and report tokens in; no form and no template is built
-    when both parts are stored. A page with messages to show is rendered in full (they are shown once).
-    ``form``: the blank form when the caller already built it."""
+    Kept under the versions of the choice lists (``fragments.CHOICES``: topics, focus policies, units) and
+    of the rumours listed for units (``fragments.RUMOURS``), read in one round trip: the rumours the
+    person's unit may report as heard too; the form's body, once per language, day and those rumours; the
+    page around it (navigation and footer: what base.html shows of the person, their name, role, unit,
+    unread count, and the path), per person and those values, so a change of any of them (a new
+    notification, a renamed unit) gives a new key. Each request puts its own CSRF token and report tokens
+    in; no form, no template and no query but the unread count when all are stored. A page with messages
+    to show is rendered in full (they are shown once). ``form``: the blank form when the caller built it."""
     user = request.user
-    rumours = list(selectors.rumours_listed_for(user).values_list("pk", "title"))
-    digest = hashlib.sha256(repr(rumours).encode()).hexdigest()[:20]
-    body_key = fragments.key(
-        fragments.CHOICES, "report-form", translation.get_language(), timezone.localdate().isoformat(), digest
-    )
+    language, day = translation.get_language(), timezone.localdate().isoformat()
+    make_key = fragments.keys_under(fragments.CHOICES, fragments.RUMOURS)
+    rumours_key = make_key("report-form-rumours", user.unit_id)
     page_key = None
-    if body_key and not len(messages.get_messages(request)):
+    if not len(messages.get_messages(request)):
         shown = (user.pk, user.get_full_name(), user.role, user.is_superuser, user.unit_id, unread_count(user))
         person = hashlib.sha256(repr((*shown, request.get_full_path())).encode()).hexdigest()[:20]
-        page_key = f"{body_key}:page:{person}"
-    stored = fragments.get_many([key for key in (body_key, page_key) if key])
-    body, page = stored.get(body_key), stored.get(page_key)
+        page_key = make_key("report-form-page", language, day, person)
+    stored = fragments.get_many([key for key in (rumours_key, page_key) if key])
+    rumours = stored.get(rumours_key)
+    if rumours is None:
+        rumours = selectors.rumour_choices_for(user, key=rumours_key)
+    digest = hashlib.sha256(repr([tuple(r) for r in rumours]).encode()).hexdigest()[:20]
+    body_key = make_key("report-form", language, day, digest)
+    body, page = fragments.get(body_key) if body_key else None, stored.get(page_key)
     own = {
         CSRF_PLACEHOLDER: get_token(request),
         FORM_TOKEN_PLACEHOLDER: str(form.initial["token"]) if form is not None else str(uuid.uuid4()),

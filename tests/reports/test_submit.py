@@ -521,7 +521,9 @@ def test_the_blank_form_is_stored_once_rendered_and_each_visit_gets_its_own_toke
     csrf = [page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0] for page in pages]
     secret = client.cookies["csrftoken"].value
     assert all(_unmask_cipher_token(value) == secret for value in csrf)
-    assert "reports_topic" not in " ".join(q["sql"] for q in stored.captured_queries)  # the choices were stored
+    read = " ".join(q["sql"] for q in stored.captured_queries)
+    # the choices, the rumours of the person's unit (and so the unit) and the page around the form were stored
+    assert "reports_topic" not in read and "reports_rumour" not in read and "collaborators_unit" not in read
 
     # a topic, a focus policy or a rumour listed for the unit shows on the next visit
     Topic.objects.create(code="NEWT", name="Chủ đề mới thêm")
@@ -536,6 +538,39 @@ def test_the_blank_form_is_stored_once_rendered_and_each_visit_gets_its_own_toke
     response = client.post(reverse("reports:new"), form(topic, token=tokens[1]))
     assert response.status_code == 302
     assert Report.objects.get(client_token=tokens[1]).status == ReportStatus.SUBMITTED
+
+
+def test_the_stored_page_shows_a_new_notification_a_renamed_unit_an_edited_rumour_and_messages_once(
+    client, collaborator, unit_staff, topic
+):
+    from django.contrib.messages import constants as levels
+    from django.contrib.messages.storage.cookie import CookieStorage
+
+    from notifications.services import notify_account
+
+    rumour = services.rumour_create(actor=unit_staff, title="Tin đồn về thưởng Tết")
+    logged_in(client, collaborator)
+    client.get(reverse("reports:new"))
+    assert 'data-testid="unread-count"' not in client.get(reverse("reports:new")).content.decode()
+
+    notify_account(recipient=collaborator, kind="account", subject="Thông báo mới")
+    assert 'data-testid="unread-count">1<' in client.get(reverse("reports:new")).content.decode()
+
+    unit = collaborator.unit
+    unit.name = "Công đoàn cơ sở đổi tên"
+    unit.save()
+    assert "Công đoàn cơ sở đổi tên" in client.get(reverse("reports:new")).content.decode()
+
+    rumour.title = "Tin đồn về thưởng Tết (đã sửa)"
+    rumour.save()
+    assert "Tin đồn về thưởng Tết (đã sửa)" in client.get(reverse("reports:new")).content.decode()
+
+    # a message waiting (the cookie the messages framework sets) is shown once, then the stored page again
+    storage = CookieStorage(client.get(reverse("reports:new")).wsgi_request)
+    storage.add(levels.SUCCESS, "Thông điệp chờ hiển thị")
+    client.cookies[storage.cookie_name] = storage._encode(list(storage._queued_messages))
+    assert "Thông điệp chờ hiển thị" in client.get(reverse("reports:new")).content.decode()
+    assert "Thông điệp chờ hiển thị" not in client.get(reverse("reports:new")).content.decode()
 
 
 def test_a_form_sent_back_with_errors_lists_the_rumours_again(client, collaborator, unit_staff, topic):
