@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from collaborators.access import ScopedQuerySet
 from collaborators.models import Unit
+from core.constraints import CheckConstraint
 from core.search import FoldedSearchMixin, FoldedSearchQuerySet
 
 
@@ -243,11 +244,11 @@ class Report(FoldedSearchMixin, models.Model):
         ordering = ["-submitted_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["client_token"], name="report_client_token_unique"),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(nothing_new=True) | ~Q(kind="") | Q(status="draft"),
                 name="report_kind_required_unless_nothing_new",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(verification="") | Q(kind="rumour"), name="report_verification_only_for_rumours"
             ),
         ]
@@ -420,7 +421,7 @@ class Rumour(FoldedSearchMixin, models.Model):
         verbose_name_plural = _("rumours")
         ordering = ["-last_seen_at", "-pk"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(verification="unverified") | ~Q(resolution_note=""),
                 name="rumour_verification_needs_note",
             )
