@@ -1,5 +1,7 @@
 """Counters kept by adding differences: one INSERT … ON CONFLICT DO UPDATE for many rows."""
 
+import functools
+
 from django.db import connection
 
 CHUNK = 500
@@ -17,8 +19,18 @@ def upsert_statements(
 ) -> list[tuple[str, list]]:
     """The (sql, params) statements of ``upsert_add`` (``add=False``: the values replace the row's), for a
     caller that sends them together with others (``execute_statements``)."""
-    if not rows:
-        return []
+    return [
+        (
+            _upsert_sql(table, tuple(key_columns), tuple(value_columns), add, len(chunk)),
+            [v for row in chunk for v in row],
+        )
+        for chunk in (rows[start : start + CHUNK] for start in range(0, len(rows), CHUNK))
+    ]
+
+
+@functools.lru_cache(maxsize=256)
+def _upsert_sql(table: str, key_columns: tuple, value_columns: tuple, add: bool, count: int) -> str:
+    """Built once per shape: the tallies write a few rows in the transaction of every report sent."""
     quote = connection.ops.quote_name
     columns = key_columns + value_columns
     placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
@@ -26,17 +38,12 @@ def upsert_statements(
         updates = ", ".join(f"{quote(c)} = {quote(table)}.{quote(c)} + excluded.{quote(c)}" for c in value_columns)
     else:
         updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in value_columns)
-    statements = []
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        # Identifiers come from the models (quoted); every value is a parameter.
-        sql = (
-            f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
-            f"VALUES {', '.join([placeholders] * len(chunk))} "
-            f"ON CONFLICT ({', '.join(quote(c) for c in key_columns)}) DO UPDATE SET {updates}"
-        )
-        statements.append((sql, [value for row in chunk for value in row]))
-    return statements
+    # Identifiers come from the models (quoted); every value is a parameter.
+    return (
+        f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+        f"VALUES {', '.join([placeholders] * count)} "
+        f"ON CONFLICT ({', '.join(quote(c) for c in key_columns)}) DO UPDATE SET {updates}"
+    )
 
 
 def execute_statements(statements: list[tuple[str, list]]) -> None:
