@@ -1,25 +1,64 @@
 """Counters kept by adding differences: one INSERT … ON CONFLICT DO UPDATE for many rows."""
 
+import functools
+
 from django.db import connection
+
+CHUNK = 500
 
 
 def upsert_add(table: str, key_columns: list[str], value_columns: list[str], rows: list[tuple]) -> None:
     """Add each row's values to the row with the same key, creating it if missing (PostgreSQL and
     SQLite ≥ 3.24 alike). ``rows`` are (*key, *values) tuples; give them in one order everywhere so
     concurrent transactions lock rows alike."""
-    if not rows:
-        return
+    execute_statements(upsert_statements(table, key_columns, value_columns, rows))
+
+
+def upsert_statements(
+    table: str, key_columns: list[str], value_columns: list[str], rows: list[tuple], *, add: bool = True
+) -> list[tuple[str, list]]:
+    """The (sql, params) statements of ``upsert_add`` (``add=False``: the values replace the row's), for a
+    caller that sends them together with others (``execute_statements``)."""
+    return [
+        (
+            _upsert_sql(table, tuple(key_columns), tuple(value_columns), add, len(chunk)),
+            [v for row in chunk for v in row],
+        )
+        for chunk in (rows[start : start + CHUNK] for start in range(0, len(rows), CHUNK))
+    ]
+
+
+@functools.lru_cache(maxsize=256)
+def _upsert_sql(table: str, key_columns: tuple, value_columns: tuple, add: bool, count: int) -> str:
+    """Built once per shape: the tallies write a few rows in the transaction of every report sent."""
     quote = connection.ops.quote_name
     columns = key_columns + value_columns
     placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    updates = ", ".join(f"{quote(c)} = {quote(table)}.{quote(c)} + excluded.{quote(c)}" for c in value_columns)
+    if add:
+        updates = ", ".join(f"{quote(c)} = {quote(table)}.{quote(c)} + excluded.{quote(c)}" for c in value_columns)
+    else:
+        updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in value_columns)
+    # Identifiers come from the models (quoted); every value is a parameter.
+    return (
+        f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
+        f"VALUES {', '.join([placeholders] * count)} "
+        f"ON CONFLICT ({', '.join(quote(c) for c in key_columns)}) DO UPDATE SET {updates}"
+    )
+
+
+def execute_statements(statements: list[tuple[str, list]]) -> None:
+    """Run (sql, params) statements in order. On PostgreSQL in one round trip: the driver binds the
+    parameters on the client, so several ``;``-separated statements go as one string (not with
+    server-side binding, which takes one statement at a time). Elsewhere (SQLite) one by one."""
+    if not statements:
+        return
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), 500):
-            chunk = rows[start : start + 500]
-            # Identifiers come from the models (quoted); every value is a parameter.
-            sql = (
-                f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "  # noqa: S608
-                f"VALUES {', '.join([placeholders] * len(chunk))} "
-                f"ON CONFLICT ({', '.join(quote(c) for c in key_columns)}) DO UPDATE SET {updates}"
-            )
-            cursor.execute(sql, [value for row in chunk for value in row])
+        if len(statements) > 1 and _several_per_execute():
+            cursor.execute(";\n".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
+            return
+        for sql, params in statements:
+            cursor.execute(sql, params)
+
+
+def _several_per_execute() -> bool:
+    return connection.vendor == "postgresql" and not connection.settings_dict["OPTIONS"].get("server_side_binding")

@@ -40,7 +40,7 @@ from collaborators.models import (
 from collaborators.models.activity import QUALITY_COLUMNS, QUALITY_REPORT_COLUMNS
 from collaborators.signals import invitation_issued, person_anonymised
 from core.periods import period_month
-from core.upserts import upsert_add
+from core.upserts import execute_statements, upsert_statements
 
 INVITATION_SALT = "collaborators.invitation"
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed from paper
@@ -543,7 +543,13 @@ def quality_tally_add(*, rows) -> None:
     """Add differences to collaborators' quality figures (``QualityTally``): ``rows`` are
     (person id, unit id, period month, {column: delta}) in one order. The summaries' tallies call it in
     the transaction that changed the reports, with each report's difference."""
-    upsert_add(
+    execute_statements(quality_tally_statements(rows=rows))
+
+
+def quality_tally_statements(*, rows) -> list[tuple[str, list]]:
+    """The statements of ``quality_tally_add``, for a caller that sends them with its own writes in one
+    round trip (the summaries' tallies, in the transaction of every report sent)."""
+    return upsert_statements(
         QualityTally._meta.db_table,
         ["person_id", "unit_id", "month"],
         QUALITY_COLUMNS,

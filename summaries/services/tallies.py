@@ -11,18 +11,20 @@ Who reported in a period is not counted here: it is a fact the reports service w
 and period (``collaborators.models.ReportingActivity``).
 """
 
+import functools
 from collections import defaultdict
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Exists, JSONField, OuterRef, Subquery
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
+from django.db.models.expressions import Col
 from django.utils import timezone
 
 from collaborators.models import Unit, UnitMove
-from collaborators.services.people import quality_tally_add, quality_tally_reset_reports
+from collaborators.services.people import quality_tally_reset_reports, quality_tally_statements
 from core import fragments
-from core.upserts import upsert_add
+from core.upserts import CHUNK, execute_statements, upsert_statements
 from reports.models import Report
 from summaries.columns import ALL_COLUMNS, DELAY_COLUMNS, FIELDS, columns_of, counted, month_of
 from summaries.models import ReportTally, RumourMonthTally, UnitMonthTally
@@ -57,12 +59,95 @@ def _chain_on(path: str, day: date, moves: dict, _guard: int = 0) -> list[str]:
 
 
 def _moves() -> dict:
-    """{today's path of a moved unit: [(moved on, today's path of its old parent)]}, earliest first."""
+    """{today's path of a moved unit: [(moved on, today's path of its old parent)]}, earliest first.
+    (reports_tally reads the same with the units' ids in one query: ``_moves_and_unit_ids``.)"""
     moves: dict[str, list] = defaultdict(list)
     rows = UnitMove.objects.order_by("moved_on", "pk").values_list("unit__path", "moved_on", "old_parent__path")
     for unit_path, moved_on, old_parent_path in rows:
         moves[unit_path].append((moved_on, old_parent_path))
     return moves
+
+
+# --- the reads, in hand-written SQL -------------------------------------------------------------------
+#
+# reports_tally runs in the transaction of every report sent, and there the ORM's building of its queries
+# (a locked read with a subquery, the moves, the units) cost as much as the database's work, in three
+# round trips. Here the same reads are two statements built once per process from the models' names
+# (quoted), with every value a parameter, and their values go through the fields' own converters, so a
+# row reads as ``.values(*FIELDS)`` would read it, on PostgreSQL and SQLite alike.
+
+
+class _Select:
+    """One SELECT built once: its SQL around an IN list of parameters, and a converter per column."""
+
+    def __init__(self, head: str, tail: str, columns: list):
+        self.head, self.tail = head, tail
+        self.converters = []  # (column's index, [(converter, column)]), for the columns that have any
+        for i, col in enumerate(columns):
+            if converters := connection.ops.get_db_converters(col) + col.get_db_converters(connection):
+                self.converters.append((i, [(convert, col) for convert in converters]))
+
+    def rows(self, values: list) -> list[list]:
+        with connection.cursor() as cursor:
+            cursor.execute(self.head + ", ".join(["%s"] * len(values)) + self.tail, values)
+            rows = [list(row) for row in cursor.fetchall()]
+        for row in rows:
+            for i, convs in self.converters:
+                for convert, col in convs:
+                    row[i] = convert(row[i], col, connection)
+        return rows
+
+
+def _column(model, name: str, alias: str | None = None) -> Col:
+    """A model's column (``name``: a field's name, or "pk"), read from its table or from ``alias``."""
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    return Col(alias or model._meta.db_table, field)
+
+
+def _sql(col: Col) -> str:
+    quote = connection.ops.quote_name
+    return f"{quote(col.alias)}.{quote(col.target.column)}"
+
+
+@functools.cache
+def _reports_select() -> _Select:
+    """The reports by id, in id order, locked (where the database can), each with its unit's path and
+    what it was last counted as (``ReportTally``): FIELDS, then ``counted``."""
+    quote = connection.ops.quote_name
+    columns = [_column(Unit, "path") if name == "unit__path" else _column(Report, name) for name in FIELDS]
+    columns.append(_column(ReportTally, "counted"))
+    report, unit, tally = (quote(m._meta.db_table) for m in (Report, Unit, ReportTally))
+    report_id = _sql(_column(Report, "pk"))
+    lock = ""
+    if connection.features.has_select_for_update:
+        lock = f" FOR UPDATE OF {report}" if connection.features.has_select_for_update_of else " FOR UPDATE"
+    head = (
+        f"SELECT {', '.join(_sql(c) for c in columns)} FROM {report}"  # noqa: S608
+        f" INNER JOIN {unit} ON {_sql(_column(Unit, 'pk'))} = {_sql(_column(Report, 'unit'))}"
+        f" LEFT OUTER JOIN {tally} ON {_sql(_column(ReportTally, 'pk'))} = {report_id}"
+        f" WHERE {report_id} IN ("
+    )
+    return _Select(head, f") ORDER BY {report_id}{lock}", columns)
+
+
+@functools.cache
+def _moves_and_units_select() -> _Select:
+    """Every unit move as (moved on, its id, the unit's path, the old parent's path, NULL), earliest
+    first, then the units of the given paths as (NULL, NULL, path, NULL, id): two reads, one round trip."""
+    quote = connection.ops.quote_name
+    moved_on, move_id = _column(UnitMove, "moved_on"), _column(UnitMove, "pk")
+    moved_path, old_path = _column(Unit, "path", "moved"), _column(Unit, "path", "old_parent")
+    path, unit_id = _column(Unit, "path"), _column(Unit, "pk")
+    unit = quote(Unit._meta.db_table)
+    head = (
+        f"SELECT {_sql(moved_on)}, {_sql(move_id)}, {_sql(moved_path)}, {_sql(old_path)}, NULL"  # noqa: S608
+        f" FROM {quote(UnitMove._meta.db_table)}"
+        f" INNER JOIN {unit} moved ON {_sql(_column(Unit, 'pk', 'moved'))} = {_sql(_column(UnitMove, 'unit'))}"
+        f" INNER JOIN {unit} old_parent"
+        f" ON {_sql(_column(Unit, 'pk', 'old_parent'))} = {_sql(_column(UnitMove, 'old_parent'))}"
+        f" UNION ALL SELECT NULL, NULL, {_sql(path)}, NULL, {_sql(unit_id)} FROM {unit} WHERE {_sql(path)} IN ("
+    )
+    return _Select(head, ") ORDER BY 1, 2", [moved_on, move_id, moved_path, old_path, unit_id])
 
 
 def _day(r) -> date | None:
@@ -109,35 +194,49 @@ def _add(deltas, rumour_deltas, contribution: dict, sign: int, quality_deltas=No
             rumour_deltas[(unit_id, contribution["month"], contribution["rumour"])] += sign
 
 
-_upsert = upsert_add  # core/upserts.py
-
-
-def _apply(deltas, rumour_deltas, quality_deltas=None) -> None:
+def _writes(deltas, rumour_deltas, quality_deltas, to_delete: list, to_save: list) -> list[tuple[str, list]]:
+    """The statements that add the differences and keep what each report was counted as, sent in one
+    round trip where the database takes several statements at once (core/upserts.py)."""
     rows = []
     for key in sorted(deltas):  # one order everywhere: concurrent transactions lock rows alike
         values = deltas[key]
         if any(values.values()):
             rows.append((*key, *(values.get(c, 0) for c in ALL_COLUMNS)))
-    _upsert(
+    statements = upsert_statements(
         UnitMonthTally._meta.db_table,
         ["unit_id", "month", "topic_id", "policy_id"],
         ALL_COLUMNS,
         [(u, date.fromisoformat(m), t, p, *rest) for (u, m, t, p, *rest) in rows],
     )
-    _upsert(
+    statements += upsert_statements(
         RumourMonthTally._meta.db_table,
         ["unit_id", "month", "rumour_id"],
         ["sightings"],
         [(u, date.fromisoformat(m), r, n) for (u, m, r), n in sorted(rumour_deltas.items()) if n],
     )
-    if quality_deltas:
-        quality_tally_add(
-            rows=[
-                (person, unit, date.fromisoformat(m), values)
-                for (person, unit, m), values in sorted(quality_deltas.items())
-                if any(values.values())
-            ]
-        )
+    statements += quality_tally_statements(
+        rows=[
+            (person, unit, date.fromisoformat(m), values)
+            for (person, unit, m), values in sorted(quality_deltas.items())
+            if any(values.values())
+        ]
+    )
+    quote = connection.ops.quote_name
+    table, key = quote(ReportTally._meta.db_table), quote(ReportTally._meta.pk.column)
+    for start in range(0, len(to_delete), CHUNK):
+        chunk = sorted(to_delete)[start : start + CHUNK]
+        # The table's and column's names come from the model (quoted); every value is a parameter.
+        sql = f"DELETE FROM {table} WHERE {key} IN ({', '.join(['%s'] * len(chunk))})"  # noqa: S608
+        statements.append((sql, chunk))
+    counted_field = ReportTally._meta.get_field("counted")
+    statements += upsert_statements(
+        ReportTally._meta.db_table,
+        [ReportTally._meta.pk.column],
+        [counted_field.column],
+        [(pk, counted_field.get_db_prep_value(new, connection)) for pk, new in sorted(to_save)],
+        add=False,
+    )
+    return statements
 
 
 # Without a savepoint of its own: it runs inside the transaction of the change it counts (or is that
@@ -150,26 +249,20 @@ def reports_tally(*, report_ids) -> int:
     as they are read (in id order), with what each was last counted as, so the save that triggered this
     and a concurrent catch-up cannot both add one report.
     """
-    report_ids = list(report_ids)
+    report_ids = sorted(set(report_ids))
     if not report_ids:
         return 0
-    last_counted = ReportTally.objects.filter(report_id=OuterRef("pk")).values("counted")[:1]
-    reports = list(
-        Report.objects.select_for_update(of=("self",))
-        .filter(pk__in=report_ids)
-        .annotate(last_counted=Subquery(last_counted, output_field=JSONField()))
-        .order_by("pk")
-        .values(*FIELDS, "last_counted")
-    )
+    reports, snapshots = [], {}
+    for *values, last_counted in _reports_select().rows(report_ids):  # 1st round trip
+        r = dict(zip(FIELDS, values, strict=True))
+        reports.append(r)
+        if last_counted is not None:
+            snapshots[r["pk"]] = last_counted
     found = {r["pk"] for r in reports}
-    snapshots = {r["pk"]: r.pop("last_counted") for r in reports}
-    snapshots = {pk: counted for pk, counted in snapshots.items() if counted is not None}
-    if len(found) < len(set(report_ids)):  # deleted reports: what they were counted as is taken out
+    if len(found) < len(report_ids):  # deleted reports: what they were counted as is taken out
         gone = ReportTally.objects.filter(report_id__in=set(report_ids) - found)
         snapshots.update(gone.values_list("report_id", "counted"))
-    moves = _moves()
-    paths = {p for r in reports for p in _rolled_paths(r["unit__path"], _day(r), moves)}
-    unit_ids = dict(Unit.objects.filter(path__in=paths).values_list("path", "pk"))
+    moves, unit_ids = _moves_and_unit_ids(reports)  # 2nd round trip
     deltas = defaultdict(lambda: defaultdict(int))
     rumour_deltas = defaultdict(int)
     quality_deltas = defaultdict(lambda: defaultdict(int))
@@ -183,7 +276,7 @@ def reports_tally(*, report_ids) -> int:
         _add(deltas, rumour_deltas, old, -1, quality_deltas)
         _add(deltas, rumour_deltas, new, +1, quality_deltas)
         if new:
-            to_save.append(ReportTally(report_id=r["pk"], counted=new))
+            to_save.append((r["pk"], new))
         else:
             to_delete.append(r["pk"])
     for report_id, snapshot in snapshots.items():  # deleted reports
@@ -191,16 +284,30 @@ def reports_tally(*, report_ids) -> int:
             changed += 1
             _add(deltas, rumour_deltas, snapshot, -1, quality_deltas)
             to_delete.append(report_id)
-    _apply(deltas, rumour_deltas, quality_deltas)
-    if to_delete:
-        ReportTally.objects.filter(report_id__in=to_delete).delete()
-    if to_save:
-        ReportTally.objects.bulk_create(
-            to_save, update_conflicts=True, unique_fields=["report_id"], update_fields=["counted"]
-        )
+    execute_statements(_writes(deltas, rumour_deltas, quality_deltas, to_delete, to_save))  # 3rd (PostgreSQL)
     if changed:
         fragments.bump(DASHBOARD_FRAGMENTS)  # the dashboard's stored blocks show the old figures
     return changed
+
+
+def _moves_and_unit_ids(reports: list[dict]) -> tuple[dict, dict]:
+    """The moves (as ``_moves``) and {path: unit id} for every path the reports roll up to. The ids of
+    every unit above each report's unit come with the moves; only a report dated before a move of its
+    branch rolls up to units off its path today (its old ancestors), read in one more query."""
+    if not reports:
+        return {}, {}
+    prefixes = sorted({p for r in reports for p in _prefixes(r["unit__path"], 1)})
+    moves: dict[str, list] = defaultdict(list)
+    unit_ids = {}
+    for moved_on, _move_id, path, old_parent_path, unit_id in _moves_and_units_select().rows(prefixes):
+        if moved_on is None:
+            unit_ids[path] = unit_id
+        else:
+            moves[path].append((moved_on, old_parent_path))
+    paths = {p for r in reports for p in _rolled_paths(r["unit__path"], _day(r), moves)}
+    if missing := paths - unit_ids.keys():
+        unit_ids |= dict(Unit.objects.filter(path__in=missing).values_list("path", "pk"))
+    return moves, unit_ids
 
 
 def _tally_in_batches(reports, size: int = 2000) -> int:

@@ -4,7 +4,9 @@ from collections import Counter
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
 
 from collaborators.models import ReportingActivity
 from reports.models import Direction, Report, ReportKind, ReportStatus
@@ -195,3 +197,67 @@ def test_rebuild_command_counts_existing_reports(mixed, city):
     call_command("rebuild_tallies", stdout=out)
     assert "6 reports counted" in out.getvalue()
     assert tallied(city, month) == recount(city.path, month)
+
+
+def test_a_moved_branch_still_counts_its_days_before_the_move_under_its_old_ancestors(
+    mixed, city, union, other_union, grassroots
+):
+    from collaborators.models import Unit, UnitMove
+    from summaries.services.tallies import units_retally
+
+    oct_, nov = date(2026, 10, 1), date(2026, 11, 1)
+    # Moved on the 1st of November (as a merge moves its sub-units): October stays with the old union.
+    Unit.objects.move(grassroots, other_union, pos="last-child")
+    grassroots.refresh_from_db()
+    UnitMove.objects.create(unit=grassroots, old_parent=union, new_parent=other_union, moved_on=nov)
+    assert units_retally(units=[grassroots]) == 1  # the November report; October's are counted as they were
+    union.refresh_from_db()
+    other_union.refresh_from_db()
+    assert tallied(union, oct_)["total"] == 3 and tallied(union, nov) == Counter()
+    assert tallied(other_union, oct_)["total"] == 1  # its own collaborator's report only
+    assert tallied(other_union, nov) == recount(other_union.path, nov)
+    assert tallied(other_union, nov)["total"] == 2
+    for month in (oct_, nov):
+        assert tallied(city, month) == recount(city.path, month)
+    # The old union is off the branch's path today: its id is read in one more query, and the report, as
+    # counted already, writes nothing.
+    with CaptureQueriesContext(connection) as queries:
+        assert reports_tally(report_ids=[mixed[0].pk]) == 0
+    assert len(queries) == 3
+    assert units_retally(units=[grassroots]) == 0
+
+
+def test_the_tally_of_one_sent_report_reads_in_two_statements_and_writes_in_one_round_trip(collaborator, city, union):
+    from collaborators.models import QualityTally
+    from summaries.models import ReportTally
+
+    month = date(2026, 10, 1)
+    report = make_report(collaborator, sent_at=local(2026, 10, 12))
+    # As if it had never been counted.
+    ReportTally.objects.all().delete()
+    UnitMonthTally.objects.all().delete()
+    QualityTally.objects.all().delete()
+    with CaptureQueriesContext(connection) as queries:
+        assert reports_tally(report_ids=[report.pk]) == 1
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert statements[0].startswith("SELECT") and '"reports_report"' in statements[0]
+    if connection.features.has_select_for_update:
+        assert "FOR UPDATE" in statements[0]  # locked as read, with its last count
+    assert (
+        statements[1].startswith("SELECT")
+        and "UNION ALL" in statements[1]
+        and '"collaborators_unitmove"' in statements[1]
+    )
+    writes = ['"summaries_unitmonthtally"', '"collaborators_qualitytally"', '"summaries_reporttally"']
+    if connection.vendor == "postgresql":  # the three upserts in one round trip
+        assert len(statements) == 3
+        positions = [statements[2].index(f"INSERT INTO {table}") for table in writes]
+        assert positions == sorted(positions)
+    else:
+        assert len(statements) == 5
+        assert [next(t for t in writes if t in sql) for sql in statements[2:]] == writes
+    for unit in (city, union):
+        assert tallied(unit, month) == recount(unit.path, month)
+    assert QualityTally.objects.get(person=collaborator).sent == 1
+    assert ReportTally.objects.get(report_id=report.pk).counted["columns"][0] == "total"
+    assert reports_tally(report_ids=[report.pk]) == 0
