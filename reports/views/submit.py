@@ -43,6 +43,7 @@ from reports.signals import report_form_preparing, report_form_saved
 
 collaborator_required = role_required(Role.COLLABORATOR)
 SENT_TOKEN_SESSION_KEY = "reports_sent_token"  # noqa: S105 - a session key, not a secret
+SENT_NOTE_SESSION_KEY = "reports_sent_note"  # the report form sent a report: the list says so once
 PER_PAGE = 20
 # What the stored blank form carries in place of each request's own values (letters and digits only, so
 # that escaping leaves them as they are).
@@ -72,10 +73,12 @@ def _after_send(request, report):
 
 
 def _remember_sent(request, report) -> None:
-    """What ``_after_send`` remembers, written in the report's own transaction: one commit for both (the
-    session store then finds it written on the way out). A session ended meanwhile is no reason to lose
-    the report: the middleware answers for it as for any request."""
+    """What ``_after_send`` remembers, and that the list should say the report was sent, written in the
+    report's own transaction: one commit for both (the session store then finds it written on the way
+    out). A session ended meanwhile is no reason to lose the report: the middleware answers for it as for
+    any request."""
     request.session[SENT_TOKEN_SESSION_KEY] = str(report.client_token)
+    request.session[SENT_NOTE_SESSION_KEY] = True  # the list thanks them (no message cookie to write)
     with contextlib.suppress(UpdateError):
         request.session.save()  # in a savepoint of its own (Django's store)
 
@@ -249,9 +252,7 @@ def _handle_post(request, *, report=None, new_token=False):
     if saved.status == ReportStatus.RETURNED:
         messages.success(request, _("Changes saved. Send the report again when it is complete."))
         return _after_draft(saved)
-    if changed:
-        messages.success(request, _("Report sent. Thank you: your union's staff will review it."))
-    return _after_send(request, saved)
+    return _after_send(request, saved)  # "sent" is said by the list, from the session (``_remember_sent``)
 
 
 def _posted_token(request) -> uuid.UUID | None:
@@ -385,6 +386,7 @@ def my_reports(request):
             "page": page,
             "query_string": "",
             "clear_draft_token": request.session.pop(SENT_TOKEN_SESSION_KEY, ""),
+            "sent_note": request.session.pop(SENT_NOTE_SESSION_KEY, False),
         },
     )
 

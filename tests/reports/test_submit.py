@@ -490,6 +490,8 @@ def test_the_session_remembering_a_sent_report_is_written_once_in_the_reports_tr
     assert browser.session[SENT_TOKEN_SESSION_KEY] == data["token"]
     page = browser.get(response["Location"]).content.decode()
     assert data["token"] in page  # the list tells the browser to forget its copy of the sent report
+    assert 'data-testid="sent-note"' in page and "Đã gửi báo cáo" in page  # and thanks them, once
+    assert 'data-testid="sent-note"' not in browser.get(response["Location"]).content.decode()
 
 
 def test_attachments_can_be_added_while_the_draft_is_editable(collaborator, draft_report):
