@@ -182,7 +182,9 @@ def _render_blank_form(request, form=None):
         own[FORM_TOKEN_PLACEHOLDER] = str(form.initial["token"])
         body = stored_with_placeholders(body_key, render_to_string("reports/_partials/report_form_body.html", context))
     if page is None:
-        around = {"form_html": mark_safe(BODY_PLACEHOLDER)}  # noqa: S308 - a constant
+        # The request's own CSRF token, as in the body: the context processor's would be another masking
+        # of the secret, which the stored page would then keep for every browser of the person.
+        around = {"form_html": mark_safe(BODY_PLACEHOLDER), "csrf_token": own[CSRF_PLACEHOLDER]}  # noqa: S308
         if page_key is None:
             around["form_html"] = mark_safe(body)  # noqa: S308 - its own rendering
         page = render_to_string("reports/report_form.html", around, request=request)

@@ -575,6 +575,28 @@ def test_the_stored_page_shows_a_new_notification_a_renamed_unit_an_edited_rumou
     assert "Thông điệp chờ hiển thị" not in client.get(reverse("reports:new")).content.decode()
 
 
+def test_each_browser_of_a_person_gets_csrf_tokens_of_its_own_from_the_stored_page(collaborator, topic):
+    from django.middleware.csrf import _unmask_cipher_token
+
+    phone, computer = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    pages = []
+    for browser in (phone, computer, phone, computer):  # the second visit of each from the stored page
+        browser.force_login(collaborator)
+        pages.append((browser, browser.get(reverse("reports:new")).content.decode()))
+    for browser, page in pages:
+        secret = browser.cookies["csrftoken"].value
+        tokens = [part.split('"')[0] for part in page.split('name="csrfmiddlewaretoken" value="')[1:]]
+        tokens.append(page.split('"X-CSRFToken": "')[1].split('"')[0])
+        assert len(tokens) >= 4 and all(_unmask_cipher_token(token) == secret for token in tokens)
+    phone_secret, computer_secret = phone.cookies["csrftoken"].value, computer.cookies["csrftoken"].value
+    assert phone_secret != computer_secret
+    # the form sent from the computer's stored page passes the CSRF check
+    page = pages[3][1]
+    token = page.split('id="report-form"')[1].split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    response = computer.post(reverse("reports:new"), {**form(topic), "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+
+
 def test_a_form_sent_back_with_errors_lists_the_rumours_again(client, collaborator, unit_staff, topic):
     services.rumour_create(actor=unit_staff, title="Tin đồn đang theo dõi")
     logged_in(client, collaborator)
