@@ -39,7 +39,7 @@ RUMOURS = "rumours"
 VERSION_KEY = "fragments:version:%s"
 
 
-def version(name: str) -> int | None:
+def version(name: str) -> str | None:
     """The current version of ``name``'s fragments (None when the cache does not answer)."""
     key = VERSION_KEY % name
     try:

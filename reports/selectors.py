@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from collaborators.access import scope_path
 from collaborators.models import CollaboratorProfile, User
-from core import fragments
 from core.text import fold
 from reports.models import AlertLevel, Report, ReportStatus, Rumour, RumourUnitCount, UnitReportCount
 
@@ -50,15 +49,9 @@ def rumours_listed_for(user):
     return Rumour.objects.visible_to(user).order_by("-last_seen_at", "-pk")
 
 
-def rumour_choices_for(user, *, key=None) -> list[tuple[int, str]]:
-    """``rumours_listed_for`` as (id, title) pairs, kept under ``key`` (a key that names the person's unit,
-    under the versions of the rumours and of the units: ``fragments.keys_under``) when one is given."""
-    choices = fragments.get(key) if key else None
-    if choices is None:
-        choices = list(rumours_listed_for(user).values_list("pk", "title"))
-        if key:
-            fragments.store(key, choices)
-    return [tuple(choice) for choice in choices]
+def rumour_choices_for(user) -> list[tuple[int, str]]:
+    """``rumours_listed_for`` as (id, title) pairs (the report form keeps them per unit)."""
+    return list(rumours_listed_for(user).values_list("pk", "title"))
 
 
 TRIGRAM_THRESHOLD = 0.2

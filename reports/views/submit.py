@@ -155,8 +155,10 @@ def _render_blank_form(request, form=None):
         page_key = make_key("report-form-page", language, day, person)
     stored = fragments.get_many([key for key in (rumours_key, page_key) if key])
     rumours = stored.get(rumours_key)
-    if rumours is None:
-        rumours = selectors.rumour_choices_for(user, key=rumours_key)
+    if rumours is None:  # read from the database once, kept for the unit's people
+        rumours = selectors.rumour_choices_for(user)
+        if rumours_key:
+            fragments.store(rumours_key, rumours)
     digest = hashlib.sha256(repr([tuple(r) for r in rumours]).encode()).hexdigest()[:20]
     body_key = make_key("report-form", language, day, digest)
     body, page = fragments.get(body_key) if body_key else None, stored.get(page_key)
