@@ -4,10 +4,12 @@ A page whose figures are expensive (the dashboard: tallies, compliance over the 
 numbers) renders each block once per scope, period, filters and *version*, then serves the stored HTML.
 The version is one value in the cache (``VERSION_KEY % name``): ``bump(name)`` replaces it with a random
 one no stored fragment has (one write, whether or not the former value was still there), so every
-stored fragment of that name is unreachable at once (and expires after ``TIMEOUT``). Writers bump it
-at the write (a reader in between renders what it sees, as without a cache) and again once the
-transaction commits (so a reader that rendered the uncommitted state before the commit does not keep
-it). A cache that does not answer never stops a page or a write: the page renders without it.
+stored fragment of that name is unreachable at once (and expires after ``TIMEOUT``). A write outside a
+transaction bumps at once; a write inside one bumps once its transaction commits (until then other
+readers see the state from before it, and whatever they store under the old version becomes
+unreachable with the commit). A reader inside the writing transaction itself (a test, a service that
+reads what it wrote) bumps the pending version first, so it does not read blocks stored before the
+write. A cache that does not answer never stops a page or a write: the page renders without it.
 
 The template side is ``{% load fragments %}{% fragment "name" %}…{% endfragment %}``
 (``summaries/templatetags/fragments.py``): the context's ``fragment_key`` (see ``key``) names the
@@ -42,6 +44,7 @@ VERSION_KEY = "fragments:version:%s"
 def version(name: str) -> str | None:
     """The current version of ``name``'s fragments (None when the cache does not answer)."""
     key = VERSION_KEY % name
+    _apply_pending(name)
     try:
         value = cache.get(key)
         if value is None:  # never set, or evicted: a value no stored fragment has
@@ -65,6 +68,8 @@ def keys_under(*names: str):
     """For fragments that depend on several names' rows: ``make(*parts)`` gives a key under the current
     versions of all ``names`` (read in one round trip), or None when the cache does not answer."""
     version_keys = [VERSION_KEY % name for name in names]
+    for name in names:
+        _apply_pending(name)
     try:
         found = cache.get_many(version_keys)
         for version_key in version_keys:
@@ -79,28 +84,48 @@ def keys_under(*names: str):
 
 
 def bump(name: str) -> None:
-    """Make every stored fragment of ``name`` stale, now and again when the transaction commits.
+    """Make every stored fragment of ``name`` stale: at once outside a transaction, else when it commits.
 
-    Once each per atomic block: until the commit, readers see the state from before the block whichever
-    of its writes came first, so the first write's bump stands for the later ones of the same block (a
-    report sent writes the report, its tallies and its reporting fact: one bump, one after the commit)."""
+    Once per savepoint level of a transaction (its writes share one commit: a report sent writes the
+    report, its tallies and its reporting fact, one bump); a level rolled back takes its bump with it,
+    as it takes its writes. A reader in the same transaction bumps first (``_apply_pending``), once
+    after each write."""
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         _bump(name)
         return
     current = set(connection.savepoint_ids)
-    bumped = [sids for sids, func, *_rest in connection.run_on_commit if getattr(func, "fragment_name", None) == name]
-    if current in bumped:
-        return
-    _bump(name)
-    if bumped:
-        return  # once per transaction after the commit
+    for sids, func in _pending(connection, name):
+        if sids == current:
+            func.applied = False  # a reader in the transaction may have stored blocks since: bump again first
+            return
 
     def after_commit():
         _bump(name)
 
     after_commit.fragment_name = name
+    after_commit.applied = False  # bumped ahead of the commit by a reader in the transaction
     transaction.on_commit(after_commit)
+
+
+def _pending(connection, name: str) -> list:
+    """(savepoint ids, callback) of ``name``'s bumps waiting for the commit of ``connection``'s transaction."""
+    return [
+        (sids, func) for sids, func, *_rest in connection.run_on_commit if getattr(func, "fragment_name", None) == name
+    ]
+
+
+def _apply_pending(name: str) -> None:
+    """A reader inside a transaction that wrote ``name``'s rows: the version moves before it reads, so it
+    neither reads nor stores blocks of the state before the write under the version other readers use."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block or not connection.run_on_commit:
+        return
+    waiting = [func for _sids, func in _pending(connection, name) if not func.applied]
+    if waiting:
+        _bump(name)
+        for func in waiting:
+            func.applied = True
 
 
 def get_many(keys: list[str]) -> dict:
