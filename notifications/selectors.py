@@ -42,15 +42,17 @@ def notifications_for(user):
 
 
 def unread_count(user) -> int:
-    """On every page (the navigation bar): first which kinds of objects the unread rows are about (none, for
-    most people most of the time: one small query), then the count with only those kinds' subqueries."""
+    """On every page (the navigation bar): first which kinds of objects the unread rows addressed to the
+    person are about (none, for most people most of the time: one small query, built without the scoped
+    queryset's preamble, since whatever ``visible_to`` keeps is among them), then the count of those the
+    person may see and open, with only those kinds' subqueries."""
     if not user.is_authenticated:
         return 0
-    unread = Notification.objects.visible_to(user).unread()
-    labels = set(unread.order_by().values_list("about_model", flat=True).distinct())
+    addressed = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).order_by()
+    labels = set(addressed.values_list("about_model", flat=True).distinct())
     if not labels:
         return 0
-    return _openable(user, unread, labels).count()
+    return _openable(user, Notification.objects.visible_to(user).unread(), labels).count()
 
 
 def deliveries_for(user, *, status=None, channel=None):

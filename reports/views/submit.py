@@ -80,7 +80,7 @@ def _remember_sent(request, report) -> None:
     request.session[SENT_TOKEN_SESSION_KEY] = str(report.client_token)
     request.session[SENT_NOTE_SESSION_KEY] = True  # the list thanks them (no message cookie to write)
     with contextlib.suppress(UpdateError):
-        request.session.save()  # in a savepoint of its own (Django's store)
+        request.session.save()  # one UPDATE in the report's transaction (core/sessions/db.py)
 
 
 def _after_draft(report):
@@ -137,36 +137,38 @@ def _render_blank_form(request, form=None):
     """The blank new form, put together from stored parts with each request's own values put in.
 
     Kept under the versions of the choice lists (``fragments.CHOICES``: topics, focus policies, units) and
-    of the rumours listed for units (``fragments.RUMOURS``), read in one round trip: the rumours the
-    person's unit may report as heard too; the form's body, once per language, day and those rumours; the
-    page around it (navigation and footer: what base.html shows of the person, their name, role, unit,
-    unread count, and the path), per person and those values, so a change of any of them (a new
-    notification, a renamed unit) gives a new key. Each request puts its own CSRF token and report tokens
-    in; no form, no template and no query but the unread count when all are stored. A page with messages
-    to show is rendered in full (they are shown once). ``form``: the blank form when the caller built it."""
+    of the rumours listed for units (``fragments.RUMOURS``), read in one round trip: the whole page per
+    person and what base.html shows of them (their name, role, unit, unread count) and the path, so a
+    change of any of them (a new notification, a renamed unit) gives a new key; on a miss, the rumours the
+    person's unit may report as heard too (per unit) and the form's body (once per language, day and those
+    rumours), then the page around it. Each request puts its own CSRF token and report tokens in; no form,
+    no template and no query but the unread count when the page is stored. A page with messages to show
+    is rendered in full (they are shown once). ``form``: the blank form when the caller built it."""
     user = request.user
     language, day = translation.get_language(), timezone.localdate().isoformat()
     make_key = fragments.keys_under(fragments.CHOICES, fragments.RUMOURS)
-    rumours_key = make_key("report-form-rumours", user.unit_id)
+    own = {
+        CSRF_PLACEHOLDER: get_token(request),
+        FORM_TOKEN_PLACEHOLDER: str(form.initial["token"]) if form is not None else str(uuid.uuid4()),
+        NEW_TOKEN_PLACEHOLDER: str(uuid.uuid4()),
+    }
     page_key = None
     if not len(messages.get_messages(request)):
         shown = (user.pk, user.get_full_name(), user.role, user.is_superuser, user.unit_id, unread_count(user))
         person = hashlib.sha256(repr((*shown, request.get_full_path())).encode()).hexdigest()[:20]
         page_key = make_key("report-form-page", language, day, person)
-    stored = fragments.get_many([key for key in (rumours_key, page_key) if key])
-    rumours = stored.get(rumours_key)
+        page = fragments.get(page_key) if page_key else None
+        if page is not None:
+            return HttpResponse(_with_own_values(page, own))
+    rumours_key = make_key("report-form-rumours", user.unit_id)
+    rumours = fragments.get(rumours_key) if rumours_key else None
     if rumours is None:  # read from the database once, kept for the unit's people
         rumours = selectors.rumour_choices_for(user)
         if rumours_key:
             fragments.store(rumours_key, rumours)
     digest = hashlib.sha256(repr([tuple(r) for r in rumours]).encode()).hexdigest()[:20]
     body_key = make_key("report-form", language, day, digest)
-    body, page = fragments.get(body_key) if body_key else None, stored.get(page_key)
-    own = {
-        CSRF_PLACEHOLDER: get_token(request),
-        FORM_TOKEN_PLACEHOLDER: str(form.initial["token"]) if form is not None else str(uuid.uuid4()),
-        NEW_TOKEN_PLACEHOLDER: str(uuid.uuid4()),
-    }
+    body = fragments.get(body_key) if body_key else None
 
     def stored_with_placeholders(key, html):
         if key:
@@ -183,17 +185,13 @@ def _render_blank_form(request, form=None):
         context.update(csrf_token=own[CSRF_PLACEHOLDER], new_token_placeholder=own[NEW_TOKEN_PLACEHOLDER])
         own[FORM_TOKEN_PLACEHOLDER] = str(form.initial["token"])
         body = stored_with_placeholders(body_key, render_to_string("reports/_partials/report_form_body.html", context))
-    if page is None:
-        # The request's own CSRF token, as in the body: the context processor's would be another masking
-        # of the secret, which the stored page would then keep for every browser of the person.
-        around = {"form_html": mark_safe(BODY_PLACEHOLDER), "csrf_token": own[CSRF_PLACEHOLDER]}  # noqa: S308
-        if page_key is None:
-            around["form_html"] = mark_safe(body)  # noqa: S308 - its own rendering
-        page = render_to_string("reports/report_form.html", around, request=request)
-        if page_key is None:
-            return HttpResponse(_with_own_values(page, own))
+    # The request's own CSRF token, as in the body: the context processor's would be another masking of the
+    # secret, which the stored page would then keep for every browser of the person.
+    around = {"form_html": mark_safe(BODY_PLACEHOLDER), "csrf_token": own[CSRF_PLACEHOLDER]}  # noqa: S308
+    page = render_to_string("reports/report_form.html", around, request=request).replace(BODY_PLACEHOLDER, body, 1)
+    if page_key is not None:  # not with messages: they are shown once
         page = stored_with_placeholders(page_key, page)
-    return HttpResponse(_with_own_values(page.replace(BODY_PLACEHOLDER, body, 1), own))
+    return HttpResponse(_with_own_values(page, own))
 
 
 def _with_own_values(html: str, own: dict) -> str:
