@@ -3,6 +3,8 @@
 import functools
 
 from django.db import connection
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery
 
 CHUNK = 500
 
@@ -44,6 +46,25 @@ def _upsert_sql(table: str, key_columns: tuple, value_columns: tuple, add: bool,
         f"VALUES {', '.join([placeholders] * count)} "
         f"ON CONFLICT ({', '.join(quote(c) for c in key_columns)}) DO UPDATE SET {updates}"
     )
+
+
+def insert_statements(model, objs: list, *, ignore_conflicts: bool = False) -> list[tuple[str, list]]:
+    """The (sql, params) statements that insert new ``objs`` of ``model`` as ``bulk_create`` would (built by
+    Django's compiler: defaults, ``auto_now_add``, the database's own SQL), without reading back their ids
+    and without signals: for a caller that sends them with its other writes in one round trip
+    (``execute_statements``). ``ignore_conflicts``: a row that breaks a unique constraint is left out."""
+    if not objs:
+        return []
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="insert_statements")
+    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+    statements = []
+    for start in range(0, len(objs), CHUNK):
+        query = InsertQuery(model, on_conflict=on_conflict)
+        query.insert_values(fields, objs[start : start + CHUNK])
+        statements += [(sql, list(params)) for sql, params in query.get_compiler(connection=connection).as_sql()]
+    return statements
 
 
 def execute_statements(statements: list[tuple[str, list]]) -> None:

@@ -40,7 +40,7 @@ from collaborators.models import (
 from collaborators.models.activity import QUALITY_COLUMNS, QUALITY_REPORT_COLUMNS
 from collaborators.signals import invitation_issued, person_anonymised
 from core.periods import period_month
-from core.upserts import execute_statements, upsert_statements
+from core.upserts import execute_statements, insert_statements, upsert_statements
 
 INVITATION_SALT = "collaborators.invitation"
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud and typed from paper
@@ -522,21 +522,34 @@ def reporting_activities_record(*, sendings) -> int:
     """The same for many first sendings at once, given as (person id, local day) pairs (demo data and
     benchmarks load reports in bulk). Keeps the earliest day of each period; a period already recorded
     keeps its row. Returns how many (person, period) pairs were given."""
+    first = _first_days(sendings)
+    execute_statements(_reporting_activity_statements(first))
+    return len(first)
+
+
+def reporting_activity_statements(*, sendings) -> list[tuple[str, list]]:
+    """The statements of ``reporting_activities_record``, for a caller that sends them with its own
+    writes in one round trip (the reports service, in the transaction of every report first sent)."""
+    return _reporting_activity_statements(_first_days(sendings))
+
+
+def _first_days(sendings) -> dict:
+    """{(person id, period month): the earliest day given in that period}."""
     first = {}
     for person_id, day in sendings:
         key = (person_id, period_month(day))
         if key not in first or day < first[key]:
             first[key] = day
-    keys = sorted(first)
-    for start in range(0, len(keys), 1000):
-        ReportingActivity.objects.bulk_create(
-            [
-                ReportingActivity(person_id=person_id, month=month, first_reported_on=first[(person_id, month)])
-                for person_id, month in keys[start : start + 1000]
-            ],
-            ignore_conflicts=True,
-        )
-    return len(keys)
+    return first
+
+
+def _reporting_activity_statements(first: dict) -> list[tuple[str, list]]:
+    rows = [
+        ReportingActivity(person_id=person, month=month, first_reported_on=day)
+        for (person, month), day in first.items()
+    ]
+    rows.sort(key=lambda row: (row.person_id, row.month))  # one order everywhere: rows locked alike
+    return insert_statements(ReportingActivity, rows, ignore_conflicts=True)
 
 
 def quality_tally_add(*, rows) -> None:

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 
 from collaborators.access import require_cover
 from collaborators.models import Role, Unit, User
-from collaborators.services.people import reporting_activity_record
+from collaborators.services.people import reporting_activity_statements
 from core import fragments
+from core.upserts import execute_statements, insert_statements
 from notifications.services import notify, notify_many
 from reports.models import (
     AlertLevel,
@@ -173,9 +174,10 @@ def _after_sending(
     now = report.submitted_at
     sent = EventKind.RESUBMITTED if resubmission else EventKind.SUBMITTED
     kinds = [EventKind.CREATED, sent] if created else [sent]
-    ReportEvent.objects.bulk_create([ReportEvent(report=report, actor=author, kind=kind, note="") for kind in kinds])
+    writes = insert_statements(ReportEvent, [ReportEvent(report=report, actor=author, kind=k, note="") for k in kinds])
     if first_sending:  # the period of the first sending; sending a returned report again adds nothing
-        reporting_activity_record(person=author, on=timezone.localdate(now))
+        writes += reporting_activity_statements(sendings=[(author.pk, timezone.localdate(now))])
+    execute_statements(writes)  # the events and the reporting fact in one round trip (PostgreSQL)
     if report.rumour_id:
         _rumour_recount(report.rumour)
     report_sent.send(sender=Report, report=report, resubmission=resubmission)
