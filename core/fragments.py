@@ -67,20 +67,38 @@ def key(name: str, *parts) -> str | None:
 def keys_under(*names: str):
     """For fragments that depend on several names' rows: ``make(*parts)`` gives a key under the current
     versions of all ``names`` (read in one round trip), or None when the cache does not answer."""
+    make, _value, _keep = read_under(*names)
+    return make
+
+
+def read_under(*names: str, parts: tuple | None = None):
+    """``keys_under``, and in the same round trip the value kept at ``parts`` (one per scope, whatever the
+    versions) if it was kept under the current versions: ``(make, value or None, keep)``, where
+    ``keep(value)`` keeps a value there under those versions. A page served whole from the cache (the report
+    form) costs one round trip instead of two: its key need not wait for the versions."""
     version_keys = [VERSION_KEY % name for name in names]
     for name in names:
         _apply_pending(name)
+    label = "+".join(names)
+    kept_key = ":".join(["fragments", label, "kept", *(str(part) for part in parts)]) if parts else None
     try:
-        found = cache.get_many(version_keys)
+        found = cache.get_many([*version_keys, kept_key] if kept_key else version_keys)
         for version_key in version_keys:
             if found.get(version_key) is None:  # never set, or evicted: a value no stored fragment has
                 cache.add(version_key, _fresh(), timeout=None)
                 found[version_key] = cache.get(version_key)
     except Exception:  # noqa: BLE001 - no cache: render every time
         logger.debug("Fragment cache not available: %s render in full", ", ".join(names))
-        return lambda *parts: None
-    prefix = ["fragments", "+".join(names), *(str(found[version_key]) for version_key in version_keys)]
-    return lambda *parts: ":".join([*prefix, *(str(part) for part in parts)])
+        return (lambda *parts: None), None, (lambda value: None)
+    current = tuple(str(found[version_key]) for version_key in version_keys)
+    kept = found.get(kept_key) if kept_key else None
+    value = kept[1] if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == current else None
+
+    def keep(value) -> None:
+        if kept_key:
+            store(kept_key, (current, value))
+
+    return (lambda *parts: ":".join(["fragments", label, *current, *(str(part) for part in parts)])), value, keep
 
 
 def bump(name: str) -> None:

@@ -146,20 +146,20 @@ def _render_blank_form(request, form=None):
     is rendered in full (they are shown once). ``form``: the blank form when the caller built it."""
     user = request.user
     language, day = translation.get_language(), timezone.localdate().isoformat()
-    make_key = fragments.keys_under(fragments.CHOICES, fragments.RUMOURS)
     own = {
         CSRF_PLACEHOLDER: get_token(request),
         FORM_TOKEN_PLACEHOLDER: str(form.initial["token"]) if form is not None else str(uuid.uuid4()),
         NEW_TOKEN_PLACEHOLDER: str(uuid.uuid4()),
     }
-    page_key = None
+    page_parts = None  # with messages to show (once), the page is neither read nor kept
     if not len(messages.get_messages(request)):
         shown = (user.pk, user.get_full_name(), user.role, user.is_superuser, user.unit_id, unread_count(user))
         person = hashlib.sha256(repr((*shown, request.get_full_path())).encode()).hexdigest()[:20]
-        page_key = make_key("report-form-page", language, day, person)
-        page = fragments.get(page_key) if page_key else None
-        if page is not None:
-            return HttpResponse(_with_own_values(page, own))
+        page_parts = ("report-form-page", language, day, person)
+    # the versions and the page kept for the person under them, in one round trip
+    make_key, page, keep_page = fragments.read_under(fragments.CHOICES, fragments.RUMOURS, parts=page_parts)
+    if page is not None:
+        return HttpResponse(_with_own_values(page, own))
     rumours_key = make_key("report-form-rumours", user.unit_id)
     rumours = fragments.get(rumours_key) if rumours_key else None
     if rumours is None:  # read from the database once, kept for the unit's people
@@ -170,13 +170,6 @@ def _render_blank_form(request, form=None):
     body_key = make_key("report-form", language, day, digest)
     body = fragments.get(body_key) if body_key else None
 
-    def stored_with_placeholders(key, html):
-        if key:
-            for placeholder, value in own.items():
-                html = html.replace(value, placeholder)
-            fragments.store(key, html)
-        return html
-
     if body is None:
         # Rendered with this request's own values, stored with the placeholders in their place (random
         # values: nothing else in the page can equal them).
@@ -184,14 +177,22 @@ def _render_blank_form(request, form=None):
         context = _form_context(form, None, (), show_rumour=bool(rumours))
         context.update(csrf_token=own[CSRF_PLACEHOLDER], new_token_placeholder=own[NEW_TOKEN_PLACEHOLDER])
         own[FORM_TOKEN_PLACEHOLDER] = str(form.initial["token"])
-        body = stored_with_placeholders(body_key, render_to_string("reports/_partials/report_form_body.html", context))
+        body = _with_placeholders(render_to_string("reports/_partials/report_form_body.html", context), own)
+        if body_key:
+            fragments.store(body_key, body)
     # The request's own CSRF token, as in the body: the context processor's would be another masking of the
     # secret, which the stored page would then keep for every browser of the person.
     around = {"form_html": mark_safe(BODY_PLACEHOLDER), "csrf_token": own[CSRF_PLACEHOLDER]}  # noqa: S308
-    page = render_to_string("reports/report_form.html", around, request=request).replace(BODY_PLACEHOLDER, body, 1)
-    if page_key is not None:  # not with messages: they are shown once
-        page = stored_with_placeholders(page_key, page)
+    page = render_to_string("reports/report_form.html", around, request=request)
+    page = _with_placeholders(page, own).replace(BODY_PLACEHOLDER, body, 1)
+    keep_page(page)
     return HttpResponse(_with_own_values(page, own))
+
+
+def _with_placeholders(html: str, own: dict) -> str:
+    for placeholder, value in own.items():
+        html = html.replace(value, placeholder)
+    return html
 
 
 def _with_own_values(html: str, own: dict) -> str:

@@ -92,3 +92,14 @@ def test_a_write_after_a_reader_in_the_same_transaction_moves_the_version_again_
         fragments.bump(NAME)
         assert fragments.version(NAME) != first
     assert writes == [NAME, NAME, NAME]  # two readers' bumps, one at the commit
+
+
+def test_a_value_kept_under_versions_is_read_with_them_and_not_after_a_bump(db):
+    make, value, keep = fragments.read_under(NAME, "other", parts=("page", 1))
+    assert value is None
+    keep("the page")
+    make_again, value, _keep = fragments.read_under(NAME, "other", parts=("page", 1))
+    assert value == "the page" and make_again("x") == make("x")
+    assert fragments.read_under(NAME, "other", parts=("page", 2))[1] is None  # another person's
+    fragments.bump("other")
+    assert fragments.read_under(NAME, "other", parts=("page", 1))[1] is None  # kept under the old versions
