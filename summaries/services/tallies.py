@@ -12,6 +12,7 @@ and period (``collaborators.models.ReportingActivity``).
 """
 
 import functools
+import json
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -60,7 +61,7 @@ def _chain_on(path: str, day: date, moves: dict, _guard: int = 0) -> list[str]:
 
 def _moves() -> dict:
     """{today's path of a moved unit: [(moved on, today's path of its old parent)]}, earliest first.
-    (reports_tally reads the same with the units' ids in one query: ``_moves_and_unit_ids``.)"""
+    (reports_tally reads the same with the units' ids, without a query of its own: ``_moves_and_unit_ids``.)"""
     moves: dict[str, list] = defaultdict(list)
     rows = UnitMove.objects.order_by("moved_on", "pk").values_list("unit__path", "moved_on", "old_parent__path")
     for unit_path, moved_on, old_parent_path in rows:
@@ -74,14 +75,17 @@ def _moves() -> dict:
 # (a locked read with a subquery, the moves, the units) cost as much as the database's work, in three
 # round trips. Here the same reads are two statements built once per process from the models' names
 # (quoted), with every value a parameter, and their values go through the fields' own converters, so a
-# row reads as ``.values(*FIELDS)`` would read it, on PostgreSQL and SQLite alike.
+# row reads as ``.values(*FIELDS)`` would read it, on PostgreSQL and SQLite alike. On PostgreSQL the
+# tally of one report (every report sent, edited or reviewed) reads the second with the first: the ids of
+# the units on the report's path and every move, aggregated as JSON in two more columns of its row.
 
 
 class _Select:
-    """One SELECT built once: its SQL around an IN list of parameters, and a converter per column."""
+    """One SELECT built once: its SQL around an IN list of parameters (after ``params``, the fixed ones
+    before it), and a converter per column of ``columns`` (columns after those are read as they come)."""
 
-    def __init__(self, head: str, tail: str, columns: list):
-        self.head, self.tail = head, tail
+    def __init__(self, head: str, tail: str, columns: list, params: tuple = ()):
+        self.head, self.tail, self.params = head, tail, list(params)
         self.converters = []  # (column's index, [(converter, column)]), for the columns that have any
         for i, col in enumerate(columns):
             if converters := connection.ops.get_db_converters(col) + col.get_db_converters(connection):
@@ -89,7 +93,7 @@ class _Select:
 
     def rows(self, values: list) -> list[list]:
         with connection.cursor() as cursor:
-            cursor.execute(self.head + ", ".join(["%s"] * len(values)) + self.tail, values)
+            cursor.execute(self.head + ", ".join(["%s"] * len(values)) + self.tail, self.params + values)
             rows = [list(row) for row in cursor.fetchall()]
         for row in rows:
             for i, convs in self.converters:
@@ -109,25 +113,58 @@ def _sql(col: Col) -> str:
     return f"{quote(col.alias)}.{quote(col.target.column)}"
 
 
+def _reads_moves_with_the_reports() -> bool:
+    """Whether the reports' read can bring the units on their paths and the moves too (as JSON)."""
+    return connection.vendor == "postgresql"
+
+
 @functools.cache
-def _reports_select() -> _Select:
+def _reports_select(with_moves: bool = False) -> _Select:
     """The reports by id, in id order, locked (where the database can), each with its unit's path and
-    what it was last counted as (``ReportTally``): FIELDS, then ``counted``."""
+    what it was last counted as (``ReportTally``): FIELDS, then ``counted``. ``with_moves`` (PostgreSQL):
+    then, as JSON text, the units on the report's path ({path: id}, as ``_moves_and_units_select`` reads
+    them) and every unit move ([[moved on, the unit's path, the old parent's path]], in its order)."""
     quote = connection.ops.quote_name
     columns = [_column(Unit, "path") if name == "unit__path" else _column(Report, name) for name in FIELDS]
     columns.append(_column(ReportTally, "counted"))
     report, unit, tally = (quote(m._meta.db_table) for m in (Report, Unit, ReportTally))
     report_id = _sql(_column(Report, "pk"))
+    selected, params = ", ".join(_sql(c) for c in columns), ()
+    if with_moves:
+        path, ancestor_path = _sql(_column(Unit, "path")), _sql(_column(Unit, "path", "ancestor"))
+        (moved_on, move_id, moved_path, old_path), moves = _moves_sql()
+        selected += (
+            f", (SELECT json_object_agg({ancestor_path}, {_sql(_column(Unit, 'pk', 'ancestor'))})::text"  # noqa: S608
+            f" FROM {unit} ancestor WHERE {ancestor_path} = ANY(ARRAY("
+            f"SELECT left({path}, n) FROM generate_series(%s, length({path}), %s) n)))"
+            f", (SELECT json_agg(json_build_array({moved_on}, {moved_path}, {old_path})"
+            f" ORDER BY {moved_on}, {move_id})::text{moves})"
+        )
+        params = (STEPLEN, STEPLEN)
     lock = ""
     if connection.features.has_select_for_update:
         lock = f" FOR UPDATE OF {report}" if connection.features.has_select_for_update_of else " FOR UPDATE"
     head = (
-        f"SELECT {', '.join(_sql(c) for c in columns)} FROM {report}"  # noqa: S608
+        f"SELECT {selected} FROM {report}"  # noqa: S608
         f" INNER JOIN {unit} ON {_sql(_column(Unit, 'pk'))} = {_sql(_column(Report, 'unit'))}"
         f" LEFT OUTER JOIN {tally} ON {_sql(_column(ReportTally, 'pk'))} = {report_id}"
         f" WHERE {report_id} IN ("
     )
-    return _Select(head, f") ORDER BY {report_id}{lock}", columns)
+    return _Select(head, f") ORDER BY {report_id}{lock}", columns, params)
+
+
+def _moves_sql() -> tuple[list[str], str]:
+    """The unit moves' columns (moved on, the move's id, the unit's path, the old parent's path) and their
+    FROM. Each path is a look-up of its own: quicker for PostgreSQL to plan than two joins."""
+    quote = connection.ops.quote_name
+    unit = quote(Unit._meta.db_table)
+    paths = [
+        f"(SELECT {_sql(_column(Unit, 'path', alias))} FROM {unit} {alias}"  # noqa: S608
+        f" WHERE {_sql(_column(Unit, 'pk', alias))} = {_sql(_column(UnitMove, key))})"
+        for alias, key in (("moved", "unit"), ("old_parent", "old_parent"))
+    ]
+    columns = [_sql(_column(UnitMove, "moved_on")), _sql(_column(UnitMove, "pk")), *paths]
+    return columns, f" FROM {quote(UnitMove._meta.db_table)}"
 
 
 @functools.cache
@@ -135,19 +172,16 @@ def _moves_and_units_select() -> _Select:
     """Every unit move as (moved on, its id, the unit's path, the old parent's path, NULL), earliest
     first, then the units of the given paths as (NULL, NULL, path, NULL, id): two reads, one round trip."""
     quote = connection.ops.quote_name
-    moved_on, move_id = _column(UnitMove, "moved_on"), _column(UnitMove, "pk")
-    moved_path, old_path = _column(Unit, "path", "moved"), _column(Unit, "path", "old_parent")
     path, unit_id = _column(Unit, "path"), _column(Unit, "pk")
-    unit = quote(Unit._meta.db_table)
+    moves, moves_from = _moves_sql()
     head = (
-        f"SELECT {_sql(moved_on)}, {_sql(move_id)}, {_sql(moved_path)}, {_sql(old_path)}, NULL"  # noqa: S608
-        f" FROM {quote(UnitMove._meta.db_table)}"
-        f" INNER JOIN {unit} moved ON {_sql(_column(Unit, 'pk', 'moved'))} = {_sql(_column(UnitMove, 'unit'))}"
-        f" INNER JOIN {unit} old_parent"
-        f" ON {_sql(_column(Unit, 'pk', 'old_parent'))} = {_sql(_column(UnitMove, 'old_parent'))}"
-        f" UNION ALL SELECT NULL, NULL, {_sql(path)}, NULL, {_sql(unit_id)} FROM {unit} WHERE {_sql(path)} IN ("
+        f"SELECT {', '.join(moves)}, NULL{moves_from}"  # noqa: S608
+        f" UNION ALL SELECT NULL, NULL, {_sql(path)}, NULL, {_sql(unit_id)}"
+        f" FROM {quote(Unit._meta.db_table)} WHERE {_sql(path)} IN ("
     )
-    return _Select(head, ") ORDER BY 1, 2", [moved_on, move_id, moved_path, old_path, unit_id])
+    # The converters of each column (the paths' are those of the units' path).
+    converted = [_column(UnitMove, "moved_on"), _column(UnitMove, "pk"), path, path, unit_id]
+    return _Select(head, ") ORDER BY 1, 2", converted)
 
 
 def _day(r) -> date | None:
@@ -252,17 +286,24 @@ def reports_tally(*, report_ids) -> int:
     report_ids = sorted(set(report_ids))
     if not report_ids:
         return 0
-    reports, snapshots = [], {}
-    for *values, last_counted in _reports_select().rows(report_ids):  # 1st round trip
-        r = dict(zip(FIELDS, values, strict=True))
+    # One report (every report sent, edited or reviewed) reads the ids of its units and the moves in its own
+    # row where the database can (PostgreSQL); a batch reads them in a second query, so the moves come once
+    # and not in each of its reports' rows.
+    with_moves = len(report_ids) == 1 and _reads_moves_with_the_reports()
+    reports, snapshots, read = [], {}, None
+    width = len(FIELDS)
+    for row in _reports_select(with_moves).rows(report_ids):  # 1st round trip
+        r = dict(zip(FIELDS, row[:width], strict=True))
         reports.append(r)
-        if last_counted is not None:
-            snapshots[r["pk"]] = last_counted
+        if row[width] is not None:
+            snapshots[r["pk"]] = row[width]
+        if with_moves:
+            read = _moves_and_units_of(*row[width + 1 :])
     found = {r["pk"] for r in reports}
     if len(found) < len(report_ids):  # deleted reports: what they were counted as is taken out
         gone = ReportTally.objects.filter(report_id__in=set(report_ids) - found)
         snapshots.update(gone.values_list("report_id", "counted"))
-    moves, unit_ids = _moves_and_unit_ids(reports)  # 2nd round trip
+    moves, unit_ids = _moves_and_unit_ids(reports, read)  # 2nd round trip, unless read with the report
     deltas = defaultdict(lambda: defaultdict(int))
     rumour_deltas = defaultdict(int)
     quality_deltas = defaultdict(lambda: defaultdict(int))
@@ -284,30 +325,47 @@ def reports_tally(*, report_ids) -> int:
             changed += 1
             _add(deltas, rumour_deltas, snapshot, -1, quality_deltas)
             to_delete.append(report_id)
-    execute_statements(_writes(deltas, rumour_deltas, quality_deltas, to_delete, to_save))  # 3rd (PostgreSQL)
+    # The last round trip on PostgreSQL: the 2nd for one report, the 3rd for a batch.
+    execute_statements(_writes(deltas, rumour_deltas, quality_deltas, to_delete, to_save))
     if changed:
         fragments.bump(DASHBOARD_FRAGMENTS)  # the dashboard's stored blocks show the old figures
     return changed
 
 
-def _moves_and_unit_ids(reports: list[dict]) -> tuple[dict, dict]:
+def _moves_and_unit_ids(reports: list[dict], read: tuple[dict, dict] | None = None) -> tuple[dict, dict]:
     """The moves (as ``_moves``) and {path: unit id} for every path the reports roll up to. The ids of
-    every unit above each report's unit come with the moves; only a report dated before a move of its
-    branch rolls up to units off its path today (its old ancestors), read in one more query."""
+    every unit above each report's unit come with the moves (``read``, when the reports' own read brought
+    them; else one query here); only a report dated before a move of its branch rolls up to units off its
+    path today (its old ancestors), read in one more query."""
     if not reports:
         return {}, {}
-    prefixes = sorted({p for r in reports for p in _prefixes(r["unit__path"], 1)})
-    moves: dict[str, list] = defaultdict(list)
-    unit_ids = {}
-    for moved_on, _move_id, path, old_parent_path, unit_id in _moves_and_units_select().rows(prefixes):
-        if moved_on is None:
-            unit_ids[path] = unit_id
-        else:
-            moves[path].append((moved_on, old_parent_path))
+    if read is None:
+        read = _moves_and_units_read(sorted({p for r in reports for p in _prefixes(r["unit__path"], 1)}))
+    moves, unit_ids = read
     paths = {p for r in reports for p in _rolled_paths(r["unit__path"], _day(r), moves)}
     if missing := paths - unit_ids.keys():
         unit_ids |= dict(Unit.objects.filter(path__in=missing).values_list("path", "pk"))
     return moves, unit_ids
+
+
+def _moves_and_units_read(paths: list[str]) -> tuple[dict, dict]:
+    """The moves (as ``_moves``) and {path: unit id} of these paths, in one query."""
+    moves: dict[str, list] = defaultdict(list)
+    unit_ids = {}
+    for moved_on, _move_id, path, old_parent_path, unit_id in _moves_and_units_select().rows(paths):
+        if moved_on is None:
+            unit_ids[path] = unit_id
+        else:
+            moves[path].append((moved_on, old_parent_path))
+    return moves, unit_ids
+
+
+def _moves_and_units_of(units: str | None, moves: str | None) -> tuple[dict, dict]:
+    """The same from the two JSON columns of a report's row read ``with_moves`` (``_reports_select``)."""
+    moved: dict[str, list] = defaultdict(list)
+    for moved_on, path, old_parent_path in json.loads(moves or "[]"):
+        moved[path].append((date.fromisoformat(moved_on), old_parent_path))
+    return moved, json.loads(units or "{}")
 
 
 def _tally_in_batches(reports, size: int = 2000) -> int:
