@@ -11,9 +11,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from simple_history.models import HistoricalRecords
 
 from collaborators.access import ScopedQuerySet, is_active_person
+from core.history import HistoricalRecords
 
 
 class TokenScope(models.TextChoices):

@@ -1,4 +1,8 @@
-"""Readable change history from django-simple-history records, for any model that keeps one.
+"""Change history through django-simple-history: the field every audited model declares, and readable rows.
+
+``HistoricalRecords`` is the library's, with the manager class behind ``Model.history`` made once per model
+rather than on every access (the library builds a class, inspecting the queryset's members, each time; a
+record written reads it once: a fifth of writing a report's history row).
 
 ``history_entries`` turns the records of one or several objects (a training session and its
 registrations, a request for opinion...) into rows a person reads: when, who, which record, why, and each
@@ -6,9 +10,37 @@ field's old and new value (a choice's label, a date in the local format), newest
 them share ``templates/history.html``.
 """
 
+import functools
 from collections.abc import Callable, Iterable
 
 from django.utils import formats
+from simple_history import models as history_models
+from simple_history.manager import HistoryDescriptor
+
+
+class _HistoryDescriptor(HistoryDescriptor):
+    @functools.cached_property
+    def _manager_class(self):
+        return self.manager_class.from_queryset(self.queryset_class)
+
+    def __get__(self, instance, owner):
+        return self._manager_class(self.model, instance)
+
+
+class HistoricalRecords(history_models.HistoricalRecords):
+    """Declare ``history = HistoricalRecords(...)`` on a model, as with the library's (same arguments)."""
+
+    def finalize(self, sender, **kwargs):
+        super().finalize(sender, **kwargs)
+        descriptor = sender.__dict__.get(self.manager_name)
+        if type(descriptor) is HistoryDescriptor:
+            setattr(
+                sender,
+                self.manager_name,
+                _HistoryDescriptor(
+                    descriptor.model, manager=descriptor.manager_class, queryset=descriptor.queryset_class
+                ),
+            )
 
 
 def _display(field, value):

@@ -9,10 +9,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from simple_history.models import HistoricalRecords
 
 from collaborators.access import ScopedQuerySet
 from collaborators.models import Unit
+from core.history import HistoricalRecords
 from core.markup import render_html
 from core.search import FoldedSearchQuerySet
 from core.uploads import GUIDANCE_FILE, UploadValidator

@@ -12,11 +12,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from collaborators.access import ScopedQuerySet
 from collaborators.models import Unit
 from core.constraints import CheckConstraint
+from core.history import HistoricalRecords
 from core.search import FoldedSearchMixin, FoldedSearchQuerySet
 
 

@@ -8,10 +8,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from collaborators.access import ScopedQuerySet
 from collaborators.models import Unit
+from core.history import HistoricalRecords
 from core.periods import day_after, period_bounds, period_month
 from summaries.columns import ALL_COLUMNS
 

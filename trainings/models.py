@@ -8,10 +8,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from collaborators.access import Role, ScopedQuerySet
 from collaborators.models import Unit
+from core.history import HistoricalRecords
 from core.uploads import TRAINING_MATERIAL, UploadValidator
 
 # Check-in codes avoid characters that are easy to misread on a projector (0/O, 1/I/L).

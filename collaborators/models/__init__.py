@@ -9,10 +9,10 @@ from django.db.models import Count, Q
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from collaborators.access import Role, ScopedQuerySet
+from core.history import HistoricalRecords
 from core.search import FoldedSearchMixin, FoldedSearchQuerySet
 
 

@@ -7,9 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from collaborators.access import is_admin
+from core.history import HistoricalRecords
 
 AUTHORITY_DEADLINE = timedelta(hours=72)
 
