@@ -16,9 +16,11 @@ Domain events, sent by ``reports.services`` inside the transaction that made the
 change is saved (a receiver's writes commit or roll back with it; an exception in a receiver undoes
 the change). The sender is the model class; every argument is keyword-only:
 
-``report_sent(report, resubmission)``: the author sent ``report`` for review. ``resubmission`` is False
-the first time (the report's reporting period is then fixed, and the author's reporting fact written)
-and True when a returned report is sent again.
+``report_sent(report, resubmission, writes)``: the author sent ``report`` for review. ``resubmission`` is
+False the first time (the report's reporting period is then fixed, and the author's reporting fact written)
+and True when a returned report is sent again. ``writes``: a list of (sql, params) statements the sender
+runs right after the signal, in the same transaction and in one round trip with its own writes (the
+report's events and reporting fact); a receiver may add its writes there instead of running them.
 
 ``report_edited(report)``: the author changed a report that was returned to them, without sending it
 again yet (it still counts, as returned, where it was first sent).

@@ -23,8 +23,8 @@ from summaries.services.tallies import DASHBOARD_FRAGMENTS, reports_tally, units
 @receiver(report_edited, dispatch_uid="summaries.tally_edited_report")
 @receiver(report_reviewed, dispatch_uid="summaries.tally_reviewed_report")
 @receiver(report_linked_to_rumour, dispatch_uid="summaries.tally_linked_report")
-def tally_report(sender, report, **kwargs):
-    reports_tally(report_ids=[report.pk])
+def tally_report(sender, report, writes=None, **kwargs):
+    reports_tally(report_ids=[report.pk], writes=writes)  # ``writes``: the sender runs them (report_sent)
 
 
 @receiver(units_moved, dispatch_uid="summaries.retally_moved_units")

@@ -177,10 +177,10 @@ def _after_sending(
     writes = insert_statements(ReportEvent, [ReportEvent(report=report, actor=author, kind=k, note="") for k in kinds])
     if first_sending:  # the period of the first sending; sending a returned report again adds nothing
         writes += reporting_activity_statements(sendings=[(author.pk, timezone.localdate(now))])
-    execute_statements(writes)  # the events and the reporting fact in one round trip (PostgreSQL)
     if report.rumour_id:
         _rumour_recount(report.rumour)
-    report_sent.send(sender=Report, report=report, resubmission=resubmission)
+    report_sent.send(sender=Report, report=report, resubmission=resubmission, writes=writes)
+    execute_statements(writes)  # the events, the reporting fact and the tallies in one round trip (PostgreSQL)
     if report.urgent and not resubmission:
         with translation.override("vi"):
             subject = _("Rapid report: %(title)s") % {"title": report.title}

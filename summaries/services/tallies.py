@@ -276,12 +276,14 @@ def _writes(deltas, rumour_deltas, quality_deltas, to_delete: list, to_save: lis
 # Without a savepoint of its own: it runs inside the transaction of the change it counts (or is that
 # transaction, for the catch-up), and an error in it must undo that change anyway.
 @transaction.atomic(savepoint=False)
-def reports_tally(*, report_ids) -> int:
+def reports_tally(*, report_ids, writes: list | None = None) -> int:
     """Bring the tallies in line with these reports' current state. Returns how many changed.
 
     Idempotent: a report already counted as it is now changes nothing. The reports' rows are locked
     as they are read (in id order), with what each was last counted as, so the save that triggered this
-    and a concurrent catch-up cannot both add one report.
+    and a concurrent catch-up cannot both add one report. ``writes``: a list of (sql, params) statements
+    the caller runs next in the same transaction, with its own (``core.upserts.execute_statements``, one
+    round trip on PostgreSQL): the tallies' writes are added to it instead of being run here.
     """
     report_ids = sorted(set(report_ids))
     if not report_ids:
@@ -326,7 +328,11 @@ def reports_tally(*, report_ids) -> int:
             _add(deltas, rumour_deltas, snapshot, -1, quality_deltas)
             to_delete.append(report_id)
     # The last round trip on PostgreSQL: the 2nd for one report, the 3rd for a batch.
-    execute_statements(_writes(deltas, rumour_deltas, quality_deltas, to_delete, to_save))
+    statements = _writes(deltas, rumour_deltas, quality_deltas, to_delete, to_save)
+    if writes is None:
+        execute_statements(statements)
+    else:
+        writes.extend(statements)
     if changed:
         fragments.bump(DASHBOARD_FRAGMENTS)  # the dashboard's stored blocks show the old figures
     return changed
