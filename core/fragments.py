@@ -64,18 +64,13 @@ def key(name: str, *parts) -> str | None:
     return ":".join(["fragments", name, str(current), *(str(part) for part in parts)])
 
 
-def keys_under(*names: str):
-    """For fragments that depend on several names' rows: ``make(*parts)`` gives a key under the current
-    versions of all ``names`` (read in one round trip), or None when the cache does not answer."""
-    make, _value, _keep = read_under(*names)
-    return make
-
-
 def read_under(*names: str, parts: tuple | None = None):
-    """``keys_under``, and in the same round trip the value kept at ``parts`` (one per scope, whatever the
-    versions) if it was kept under the current versions: ``(make, value or None, keep)``, where
-    ``keep(value)`` keeps a value there under those versions. A page served whole from the cache (the report
-    form) costs one round trip instead of two: its key need not wait for the versions."""
+    """For fragments that depend on several names' rows: ``make(*parts)`` gives a key under the current
+    versions of all ``names`` (None when the cache does not answer), read in one round trip with the value
+    kept at ``parts`` (one per scope, whatever the versions) if it was kept under the current versions:
+    ``(make, value or None, keep)``, where ``keep(value)`` keeps a value there under those versions. A page
+    served whole from the cache (the report form) costs one round trip instead of two: its key need not
+    wait for the versions."""
     version_keys = [VERSION_KEY % name for name in names]
     for name in names:
         _apply_pending(name)

@@ -7,8 +7,8 @@ way out then finds the same data already written and writes nothing. A save insi
 is rolled back counts as not written.
 
 Inside a caller's transaction an existing session is written by one UPDATE (its SQL built once),
-without the savepoint Django's store opens around its write (two more round trips): that savepoint lets the store turn a
-failed write into ``UpdateError`` and carry on, but an UPDATE that finds no row (the session ended
+without the savepoint Django's store opens around its write (two more round trips): that savepoint lets
+the store turn a failed write into ``UpdateError`` and carry on, but an UPDATE that finds no row (the session ended
 meanwhile) is not a database error, and a database error there ends the caller's transaction whatever
 the store does (its writes could not be committed anyway).
 """

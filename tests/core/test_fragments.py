@@ -65,7 +65,7 @@ def test_a_reader_inside_the_writing_transaction_reads_under_a_new_version_and_t
         fragments.bump(NAME)
         inside = fragments.version(NAME)
         assert inside != before  # not the blocks stored before the write
-        assert fragments.keys_under(NAME)("x").split(":")[2] == inside  # the same for several names' keys
+        assert fragments.read_under(NAME)[0]("x").split(":")[2] == inside  # the same for several names' keys
         assert writes == [NAME]
     assert _stored() not in (before, inside)  # what the reader stored from the uncommitted state is left
     assert writes == [NAME, NAME]
