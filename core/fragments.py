@@ -12,7 +12,7 @@ reads what it wrote) bumps the pending version first, so it does not read blocks
 write. A cache that does not answer never stops a page or a write: the page renders without it.
 
 The template side is ``{% load fragments %}{% fragment "name" %}…{% endfragment %}``
-(``summaries/templatetags/fragments.py``): the context's ``fragment_key`` (see ``key``) names the
+(``collaborators/templatetags/fragments.py``): the context's ``fragment_key`` (see ``key``) names the
 scope; without it the block renders every time.
 """
 
@@ -61,7 +61,19 @@ def key(name: str, *parts) -> str | None:
     current = version(name)
     if current is None:
         return None
-    return ":".join(["fragments", name, str(current), *(str(part) for part in parts)])
+    return ":".join(["fragments", name, str(current), _scope(parts)])
+
+
+# Keys past this length name their scope by a digest: a list of ids (the rumours of a page) would
+# otherwise pass the 250 characters Django's cache warns about.
+SCOPE_CHARS = 160
+
+
+def _scope(parts) -> str:
+    scope = ":".join(str(part) for part in parts)
+    if len(scope) > SCOPE_CHARS:
+        scope = hashlib.sha256(scope.encode()).hexdigest()
+    return scope
 
 
 def read_under(*names: str, parts: tuple | None = None):
@@ -75,7 +87,7 @@ def read_under(*names: str, parts: tuple | None = None):
     for name in names:
         _apply_pending(name)
     label = "+".join(names)
-    kept_key = ":".join(["fragments", label, "kept", *(str(part) for part in parts)]) if parts else None
+    kept_key = ":".join(["fragments", label, "kept", _scope(parts)]) if parts else None
     try:
         found = cache.get_many([*version_keys, kept_key] if kept_key else version_keys)
         for version_key in version_keys:
@@ -93,7 +105,7 @@ def read_under(*names: str, parts: tuple | None = None):
         if kept_key:
             store(kept_key, (current, value))
 
-    return (lambda *parts: ":".join(["fragments", label, *current, *(str(part) for part in parts)])), value, keep
+    return (lambda *parts: ":".join(["fragments", label, *current, _scope(parts)])), value, keep
 
 
 def bump(name: str) -> None:

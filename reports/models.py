@@ -10,7 +10,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from collaborators.access import ScopedQuerySet
@@ -353,10 +353,14 @@ class RumourQuerySet(ScopedQuerySet, FoldedSearchQuerySet):
     def for_staff(self, user, unit):
         # Sighted in the subtree: read from the sightings' counters (one row per rumour and unit), not
         # from the reports (a join over every sighting; the counters leave out drafts, as staff do).
+        # Asked per rumour (EXISTS), not as a list of every rumour sighted in the subtree: for a wide
+        # scope each rumour stops at its first counter row; for a narrow one PostgreSQL reads the
+        # subtree's units and their counters by ``rumour_unit_count_sighted``. The list form read all
+        # the counters (~80,000 rows at 1,000,000 reports) on every view, twice per page.
         path = unit.path
-        listed = Rumour.listed_units.through.objects.filter(unit__path__startswith=path).values("rumour_id")
-        sighted = RumourUnitCount.objects.filter(unit__path__startswith=path, sightings__gt=0).values("rumour_id")
-        return self.filter(Q(pk__in=listed) | Q(pk__in=sighted))
+        listed = Rumour.listed_units.through.objects.filter(rumour_id=OuterRef("pk"), unit__path__startswith=path)
+        sighted = RumourUnitCount.objects.filter(rumour_id=OuterRef("pk"), unit__path__startswith=path, sightings__gt=0)
+        return self.filter(Exists(listed) | Exists(sighted))
 
     def for_collaborator(self, user):
         if user.unit is None:
@@ -465,6 +469,10 @@ class RumourUnitCount(models.Model):
         verbose_name = _("rumour count of a unit")
         verbose_name_plural = _("rumour counts of units")
         constraints = [models.UniqueConstraint(fields=["rumour", "unit"], name="rumour_unit_count_once")]
+        # The rumours sighted in a subtree: its units' counters without visiting the rows (staff's scope).
+        indexes = [
+            models.Index(fields=["unit", "rumour"], condition=Q(sightings__gt=0), name="rumour_unit_count_sighted")
+        ]
 
     def __str__(self):
         return f"{self.rumour_id} {self.unit_id}: {self.sightings}"

@@ -4,8 +4,8 @@ from datetime import datetime, time
 from difflib import SequenceMatcher
 
 from django.db import connection
-from django.db.models import Case, CharField, Count, IntegerField, Sum, Value, When
-from django.db.models.functions import Substr
+from django.db.models import Case, CharField, Count, F, IntegerField, Sum, Value, When, Window
+from django.db.models.functions import RowNumber, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -286,6 +286,31 @@ def rumour_units_seen(*, rumours, path: str):
     if path:
         rows = rows.filter(unit__path__startswith=path)
     return rows.order_by("rumour_id", "-sightings", "unit__name").values_list("rumour_id", "unit__name", "sightings")
+
+
+def rumour_units_named(*, rumours, path: str, named: int) -> dict:
+    """{rumour id: (the first ``named`` unit names, how many units, sightings)} of these rumours in the
+    subtree at ``path`` ("" for all), from the sightings' counters, the units where each was heard most
+    first. The list of rumours names a few units per row: the database ranks and sums, and returns those
+    few rows (a rumour heard across the city has a counter row in each of hundreds of units)."""
+    rows = RumourUnitCount.objects.filter(rumour_id__in=list(rumours), sightings__gt=0)
+    if path:
+        rows = rows.filter(unit__path__startswith=path)
+    by_rumour = {"partition_by": [F("rumour_id")]}
+    rows = (
+        rows.annotate(
+            rank=Window(RowNumber(), **by_rumour, order_by=[F("sightings").desc(), F("unit__name").asc()]),
+            units=Window(Count("pk"), **by_rumour),
+            in_scope=Window(Sum("sightings"), **by_rumour),
+        )
+        .filter(rank__lte=named)
+        .order_by("rumour_id", "rank")
+        .values_list("rumour_id", "unit__name", "units", "in_scope")
+    )
+    named_units = {}
+    for rumour_id, name, units, in_scope in rows:
+        named_units.setdefault(rumour_id, ([], units, in_scope))[0].append(name)
+    return named_units
 
 
 def personal_data(person) -> list[dict]:

@@ -103,3 +103,23 @@ def test_a_value_kept_under_versions_is_read_with_them_and_not_after_a_bump(db):
     assert fragments.read_under(NAME, "other", parts=("page", 2))[1] is None  # another person's
     fragments.bump("other")
     assert fragments.read_under(NAME, "other", parts=("page", 1))[1] is None  # kept under the old versions
+
+
+@pytest.mark.django_db
+def test_a_long_scope_is_named_by_a_digest_that_keeps_scopes_apart():
+    """A page's list of ids would pass the 250 characters Django's cache warns about (CacheKeyWarning)."""
+    import warnings
+
+    from django.core.cache.backends.base import CacheKeyWarning
+
+    one = fragments.key(NAME, "rumour-units", "0001", ",".join(str(n) for n in range(1000, 1060)))
+    other = fragments.key(NAME, "rumour-units", "0001", ",".join(str(n) for n in range(1000, 1061)))
+    short = fragments.key(NAME, "rumour-units", "0001", "7")
+    assert len(one) < 250 and len(other) < 250
+    assert one != other
+    assert short.endswith("rumour-units:0001:7")  # a short scope stays readable
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)
+        fragments.store(one, [1])
+        assert fragments.get(one) == [1]
+        assert fragments.get(other) is None
