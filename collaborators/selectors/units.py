@@ -106,8 +106,10 @@ def units_with_counts(user, units: Iterable[Unit]) -> list[Unit]:
     Sets on each unit: ``people_count`` (people in its subtree), ``figures`` ({label: n} from
     higher apps), ``count_cells`` ([(label, n)], people first), ``ended`` (dissolved or merged
     before today), ``not_yet`` (in force from a later date) and ``child_count`` (every unit right under
-    it; ``without_ended_children`` counts those in force). Costs one query per figure and per distinct
-    depth among the units, none per unit.
+    it; ``without_ended_children`` counts those in force), and ``expanded`` (False unless the caller
+    opened the unit already: the template reads it on every node, and a missing attribute makes Django's
+    template engine list the model's attributes, ~0.1 ms a node). Costs one query per figure and per
+    distinct depth among the units, none per unit.
     """
     today = timezone.localdate()
     rows = [unit for unit in units if covers(user, [unit])]
@@ -120,6 +122,8 @@ def units_with_counts(user, units: Iterable[Unit]) -> list[Unit]:
         unit.ended = unit.valid_to is not None and unit.valid_to < today
         unit.not_yet = unit.valid_from is not None and unit.valid_from > today
         unit.child_count = unit.numchild
+        if not hasattr(unit, "expanded"):
+            unit.expanded = False
     return rows
 
 

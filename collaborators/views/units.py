@@ -8,6 +8,8 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -25,6 +27,7 @@ from collaborators.models import Role, Unit
 from collaborators.selectors import page_actions_for
 from collaborators.selectors import units as selectors
 from collaborators.services import units as services
+from core import fragments
 from core.ids import parse_id
 
 _FIELD_ID = re.compile(r"^id_[a-z_]{1,40}$")
@@ -59,7 +62,16 @@ def unit_tree(request):
         results = selectors.unit_search(request.user, query, include_ended=not hide_ended)
         context["results"] = selectors.without_ended_children(request.user, results) if hide_ended else results
     else:
-        context["roots"] = selectors.unit_tree(request.user, include_ended=not hide_ended)
+        # The tree's HTML is kept per viewer's scope, language, day and view of ended units, under the
+        # versions that the writes of its figures and of the units move (as its figures are). Rendering a
+        # hundred units with their figures is most of the page's time; on a kept tree the units are not
+        # even read (``roots`` is read only while the tree's block renders).
+        user = request.user
+        make_key, _kept, _keep = fragments.read_under(fragments.FIGURES, fragments.CHOICES)
+        context["fragment_key"] = make_key(
+            "unit-tree", get_language(), user.role, user.unit_id, user.is_superuser, hide_ended, timezone.localdate()
+        )
+        context["roots"] = SimpleLazyObject(lambda: selectors.unit_tree(user, include_ended=not hide_ended))
     return render(request, "collaborators/unit_tree.html", context)
 
 

@@ -132,6 +132,36 @@ def test_tree_shows_kind_code_and_people_counted_over_the_whole_subtree(
     assert "WARD-A-01" in html and "Công đoàn cơ sở" in html
 
 
+def test_the_tree_is_kept_and_a_renamed_unit_or_a_new_person_shows_on_the_next_visit(
+    client, unit_staff, union, grassroots
+):
+    client.force_login(unit_staff)
+
+    def tree(response):
+        html = html_of(response)
+        return html[html.index('id="unit-tree"') : html.index("</main>")]
+
+    with CaptureQueriesContext(connection) as first:
+        html = tree(client.get(url("unit_tree")))
+    with CaptureQueriesContext(connection) as kept:
+        assert tree(client.get(url("unit_tree"))) == html
+    # Served from the cache: the units and their figures are not read again.
+    assert len(kept) < len(first)
+
+    def reads_the_children(ctx):
+        return any('"collaborators_unit"."depth" = ' in query["sql"] for query in ctx.captured_queries)
+
+    assert reads_the_children(first) and not reads_the_children(kept)
+
+    grassroots.name = "Công đoàn cơ sở Nhà máy nước"
+    grassroots.save()
+    assert "Nhà máy nước" in html_of(client.get(url("unit_tree")))
+    before = selectors_units.units_with_counts(unit_staff, [union])[0].people_count
+    UserFactory(unit=grassroots, role=Role.COLLABORATOR)
+    [root] = client.get(url("unit_tree")).context["roots"]
+    assert root.people_count == before + 1
+
+
 def test_a_node_with_children_expands_with_htmx_and_the_partial_lists_them(
     client, federation_admin, city, union, grassroots
 ):
