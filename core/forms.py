@@ -121,6 +121,21 @@ class PeriodFilterForm(forms.Form):
         return default if value in (None, "") else value
 
 
+class KnownModelChoiceField(forms.ModelChoiceField):
+    """A model choice checked first against rows the caller already holds (``known``: {pk: row}, every one
+    of them in the field's queryset), so a form posted with one of them reads nothing; any other value is
+    checked by the queryset as usual (an inactive row the instance keeps, or one that is not allowed)."""
+
+    known: dict | None = None
+
+    def to_python(self, value):
+        if self.known and value not in self.empty_values:
+            row = self.known.get(parse_id(value))
+            if row is not None:
+                return row
+        return super().to_python(value)
+
+
 class ModelMultipleIdsField(forms.ModelMultipleChoiceField):
     """A choice of several rows by id that refuses a value which is no id as an invalid choice.
 

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 
 from collaborators.access import scope_path
 from collaborators.models import CollaboratorProfile, User
+from core import fragments
 from core.text import fold
-from reports.models import AlertLevel, Report, ReportStatus, Rumour, RumourUnitCount, UnitReportCount
+from reports.models import AlertLevel, Report, ReportStatus, Rumour, RumourUnitCount, Topic, UnitReportCount
 
 
 def review_queue(user):
@@ -286,6 +287,17 @@ def rumour_units_seen(*, rumours, path: str):
     if path:
         rows = rows.filter(unit__path__startswith=path)
     return rows.order_by("rumour_id", "-sightings", "unit__name").values_list("rumour_id", "unit__name", "sightings")
+
+
+def active_topics() -> dict:
+    """{pk: Topic} of the topics a report may be filed under, kept in the cache under the choice lists'
+    version (``fragments.CHOICES``, moved by every topic write): the report form's POST checks the chosen
+    topic here rather than reading it (without a cache: read each time, one query as before)."""
+    _make_key, topics, keep = fragments.read_under(fragments.CHOICES, parts=("active-topics",))
+    if topics is None:
+        topics = {topic.pk: topic for topic in Topic.objects.filter(is_active=True)}
+        keep(topics)
+    return topics
 
 
 def rumour_units_named(*, rumours, path: str, named: int) -> dict:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import uploads as files
-from core.forms import DateInput
+from core.forms import DateInput, KnownModelChoiceField
 from reports import selectors
 from reports.models import FocusPolicy, Report, ReportKind, Rumour, Topic
 
@@ -24,6 +24,7 @@ class ReportForm(forms.ModelForm):
     class Meta:
         model = Report
         fields = Report.AUTHOR_FIELDS
+        field_classes = {"topic": KnownModelChoiceField}
         widgets = {
             "kind": forms.RadioSelect,
             "direction": forms.RadioSelect,
@@ -46,6 +47,10 @@ class ReportForm(forms.ModelForm):
         direction = self.fields["direction"]
         direction.choices = [c for c in direction.choices if c[0]]
         self.fields["topic"].queryset = Topic.objects.filter(Q(is_active=True) | Q(pk=instance.topic_id))
+        if self.is_bound and self.data.get(self.add_prefix("topic")):
+            # The active topics kept in the cache (every one of them in the queryset): a posted form whose
+            # topic is one of them reads no topic; any other is checked by the queryset.
+            self.fields["topic"].known = selectors.active_topics()
         self.fields["focus_policy"].queryset = FocusPolicy.objects.filter(
             Q(is_active=True) | Q(pk=instance.focus_policy_id)
         )

@@ -75,6 +75,19 @@ def form_token(page: str) -> str:
     return page.split('id="report-form"')[1].split('name="token" value="')[1][:36]
 
 
+def test_a_topic_retired_after_the_list_was_kept_is_refused_and_the_report_is_not_saved(client, collaborator):
+    topic, other = Topic.objects.order_by("pk")[:2]
+    logged_in(client, collaborator)
+    assert client.post(reverse("reports:new"), form(topic)).status_code == 302  # the active topics kept
+    other.is_active = False
+    other.save()  # moves the choice lists' version: the kept list is stale
+    response = client.post(reverse("reports:new"), form(other, title="Chủ đề đã ngừng"))
+    assert response.status_code == 400
+    assert "topic" in response.context["form"].errors
+    assert not Report.objects.filter(title="Chủ đề đã ngừng").exists()
+    assert client.post(reverse("reports:new"), form(topic, title="Chủ đề còn dùng")).status_code == 302
+
+
 # --- who may write -----------------------------------------------------------------------
 
 
