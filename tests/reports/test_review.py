@@ -161,6 +161,35 @@ def test_overdue_rows_are_flagged_on_the_queue(client, unit_staff, collaborator,
     assert response.content.decode().count('data-testid="overdue-badge"') == 1
 
 
+def test_the_kept_rows_show_a_review_at_once_and_a_row_turning_overdue_within_a_minute(
+    client, unit_staff, collaborator, settings
+):
+    import time_machine
+
+    settings.REPORT_OVERDUE_HOURS = 24
+    report = make_report(collaborator, title="Chờ xem xét")
+    client.force_login(unit_staff)
+    url = reverse("reports:list")
+
+    def rows(**params):
+        page = client.get(url, params).content.decode()
+        return page[page.index("<tbody>") : page.index("</tbody>")]
+
+    first = rows(status="")
+    assert rows(status="") == first  # kept: the same rows
+    report_accept(actor=unit_staff, report=report)  # a write of a report: the rows render again
+    accepted = rows(status="")
+    assert accepted != first and gettext("Accepted") in accepted
+    assert 'data-testid="overdue-badge"' not in rows()
+    waiting = make_report(collaborator, title="Chờ lâu")
+    assert 'data-testid="overdue-badge"' not in rows()
+    # It has waited a day (written without a signal, as time passing writes nothing): the rows kept this
+    # minute may still say otherwise, the next minute's do not.
+    set_submitted_at(waiting, timezone.now() - timedelta(hours=25))
+    with time_machine.travel(timezone.now() + timedelta(minutes=2), tick=False):
+        assert 'data-testid="overdue-badge"' in rows()
+
+
 def test_export_links_carry_the_filters(client, unit_staff, submitted_report):
     client.force_login(unit_staff)
     page = client.get(reverse("reports:list"), {"kind": "opinion", "q": "lương"}).content.decode()
