@@ -8,6 +8,7 @@ REQUIRE_INTEGRATION=1 (CI), where a missing prerequisite is a failure.
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -26,6 +27,8 @@ from tests.prerequisites import missing_prerequisite
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WORKER_READY_TIMEOUT = 60
+# How long a test's teardown waits for the tasks its own tasks queued (wait_idle).
+WORKER_IDLE_TIMEOUT = 30
 
 
 def _worker_prerequisites_problem() -> str | None:
@@ -56,6 +59,11 @@ def _test_database_url() -> str:
     return f"postgres://{credentials}{host}{port}/{quote(db['NAME'], safe='')}"
 
 
+# The worker's INFO lines for a task received and a task ended, by task id.
+_RECEIVED = re.compile(r"Task [\w.]+\[([0-9a-f-]+)\] received")
+_ENDED = re.compile(r"Task [\w.]+\[([0-9a-f-]+)\] (?:succeeded|raised|failed|retry)")
+
+
 class Worker:
     def __init__(self, process, log_path: Path, queue: str, hostname: str):
         self.process = process
@@ -82,6 +90,18 @@ class Worker:
             f"the Celery worker was not ready within {timeout:.0f} s:\n{self.output()[-4000:]}",
             pytrace=False,
         )
+
+    def wait_idle(self, timeout: float) -> None:
+        """Until every task the worker received has ended (succeeded, raised or retried), or ``timeout``:
+        a task the test's own task queued (a notification's follow-up) must not be writing while the test's
+        database is flushed (the flush's TRUNCATE and the task's row locks deadlock)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.process.poll() is None:
+            log = self.output()
+            received = set(_RECEIVED.findall(log))
+            if received <= set(_ENDED.findall(log)):
+                return
+            time.sleep(0.2)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -186,5 +206,6 @@ def publish_to_worker(live_worker):
     try:
         yield live_worker
     finally:
+        live_worker.wait_idle(WORKER_IDLE_TIMEOUT)
         conf.task_always_eager, conf.task_default_queue, conf.broker_url = previous
         reset_broker_pools(current_app)
