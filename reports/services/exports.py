@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from collaborators.models import ExportRecord, User
 from collaborators.services.exports import ExportSource
+from core import choices
 from core.spreadsheets import copy_csv, csv_header, csv_label_cell, csv_text_cell, stream_csv
 from reports import selectors
 from reports.models import Report
@@ -77,8 +78,8 @@ LABELLED = ("kind", "status", "direction", "breadth", "concern", "spread", "sour
 
 
 def choice_labels() -> dict[str, dict]:
-    """{field: {value: label}} in the active language."""
-    return {name: {value: str(label) for value, label in Report._meta.get_field(name).flatchoices} for name in LABELLED}
+    """{field: {value: label}} in the active language (``core.choices``: kept per language; not to be changed)."""
+    return {name: choices.labels(Report, name) for name in LABELLED}
 
 
 # The export's columns, in order, as (what is read, how it is shown): the one list both readers follow
