@@ -193,6 +193,25 @@ def filter_fields_html(*, name: str, scope: tuple, data, render) -> str:
     return html
 
 
+def rows_html(*, name: str, scope: tuple, data, page: int, moment: str, render) -> str:
+    """A list page's rows as HTML, kept under the figures' version (``FIGURES``: every write of a report,
+    a person, a unit, a topic… moves it) for one language, viewer's ``scope``, filters as given (``data``, a
+    QueryDict), ``page`` and ``moment`` (what time changes in the rows without a write: the minute when a
+    row turns overdue, the day when "this period" moves). ``render()`` makes the HTML when it is not
+    stored (or the cache does not answer). A list read again before the next write reads and renders no
+    row: rendering the rows is most of a list's time, and writes come a few a minute in a city."""
+    from django.utils import translation
+
+    digest = hashlib.sha256(data.urlencode().encode()).hexdigest()
+    full_key = key(FIGURES, name, translation.get_language(), *scope, page, digest, moment)
+    html = get(full_key) if full_key else None
+    if html is None:
+        html = render()
+        if full_key:
+            store(full_key, html)
+    return html
+
+
 def _fresh() -> str:
     return uuid.uuid4().hex
 

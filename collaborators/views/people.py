@@ -35,6 +35,7 @@ from collaborators.forms import (
 from collaborators.models import InvitationChannel, RecognitionDecision, Role, User
 from collaborators.services import people as services
 from core import fragments
+from core.links import pk_url
 from core.pagination import CountedPaginator
 from privacy.models import ReadKind
 from privacy.services import read_record
@@ -52,6 +53,23 @@ def person_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     user = request.user
+
+    def render_rows():
+        detail_url = pk_url("roster:person_detail")
+        for person in page:
+            person.detail_url = detail_url(person.pk)
+        return render_to_string("collaborators/_partials/person_rows.html", {"page": page})
+
+    # The rows kept as HTML until the next write of a person, a unit or a report (their last report), or
+    # the next day (the "reported this period" filter).
+    rows = fragments.rows_html(
+        name="roster-rows",
+        scope=(user.pk,),
+        data=query,
+        page=page.number,
+        moment=timezone.localdate().isoformat(),
+        render=render_rows,
+    )
     # The fields (the unit picker, the choice lists) kept as HTML until a unit is written: most of the
     # list's rendering otherwise.
     filter_fields = fragments.filter_fields_html(
@@ -67,6 +85,7 @@ def person_list(request):
             "filter": people,
             "filter_fields": mark_safe(filter_fields),  # noqa: S308 - the form's own rendered (escaped) fields
             "page": page,
+            "rows_html": mark_safe(rows),  # noqa: S308 - the rows' own rendered (escaped) HTML
             "query_string": query.urlencode(),
             "can_manage": is_admin(user),
         },

@@ -205,22 +205,21 @@ def _filter_fields(request, queue, data):
 
 
 def _rows_html(request, page, data):
-    """The page's rows as HTML, kept per viewer, language, filters and page under the figures' version
-    (``fragments.FIGURES``: every write of a report, a unit, a topic or a person moves it) and the minute
-    (a row turns overdue with time): a queue read again before the next write reads and renders no row.
-    Rendering the rows is a third of the queue's time; reports arrive a few a minute in a city."""
-    user = request.user
-    digest = hashlib.sha256(data.urlencode().encode()).hexdigest()
-    minute = timezone.now().replace(second=0, microsecond=0).isoformat()
-    key = fragments.key(
-        fragments.FIGURES, "queue-rows", translation.get_language(), user.pk, page.number, digest, minute
-    )
-    html = fragments.get(key) if key else None
-    if html is None:
+    """The page's rows as HTML, kept per viewer, language, filters and page until the next write
+    (``fragments.rows_html``) or the next minute (a row turns overdue with time)."""
+
+    def render():
         _label_rows(page)
-        html = render_to_string("reports/_partials/review_rows.html", {"page": page})
-        if key:
-            fragments.store(key, html)
+        return render_to_string("reports/_partials/review_rows.html", {"page": page})
+
+    html = fragments.rows_html(
+        name="queue-rows",
+        scope=(request.user.pk,),
+        data=data,
+        page=page.number,
+        moment=timezone.now().replace(second=0, microsecond=0).isoformat(),
+        render=render,
+    )
     return mark_safe(html)  # noqa: S308 - the rows' own rendered (escaped) HTML
 
 

@@ -10,6 +10,7 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from collaborators.models import CollaboratorProfile, CollaboratorStatus, DecisionKind, Invitation, Role, User
 from collaborators.services import people as services
@@ -96,6 +97,37 @@ def test_list_query_count_does_not_grow_with_rows(client, unit_staff, grassroots
     with django_assert_max_num_queries(12):
         response = client.get(reverse("roster:person_list"))
     assert response.status_code == 200
+
+
+def test_the_kept_rows_show_a_rename_a_status_and_a_first_report_on_the_next_visit(
+    client, unit_staff, unit_admin, recruit, collaborator, django_assert_max_num_queries
+):
+    from tests.reports.conftest import make_report
+
+    client.force_login(unit_staff)
+    url = reverse("roster:person_list")
+
+    def rows():
+        page = client.get(url).content.decode()
+        return page[page.index("<tbody>") : page.index("</tbody>")]
+
+    first = rows()
+    assert "Nguyễn Văn Đức" in first
+    with django_assert_max_num_queries(9) as kept:  # the rows are not read again
+        assert rows() == first
+    assert not [q for q in kept.captured_queries if '"collaborators_collaboratorprofile"."position"' in q["sql"]]
+    services.person_update(actor=unit_admin, user=recruit, fields={"full_name": "Nguyễn Văn Đạt"})
+    renamed = rows()
+    assert "Nguyễn Văn Đạt" in renamed and "Nguyễn Văn Đức" not in renamed
+    services.person_change_status(actor=unit_admin, user=recruit, to_status=CollaboratorStatus.ACTIVE, reason="Đã ký")
+    with translation.override("vi"):
+        active = str(CollaboratorStatus.ACTIVE.label)
+    assert active in rows()
+    row_of = re.compile(r'<tr data-testid="person-row">.*?</tr>', re.S)
+    before = next(row for row in row_of.findall(rows()) if collaborator.full_name in row)
+    make_report(collaborator, title="Báo cáo đầu tiên")  # the collaborator's last report moves
+    after = next(row for row in row_of.findall(rows()) if collaborator.full_name in row)
+    assert after != before
 
 
 # --- the person page ---------------------------------------------------------------
