@@ -9,13 +9,15 @@ list behind it (the review queue's or the roster's filters).
 
 from urllib.parse import urlencode
 
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -169,6 +171,16 @@ def dashboard(request):
         "kind_labels": [label for _value, label in KINDS],
         "filtered": bool(topic or policy),
     }
+    # The fields (the unit picker's ~100 options, the topics and policies) kept as HTML until a unit, topic
+    # or policy is written: rendered, they cost more than the rest of a page served from its fragments.
+    context["filter_fields"] = mark_safe(  # noqa: S308 - the form's own rendered (escaped) fields
+        fragments.filter_fields_html(
+            name="dashboard-filters",
+            scope=(user.role, home.pk, user.is_superuser),
+            data=data if data is not None else QueryDict(),
+            render=lambda: render_to_string("summaries/_partials/dashboard_filter_fields.html", {"form": form}),
+        )
+    )
     context.update(_fragment_context(user, home, unit, month, topic, policy, form.today_month))
     return render(request, "summaries/dashboard.html", context)
 

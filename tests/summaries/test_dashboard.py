@@ -431,6 +431,28 @@ def test_blocks_come_from_the_cache_until_a_write_changes_the_figures(client, da
     assert _without_csrf(page.content.decode()) != _without_csrf(first.content.decode())
 
 
+def test_the_filter_fields_are_kept_until_a_unit_or_topic_is_written(client, data, federation_staff, union):
+    from reports.models import Topic
+
+    login(client, federation_staff)
+    params = {"period": "2025-10"}
+    first = client.get(URL, params)
+    with CaptureQueriesContext(connection) as kept:
+        second = client.get(URL, params)
+    assert _without_csrf(second.content.decode()) == _without_csrf(first.content.decode())
+    assert not [q for q in kept.captured_queries if "parent_path" in q["sql"]]  # no unit listed with its branches
+    assert not [q for q in kept.captured_queries if "reports_topic" in q["sql"]]
+    union.name = "Công đoàn phường Đổi Tên"
+    union.save()
+    assert "Công đoàn phường Đổi Tên" in client.get(URL, params).content.decode()
+    Topic.objects.create(code="moi", name="Chủ đề mới thêm")
+    assert "Chủ đề mới thêm" in client.get(URL, params).content.decode()
+    # Other filters, other fields: the chosen month and a month that cannot be read each show as given.
+    september = client.get(URL, {"period": "2025-09"}).content.decode()
+    assert 'name="period" value="2025-09"' in september and "is-invalid" not in september
+    assert "is-invalid" in client.get(URL, {"period": "13/2025"}).content.decode()  # its error, not kept fields
+
+
 def test_each_scope_and_filter_has_its_own_blocks(client, data, federation_staff, city, union, topics):
     login(client, federation_staff)
     pages = [
