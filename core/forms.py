@@ -274,6 +274,13 @@ class _TreePickerMixin:
         self.option_data = option_data
         self.prepare = prepare
 
+    def use_required_attribute(self, initial):
+        """Django reads the first choice to decide, which runs a tree list's queries once more; an optional
+        choice never gets ``required``, so its choices are not read for it."""
+        if not self.is_required:
+            return False
+        return super().use_required_attribute(initial)
+
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
         instance = getattr(value, "instance", None)
