@@ -185,12 +185,7 @@ def filter_fields_html(*, name: str, scope: tuple, data, render) -> str:
 
     digest = hashlib.sha256(data.urlencode().encode()).hexdigest()
     full_key = key(CHOICES, name, translation.get_language(), *scope, timezone.localdate().isoformat(), digest)
-    html = get(full_key) if full_key else None
-    if html is None:
-        html = render()
-        if full_key:
-            store(full_key, html)
-    return html
+    return _kept(full_key, render)
 
 
 def rows_html(*, name: str, scope: tuple, data, page: int, moment: str, render) -> str:
@@ -204,6 +199,11 @@ def rows_html(*, name: str, scope: tuple, data, page: int, moment: str, render) 
 
     digest = hashlib.sha256(data.urlencode().encode()).hexdigest()
     full_key = key(FIGURES, name, translation.get_language(), *scope, page, digest, moment)
+    return _kept(full_key, render)
+
+
+def _kept(full_key: str | None, render) -> str:
+    """The HTML stored at ``full_key``, else ``render()``'s, stored there (no key: the cache did not answer)."""
     html = get(full_key) if full_key else None
     if html is None:
         html = render()
